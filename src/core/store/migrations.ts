@@ -1,0 +1,169 @@
+/**
+ * Numbered schema migrations. Migration i (1-based) takes a database from user_version i-1 to i; each runs in
+ * one transaction together with the user_version bump, so a crash leaves the database at a whole version.
+ * Never edit a released migration: add a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: recordings.
+  `
+  CREATE TABLE studies (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    -- Prefix of the study-local pseudonyms, 'S<id>'.
+    pseudonym_prefix TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE records (
+    id INTEGER PRIMARY KEY,
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    pseudonym TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    source_files TEXT NOT NULL,
+    record_name TEXT NOT NULL,
+    format TEXT NOT NULL,
+    sampling_rate_hz REAL NOT NULL,
+    samples_per_lead INTEGER NOT NULL,
+    duration_s REAL NOT NULL,
+    lead_names TEXT NOT NULL,
+    clinical TEXT NOT NULL,
+    -- NULL unless the import opted in to keep identifying fields.
+    identifying TEXT,
+    warnings TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    UNIQUE (study_id, content_sha256),
+    UNIQUE (study_id, pseudonym)
+  );
+  CREATE TABLE signals (
+    record_id INTEGER PRIMARY KEY REFERENCES records(id),
+    leads TEXT NOT NULL,
+    data BLOB NOT NULL
+  );
+  CREATE TABLE annotations (
+    id INTEGER PRIMARY KEY,
+    record_id INTEGER NOT NULL REFERENCES records(id),
+    lead TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('P', 'QRS', 'T')),
+    onset_sample INTEGER NOT NULL,
+    peak_sample INTEGER,
+    offset_sample INTEGER NOT NULL
+  );
+  CREATE INDEX annotations_record ON annotations(record_id);
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
+  // 2: model runs and their explanations.
+  `
+  CREATE TABLE models (
+    id TEXT PRIMARY KEY,
+    manifest TEXT NOT NULL,
+    manifest_sha256 TEXT NOT NULL,
+    added_at TEXT NOT NULL
+  );
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    record_id INTEGER NOT NULL REFERENCES records(id),
+    model_id TEXT NOT NULL REFERENCES models(id),
+    classes TEXT NOT NULL,
+    logits TEXT NOT NULL,
+    probabilities TEXT NOT NULL,
+    bias TEXT NOT NULL,
+    top_class TEXT NOT NULL,
+    top_probability REAL NOT NULL,
+    completeness_error REAL NOT NULL,
+    provider TEXT NOT NULL,
+    timings TEXT NOT NULL,
+    windows TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (record_id, model_id)
+  );
+  CREATE TABLE attribution_maps (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    class_index INTEGER NOT NULL,
+    leads INTEGER NOT NULL,
+    samples INTEGER NOT NULL,
+    encoding TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (run_id, class_index)
+  );
+  CREATE TABLE evidence_regions (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    class_name TEXT NOT NULL,
+    lead TEXT NOT NULL,
+    start_sample INTEGER NOT NULL,
+    end_sample INTEGER NOT NULL,
+    contribution REAL NOT NULL,
+    rank INTEGER NOT NULL
+  );
+  CREATE INDEX evidence_regions_run ON evidence_regions(run_id);
+  `,
+  // 3: raters and append-only labels (see docs/store.md).
+  `
+  CREATE TABLE raters (
+    id TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE labels (
+    id TEXT PRIMARY KEY,
+    rater_id TEXT NOT NULL REFERENCES raters(id),
+    created_at TEXT NOT NULL,
+    record_id INTEGER NOT NULL REFERENCES records(id),
+    target_kind TEXT NOT NULL CHECK (target_kind IN ('region', 'drawn-region', 'plausible', 'agree-class')),
+    -- What the label is about, one string per target, so 'current' is one label per rater and target.
+    target_key TEXT NOT NULL,
+    region_id INTEGER REFERENCES evidence_regions(id),
+    class_name TEXT,
+    lead TEXT,
+    start_sample INTEGER,
+    end_sample INTEGER,
+    value TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    note TEXT NOT NULL,
+    scale TEXT CHECK (scale IN ('per-record', 'fixed')),
+    supersedes TEXT UNIQUE REFERENCES labels(id),
+    CHECK (
+      (target_kind IN ('region', 'drawn-region') AND value IN ('valid', 'not_valid', 'unsure')
+        AND class_name IS NOT NULL AND lead IS NOT NULL AND start_sample IS NOT NULL AND end_sample IS NOT NULL)
+      OR (target_kind = 'plausible' AND value IN ('yes', 'partly', 'no'))
+      OR (target_kind = 'agree-class' AND value IN ('yes', 'no') AND class_name IS NOT NULL)
+    ),
+    CHECK (target_kind <> 'region' OR region_id IS NOT NULL)
+  );
+  CREATE INDEX labels_record ON labels(record_id, rater_id);
+  CREATE TRIGGER labels_no_update BEFORE UPDATE ON labels
+    BEGIN SELECT RAISE(ABORT, 'labels are append-only: UPDATE is forbidden, append a superseding label'); END;
+  CREATE TRIGGER labels_no_delete BEFORE DELETE ON labels
+    BEGIN SELECT RAISE(ABORT, 'labels are append-only: DELETE is forbidden'); END;
+  `,
+  // 4: import jobs and what happened to every file.
+  `
+  CREATE TABLE import_jobs (
+    id INTEGER PRIMARY KEY,
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    model_id TEXT REFERENCES models(id),
+    inputs TEXT NOT NULL,
+    -- sha256 of the inputs, study, model and options: an unfinished job with the same key is resumed.
+    inputs_key TEXT NOT NULL,
+    keep_identifiers INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'cancelled', 'completed')),
+    total_files INTEGER,
+    created_at TEXT NOT NULL,
+    finished_at TEXT
+  );
+  CREATE INDEX import_jobs_key ON import_jobs(inputs_key, status);
+  CREATE TABLE import_files (
+    job_id INTEGER NOT NULL REFERENCES import_jobs(id),
+    path TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('imported', 'duplicate', 'part-of-record', 'skipped', 'failed')),
+    record_id INTEGER REFERENCES records(id),
+    reason TEXT NOT NULL,
+    PRIMARY KEY (job_id, path)
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { createAppContext, createHandlers, dispatch } from '../app/index.ts';
+import { contentSecurityPolicy } from '../shared/security.ts';
+
+const IPC_CHANNEL = 'ecg-audit:call';
+
+function createWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    title: 'ECG-IMN Audit',
+    webPreferences: {
+      preload: fileURLToPath(new URL('../preload/index.cjs', import.meta.url)),
+      contextIsolation: true,
+      nodeIntegration: false,
+      sandbox: true,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      spellcheck: false,
+    },
+  });
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  window.webContents.on('will-navigate', (event) => event.preventDefault());
+  void window.loadFile(fileURLToPath(new URL('../renderer/index.html', import.meta.url)));
+  return window;
+}
+
+void app.whenReady().then(() => {
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] } });
+  });
+  session.defaultSession.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] }, (_details, callback) =>
+    callback({ cancel: true }),
+  );
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+
+  const ctx = createAppContext({ mode: 'electron', dbPath: process.env.ECG_AUDIT_DB ?? join(app.getPath('userData'), 'audit.sqlite') }, app.getAppPath());
+  const handlers = createHandlers(ctx);
+  ipcMain.handle(IPC_CHANNEL, (event, method: unknown, request: unknown) => {
+    if (!event.senderFrame?.url.startsWith('file://')) {
+      return { ok: false, error: { code: 'unauthorized', message: 'IPC from an unexpected frame' } };
+    }
+    return dispatch(handlers, method, request);
+  });
+
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});

@@ -1,0 +1,10 @@
+import { contextBridge, ipcRenderer } from 'electron';
+
+/**
+ * The only bridge between the sandboxed renderer and the main process: one generic call, validated in main
+ * against the shared contract. The channel name is repeated in src/main because this file may import nothing
+ * but electron (sandboxed preloads cannot load other modules).
+ */
+contextBridge.exposeInMainWorld('ecgAudit', {
+  call: (method: string, request: unknown) => ipcRenderer.invoke('ecg-audit:call', method, request),
+});

@@ -1,0 +1,49 @@
+import type { ApiEnvelope, ApiMethod, ApiRequest, ApiResponse, EcgAuditApi } from '../../shared/api/index.ts';
+import { ApiError } from '../../shared/api/contract.ts';
+import { tokenHeader } from '../../shared/security.ts';
+
+declare global {
+  interface Window {
+    /** Present in Electron, set by the preload through contextBridge. */
+    ecgAudit?: { call(method: string, request: unknown): Promise<ApiEnvelope<unknown>> };
+  }
+}
+
+function unwrap<T>(envelope: ApiEnvelope<T>): T {
+  if (envelope.ok) return envelope.value;
+  throw new ApiError(envelope.error.code, envelope.error.message);
+}
+
+/** Browser mode: the token arrives in the URL fragment once; keep it for the tab and take it out of the address bar. */
+function browserModeToken(): string {
+  const fromHash = new URLSearchParams(window.location.hash.slice(1)).get('token');
+  if (fromHash) {
+    sessionStorage.setItem('ecg-audit-token', fromHash);
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+    return fromHash;
+  }
+  return sessionStorage.getItem('ecg-audit-token') ?? '';
+}
+
+function createApi(): EcgAuditApi {
+  const bridge = window.ecgAudit;
+  if (bridge) {
+    return {
+      call: async <M extends ApiMethod>(method: M, request: ApiRequest<M>) =>
+        unwrap((await bridge.call(method, request)) as ApiEnvelope<ApiResponse<M>>),
+    };
+  }
+  const token = browserModeToken();
+  return {
+    call: async <M extends ApiMethod>(method: M, request: ApiRequest<M>) => {
+      const res = await fetch(`/api/${encodeURIComponent(method)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [tokenHeader]: token },
+        body: JSON.stringify(request),
+      });
+      return unwrap((await res.json()) as ApiEnvelope<ApiResponse<M>>);
+    },
+  };
+}
+
+export const api: EcgAuditApi = createApi();
