@@ -47,7 +47,7 @@ describe('browser mode in Chromium', () => {
         headers: { 'content-type': 'application/json', 'x-ecg-audit-token': token },
         body: JSON.stringify({ unexpected: 1 }),
       });
-      return { status: res.status, body: await res.json() };
+      return { status: res.status, body: (await res.json()) as { error: { code: string; message: string } } };
     }, server.token);
     expect(reply.status).toBe(400);
     expect(reply.body.error.code).toBe('bad-request');

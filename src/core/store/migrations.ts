@@ -66,16 +66,17 @@ export const MIGRATIONS: readonly string[] = [
     id INTEGER PRIMARY KEY,
     record_id INTEGER NOT NULL REFERENCES records(id),
     model_id TEXT NOT NULL REFERENCES models(id),
+    -- JSON [{code, name, logit, probability, bias, window, leadContributions}] in manifest order.
     classes TEXT NOT NULL,
-    logits TEXT NOT NULL,
-    probabilities TEXT NOT NULL,
-    bias TEXT NOT NULL,
     top_class TEXT NOT NULL,
     top_probability REAL NOT NULL,
     completeness_error REAL NOT NULL,
     provider TEXT NOT NULL,
     timings TEXT NOT NULL,
+    -- Time axis of maps and regions: the model's rate, samples per lead, window length and starts.
+    map_rate_hz REAL NOT NULL,
     windows TEXT NOT NULL,
+    warnings TEXT NOT NULL,
     created_at TEXT NOT NULL,
     UNIQUE (record_id, model_id)
   );

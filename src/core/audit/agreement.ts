@@ -1,0 +1,249 @@
+/**
+ * Inter-rater agreement on nominal judgements. A rating table holds one row per unit (an evidence region, a
+ * record verdict) and one column per rater; a cell is a category index or MISSING. Every statistic takes the
+ * row indices to evaluate so the bootstrap can resample units (rows) without copying the table.
+ *
+ * Definitions follow the reference implementations the tests compare against:
+ * Cohen's kappa as scikit-learn's cohen_kappa_score (unweighted), Fleiss' kappa as statsmodels' fleiss_kappa
+ * (method 'fleiss'), Krippendorff's alpha as the `krippendorff` package at level 'nominal'.
+ */
+import { type BootstrapEstimate, type BootstrapSettings, bootstrap } from './stats.ts';
+
+export const MISSING = -1;
+
+export interface RatingTable {
+  raters: string[];
+  categories: string[];
+  /** rows[u][r]: category index given by rater r to unit u, or MISSING. */
+  rows: Int32Array[];
+}
+
+/** Builds a table from (unit, rater, category) triples; units, raters and categories keep first-seen order unless given. */
+export function ratingTable(
+  ratings: readonly { unit: string; rater: string; value: string }[],
+  options: { raters?: string[]; categories?: string[] } = {},
+): RatingTable & { units: string[] } {
+  const raters = options.raters ? [...options.raters] : [...new Set(ratings.map((r) => r.rater))];
+  const categories = options.categories ? [...options.categories] : [...new Set(ratings.map((r) => r.value))];
+  const raterIndex = new Map(raters.map((r, i) => [r, i]));
+  const catIndex = new Map(categories.map((c, i) => [c, i]));
+  const unitIndex = new Map<string, number>();
+  const rows: Int32Array[] = [];
+  for (const { unit, rater, value } of ratings) {
+    const r = raterIndex.get(rater);
+    const c = catIndex.get(value);
+    if (r === undefined || c === undefined) continue;
+    let u = unitIndex.get(unit);
+    if (u === undefined) {
+      u = rows.length;
+      unitIndex.set(unit, u);
+      rows.push(new Int32Array(raters.length).fill(MISSING));
+    }
+    rows[u]![r] = c;
+  }
+  return { raters, categories, rows, units: [...unitIndex.keys()] };
+}
+
+/** Unweighted Cohen's kappa of two raters over the units both rated; NaN when chance agreement is 1. */
+export function cohenKappa(table: RatingTable, a: number, b: number, indices: ArrayLike<number>): number {
+  const K = table.categories.length;
+  const confusion = new Float64Array(K * K);
+  let n = 0;
+  for (let i = 0; i < indices.length; i++) {
+    const row = table.rows[indices[i]!]!;
+    const x = row[a]!;
+    const y = row[b]!;
+    if (x === MISSING || y === MISSING) continue;
+    confusion[x * K + y]! += 1;
+    n++;
+  }
+  if (n === 0) return Number.NaN;
+  const rowSum = new Float64Array(K);
+  const colSum = new Float64Array(K);
+  let agree = 0;
+  for (let x = 0; x < K; x++) {
+    for (let y = 0; y < K; y++) {
+      const v = confusion[x * K + y]!;
+      rowSum[x]! += v;
+      colSum[y]! += v;
+    }
+    agree += confusion[x * K + x]!;
+  }
+  let expectedAgree = 0;
+  for (let k = 0; k < K; k++) expectedAgree += (rowSum[k]! * colSum[k]!) / n;
+  const observedDisagree = n - agree;
+  const expectedDisagree = n - expectedAgree;
+  return expectedDisagree === 0 ? Number.NaN : 1 - observedDisagree / expectedDisagree;
+}
+
+/** Category counts per unit (how many raters chose each category). */
+function unitCounts(row: Int32Array, K: number, out: Float64Array): number {
+  out.fill(0);
+  let m = 0;
+  for (let r = 0; r < row.length; r++) {
+    const c = row[r]!;
+    if (c !== MISSING) {
+      out[c]! += 1;
+      m++;
+    }
+  }
+  return m;
+}
+
+/**
+ * Fleiss' kappa over the units rated by every rater in the table (Fleiss needs the same number of ratings
+ * per unit); NaN with fewer than two raters, no complete unit, or chance agreement of 1.
+ */
+export function fleissKappa(table: RatingTable, indices: ArrayLike<number>): number {
+  const K = table.categories.length;
+  const m = table.raters.length;
+  if (m < 2) return Number.NaN;
+  const counts = new Float64Array(K);
+  const catTotals = new Float64Array(K);
+  let units = 0;
+  let pSum = 0;
+  for (let i = 0; i < indices.length; i++) {
+    if (unitCounts(table.rows[indices[i]!]!, K, counts) !== m) continue;
+    let sq = 0;
+    for (let k = 0; k < K; k++) {
+      sq += counts[k]! * counts[k]!;
+      catTotals[k]! += counts[k]!;
+    }
+    pSum += (sq - m) / (m * (m - 1));
+    units++;
+  }
+  if (units === 0) return Number.NaN;
+  const pMean = pSum / units;
+  let pExp = 0;
+  for (let k = 0; k < K; k++) {
+    const p = catTotals[k]! / (units * m);
+    pExp += p * p;
+  }
+  return pExp === 1 ? Number.NaN : (pMean - pExp) / (1 - pExp);
+}
+
+/** Krippendorff's alpha, nominal metric; units with fewer than two ratings are not pairable and drop out. */
+export function krippendorffAlpha(table: RatingTable, indices: ArrayLike<number>): number {
+  const K = table.categories.length;
+  const coincidence = new Float64Array(K * K);
+  const counts = new Float64Array(K);
+  for (let i = 0; i < indices.length; i++) {
+    const m = unitCounts(table.rows[indices[i]!]!, K, counts);
+    if (m < 2) continue;
+    for (let c = 0; c < K; c++) {
+      if (counts[c] === 0) continue;
+      for (let k = 0; k < K; k++) {
+        coincidence[c * K + k]! += (counts[c]! * (counts[k]! - (c === k ? 1 : 0))) / (m - 1);
+      }
+    }
+  }
+  const nc = new Float64Array(K);
+  let n = 0;
+  let observedDisagree = 0;
+  for (let c = 0; c < K; c++) {
+    for (let k = 0; k < K; k++) {
+      const v = coincidence[c * K + k]!;
+      nc[c]! += v;
+      n += v;
+      if (c !== k) observedDisagree += v;
+    }
+  }
+  let expectedDisagree = 0;
+  for (let c = 0; c < K; c++) for (let k = 0; k < K; k++) if (c !== k) expectedDisagree += nc[c]! * nc[k]!;
+  if (n <= 1 || expectedDisagree === 0) return Number.NaN;
+  return 1 - ((n - 1) * observedDisagree) / expectedDisagree;
+}
+
+/** Mean over units with two or more ratings of the share of rater pairs that agree. */
+export function percentAgreement(table: RatingTable, indices: ArrayLike<number>): number {
+  const K = table.categories.length;
+  const counts = new Float64Array(K);
+  let units = 0;
+  let sum = 0;
+  for (let i = 0; i < indices.length; i++) {
+    const m = unitCounts(table.rows[indices[i]!]!, K, counts);
+    if (m < 2) continue;
+    let agreeingPairs = 0;
+    for (let k = 0; k < K; k++) agreeingPairs += counts[k]! * (counts[k]! - 1);
+    sum += agreeingPairs / (m * (m - 1));
+    units++;
+  }
+  return units === 0 ? Number.NaN : sum / units;
+}
+
+/** counts[x][y]: units rater a put in category x and rater b in category y. */
+export function confusionTable(table: RatingTable, a: number, b: number): number[][] {
+  const K = table.categories.length;
+  const out = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+  for (const row of table.rows) {
+    if (row[a] !== MISSING && row[b] !== MISSING) out[row[a]!]![row[b]!]! += 1;
+  }
+  return out;
+}
+
+export interface PairAgreement {
+  raterA: string;
+  raterB: string;
+  /** Units both raters rated. */
+  units: number;
+  cohenKappa: BootstrapEstimate;
+  percentAgreement: BootstrapEstimate;
+  /** Rows: rater A's category, columns: rater B's, in `categories` order. */
+  confusion: number[][];
+}
+
+export interface AgreementSummary {
+  categories: string[];
+  raters: string[];
+  units: number;
+  /** Units with two or more ratings. */
+  pairableUnits: number;
+  /** Units rated by every rater (the units Fleiss' kappa uses). */
+  completeUnits: number;
+  percentAgreement: BootstrapEstimate;
+  fleissKappa: BootstrapEstimate;
+  krippendorffAlpha: BootstrapEstimate;
+  pairs: PairAgreement[];
+}
+
+/** Every agreement statistic of a table, each with a seeded percentile bootstrap interval over units. */
+export function summarizeAgreement(table: RatingTable, settings: BootstrapSettings): AgreementSummary {
+  const units = table.rows.length;
+  let pairable = 0;
+  let complete = 0;
+  for (const row of table.rows) {
+    const m = row.reduce((s, c) => s + (c === MISSING ? 0 : 1), 0);
+    if (m >= 2) pairable++;
+    if (m === table.raters.length) complete++;
+  }
+  const pairs: PairAgreement[] = [];
+  for (let a = 0; a < table.raters.length; a++) {
+    for (let b = a + 1; b < table.raters.length; b++) {
+      const shared = table.rows.reduce((s, row) => s + (row[a] !== MISSING && row[b] !== MISSING ? 1 : 0), 0);
+      const pairTable: RatingTable = {
+        raters: [table.raters[a]!, table.raters[b]!],
+        categories: table.categories,
+        rows: table.rows.filter((row) => row[a] !== MISSING && row[b] !== MISSING).map((row) => Int32Array.of(row[a]!, row[b]!)),
+      };
+      pairs.push({
+        raterA: table.raters[a]!,
+        raterB: table.raters[b]!,
+        units: shared,
+        cohenKappa: bootstrap(shared, (idx) => cohenKappa(pairTable, 0, 1, idx), settings),
+        percentAgreement: bootstrap(shared, (idx) => percentAgreement(pairTable, idx), settings),
+        confusion: confusionTable(table, a, b),
+      });
+    }
+  }
+  return {
+    categories: table.categories,
+    raters: table.raters,
+    units,
+    pairableUnits: pairable,
+    completeUnits: complete,
+    percentAgreement: bootstrap(units, (idx) => percentAgreement(table, idx), settings),
+    fleissKappa: bootstrap(units, (idx) => fleissKappa(table, idx), settings),
+    krippendorffAlpha: bootstrap(units, (idx) => krippendorffAlpha(table, idx), settings),
+    pairs,
+  };
+}

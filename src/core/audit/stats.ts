@@ -1,0 +1,139 @@
+/**
+ * Small statistics shared by the agreement and faithfulness reports: a seeded generator (so every bootstrap
+ * and every random order can be reproduced from the seed written into report.json), Wilson intervals,
+ * percentile bootstrap intervals, quantiles and the trapezoidal area under a curve.
+ */
+
+/** 97.5th percentile of the standard normal, for two-sided 95 % intervals. */
+export const Z95 = 1.959963984540054;
+
+/** mulberry32: a 32-bit seeded generator, uniform on [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fisher-Yates permutation of 0..n-1 drawn from `random`. */
+export function permutation(n: number, random: () => number): Uint32Array {
+  const p = new Uint32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = p[i]!;
+    p[i] = p[j]!;
+    p[j] = t;
+  }
+  return p;
+}
+
+export interface Interval {
+  low: number;
+  high: number;
+}
+
+/** A share with its Wilson score 95 % interval; null interval when there is nothing to share. */
+export interface Share {
+  count: number;
+  total: number;
+  share: number | null;
+  ci: Interval | null;
+}
+
+export function wilson(count: number, total: number, z = Z95): Share {
+  if (total <= 0) return { count, total, share: null, ci: null };
+  const p = count / total;
+  const z2 = z * z;
+  const denom = 1 + z2 / total;
+  const center = (p + z2 / (2 * total)) / denom;
+  const half = (z * Math.sqrt((p * (1 - p)) / total + z2 / (4 * total * total))) / denom;
+  return { count, total, share: p, ci: { low: Math.max(0, center - half), high: Math.min(1, center + half) } };
+}
+
+/** Linear-interpolation quantile (numpy's default) of already sorted values. */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  const pos = (n - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+export interface Summary {
+  n: number;
+  mean: number | null;
+  min: number | null;
+  p05: number | null;
+  median: number | null;
+  p95: number | null;
+  max: number | null;
+}
+
+export function summarize(values: readonly number[]): Summary {
+  const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const n = finite.length;
+  if (n === 0) return { n, mean: null, min: null, p05: null, median: null, p95: null, max: null };
+  return {
+    n,
+    mean: finite.reduce((s, v) => s + v, 0) / n,
+    min: finite[0]!,
+    p05: quantileSorted(finite, 0.05),
+    median: quantileSorted(finite, 0.5),
+    p95: quantileSorted(finite, 0.95),
+    max: finite[n - 1]!,
+  };
+}
+
+/** Point estimate with a percentile bootstrap 95 % interval over resampled units. */
+export interface BootstrapEstimate {
+  estimate: number | null;
+  ci: Interval | null;
+  /** Units the estimate is computed over. */
+  units: number;
+  /** Resamples whose statistic was defined (a resample can, e.g., hold one category only). */
+  resamples: number;
+}
+
+export interface BootstrapSettings {
+  resamples: number;
+  seed: number;
+}
+
+/**
+ * `statistic(indices)` evaluates on the units at `indices` (repeats allowed); the point estimate uses every
+ * unit once. Undefined statistics (NaN) are dropped from the resample distribution and counted.
+ */
+export function bootstrap(
+  units: number,
+  statistic: (indices: Uint32Array) => number,
+  settings: BootstrapSettings,
+): BootstrapEstimate {
+  const all = new Uint32Array(units);
+  for (let i = 0; i < units; i++) all[i] = i;
+  const point = units > 0 ? statistic(all) : Number.NaN;
+  if (!Number.isFinite(point)) return { estimate: null, ci: null, units, resamples: 0 };
+  const random = seededRandom(settings.seed);
+  const draws: number[] = [];
+  const idx = new Uint32Array(units);
+  for (let b = 0; b < settings.resamples; b++) {
+    for (let i = 0; i < units; i++) idx[i] = Math.floor(random() * units);
+    const v = statistic(idx);
+    if (Number.isFinite(v)) draws.push(v);
+  }
+  draws.sort((a, b) => a - b);
+  const ci = draws.length > 0 ? { low: quantileSorted(draws, 0.025), high: quantileSorted(draws, 0.975) } : null;
+  return { estimate: point, ci, units, resamples: draws.length };
+}
+
+/** Area under y(x) by the trapezoidal rule; x must be increasing. */
+export function trapezoid(x: readonly number[], y: readonly number[]): number {
+  let area = 0;
+  for (let i = 1; i < x.length; i++) area += ((x[i]! - x[i - 1]!) * (y[i]! + y[i - 1]!)) / 2;
+  return area;
+}

@@ -1,0 +1,204 @@
+/**
+ * HL7 v3 annotated ECG (FDA aECG, `<AnnotatedECG xmlns="urn:hl7-org:v3">`). A series holds a sequenceSet whose
+ * sequences are one time sequence (GLIST_TS/GLIST_PQ: head + increment gives the sampling rate) and one SLIST_PQ
+ * per lead (value = origin + scale * digit); leads are coded MDC_ECG_LEAD_*. Wave annotations (P/QRS/T) come
+ * from the series' annotationSet, with TIME_ABSOLUTE or TIME_RELATIVE boundaries and an optional lead boundary.
+ */
+import { EcgFormatError } from '../errors.ts';
+import type { FormatReader, ReadInput } from '../reader.ts';
+import { normaliseLeadName, toMillivoltFactor } from '../leadNames.ts';
+import type { ClinicalMetadata, EcgRecord, IdentifyingMetadata, Lead, WaveAnnotation, WaveKind } from '../record.ts';
+import { assembleRecord, checkSampleCount, checkSamplingRate, leadFromAdc, MAX_SAMPLES_PER_LEAD, num, sexFrom } from './assemble.ts';
+import { at, attr, children, parseXml, rootElementName, text, type XmlNode } from './xml.ts';
+
+/** Annotations on no particular lead (a fully specified region of interest) carry this lead name. */
+export const ALL_LEADS = 'all';
+
+const WAVES: Record<string, WaveKind> = {
+  MDC_ECG_WAVC_PWAVE: 'P',
+  MDC_ECG_WAVC_QRSWAVE: 'QRS',
+  MDC_ECG_WAVC_TWAVE: 'T',
+};
+
+/** Seconds since an arbitrary epoch for an HL7 TS (YYYYMMDDHHMMSS.UUUU, zone ignored: all times share one). */
+function tsSeconds(path: string, ts: string | undefined, what: string): number {
+  const m = ts ? /^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2}(?:\.\d+)?)?/.exec(ts.trim()) : null;
+  if (!m) throw new EcgFormatError(path, 'bad-value', `${what}: "${ts}" is not an HL7 timestamp`);
+  const [, y, mo = '01', d = '01', h = '00', mi = '00', s = '0'] = m;
+  return Date.UTC(+y, +mo - 1, +d, +h, +mi) / 1000 + Number(s);
+}
+
+function tsIso(ts: string | undefined): string | undefined {
+  const m = ts ? /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?/.exec(ts) : null;
+  if (!m) return undefined;
+  return `${m[1]}-${m[2]}-${m[3]}${m[4] ? `T${m[4]}:${m[5]}:${m[6] ?? '00'}` : ''}`;
+}
+
+function seconds(path: string, node: XmlNode | undefined, what: string): number {
+  const v = num(path, attr(node, 'value'), what);
+  const unit = (attr(node, 'unit') ?? 's').trim();
+  const factor = { s: 1, ms: 1e-3, us: 1e-6 }[unit];
+  if (factor === undefined) throw new EcgFormatError(path, 'bad-value', `${what}: time unit "${unit}" is not supported`);
+  return v * factor;
+}
+
+interface TimeAxis {
+  samplingRateHz: number;
+  /** Absolute start in seconds (TIME_ABSOLUTE) or undefined for relative time. */
+  headS?: number;
+}
+
+function parseDigits(path: string, digits: string | undefined, what: string): Int32Array {
+  if (digits === undefined) throw new EcgFormatError(path, 'bad-header', `${what}: no <digits>`);
+  const parts = digits.trim().split(/\s+/);
+  if (parts.length > MAX_SAMPLES_PER_LEAD) {
+    throw new EcgFormatError(path, 'bad-value', `${what}: ${parts.length} digits, over the ${MAX_SAMPLES_PER_LEAD} limit`);
+  }
+  const out = new Int32Array(parts.length);
+  for (let k = 0; k < parts.length; k++) {
+    const v = Number(parts[k]);
+    if (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) {
+      throw new EcgFormatError(path, 'bad-value', `${what}: digit ${k} "${parts[k].slice(0, 20)}" is not an integer`);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+function leadOf(path: string, name: string, value: XmlNode): Lead {
+  const what = `lead ${name}`;
+  const digits = parseDigits(path, text(at(value, 'digits')), what);
+  checkSampleCount(path, digits.length, what);
+  const scale = at(value, 'scale');
+  const origin = at(value, 'origin');
+  const scaleV = num(path, attr(scale, 'value'), `${what} scale`);
+  const unit = (attr(scale, 'unit') ?? 'uV').trim();
+  const originUnit = (attr(origin, 'unit') ?? unit).trim();
+  const f = toMillivoltFactor(unit);
+  const fo = toMillivoltFactor(originUnit);
+  if (f === undefined || fo === undefined) {
+    throw new EcgFormatError(path, 'bad-value', `${what}: unit "${unit}"/"${originUnit}" is not a voltage`);
+  }
+  const originV = (origin ? num(path, attr(origin, 'value'), `${what} origin`) : 0) * (fo / f);
+  return leadFromAdc(path, name, digits, 1 / scaleV, -originV / scaleV, unit);
+}
+
+function readSequenceSet(path: string, set: XmlNode): { axis: TimeAxis; leads: Lead[] } {
+  let axis: TimeAxis | undefined;
+  const leads: Lead[] = [];
+  for (const comp of children(set, 'component')) {
+    const seq = at(comp, 'sequence');
+    const code = attr(at(seq, 'code'), 'code') ?? '';
+    const value = at(seq, 'value');
+    if (!seq || !value) continue;
+    if (code === 'TIME_ABSOLUTE' || code === 'TIME_RELATIVE') {
+      const increment = seconds(path, at(value, 'increment'), 'time increment');
+      const samplingRateHz = checkSamplingRate(path, 1 / increment, 'sampling rate (1 / time increment)');
+      const head = at(value, 'head');
+      axis = {
+        samplingRateHz,
+        ...(code === 'TIME_ABSOLUTE' ? { headS: tsSeconds(path, attr(head, 'value'), 'time head') } : {}),
+      };
+    } else {
+      const name = normaliseLeadName(code.replace(/^MDC_ECG_LEAD_/, ''));
+      leads.push(leadOf(path, name, value));
+    }
+  }
+  if (!axis) throw new EcgFormatError(path, 'bad-header', 'sequenceSet has no TIME_ABSOLUTE/TIME_RELATIVE sequence');
+  return { axis, leads };
+}
+
+function annotationsOf(path: string, series: XmlNode, axis: TimeAxis, warnings: string[]): WaveAnnotation[] {
+  const out: WaveAnnotation[] = [];
+  const fs = axis.samplingRateHz;
+  const visit = (ann: XmlNode) => {
+    const code = attr(at(ann, 'code'), 'code') ?? '';
+    const kind = WAVES[code === 'MDC_ECG_WAVC' ? (attr(at(ann, 'value'), 'code') ?? '') : code];
+    const roi = at(ann, 'support', 'supportingROI');
+    if (kind && roi) {
+      let lead = ALL_LEADS;
+      let span: [number, number] | undefined;
+      for (const b of children(roi, 'component').map((c) => at(c, 'boundary'))) {
+        const bcode = attr(at(b, 'code'), 'code') ?? '';
+        const v = at(b, 'value');
+        if (bcode.startsWith('MDC_ECG_LEAD_')) lead = normaliseLeadName(bcode.slice('MDC_ECG_LEAD_'.length));
+        else if (bcode === 'TIME_ABSOLUTE' && axis.headS !== undefined) {
+          const t = (n: string) => tsSeconds(path, attr(at(v, n), 'value'), 'annotation time') - axis.headS!;
+          span = [t('low'), t('high')];
+        } else if (bcode === 'TIME_RELATIVE') {
+          span = [seconds(path, at(v, 'low'), 'annotation time'), seconds(path, at(v, 'high'), 'annotation time')];
+        }
+      }
+      if (span && span[0] <= span[1]) {
+        const onsetSample = Math.round(span[0] * fs);
+        const offsetSample = Math.round(span[1] * fs);
+        out.push({ lead, kind, onsetS: onsetSample / fs, peakS: null, offsetS: offsetSample / fs, onsetSample, peakSample: null, offsetSample });
+      } else {
+        warnings.push(`${kind} annotation without a usable time boundary skipped`);
+      }
+    }
+    for (const c of children(ann, 'component')) for (const a of children(c, 'annotation')) visit(a);
+  };
+  for (const set of children(series, 'subjectOf').map((s) => at(s, 'annotationSet'))) {
+    for (const c of children(set, 'component')) for (const a of children(c, 'annotation')) visit(a);
+  }
+  return out.sort((a, b) => a.onsetSample - b.onsetSample || a.lead.localeCompare(b.lead));
+}
+
+function metadataOf(root: XmlNode, series: XmlNode): { clinical: ClinicalMetadata; identifying: IdentifyingMetadata } {
+  const clinical: ClinicalMetadata = {};
+  const identifying: IdentifyingMetadata = {};
+  const trialSubject = at(root, 'componentOf', 'timepointEvent', 'componentOf', 'subjectAssignment', 'subject', 'trialSubject');
+  const person = at(trialSubject, 'subjectDemographicPerson');
+  const pid = attr(at(trialSubject, 'id'), 'extension');
+  if (pid) identifying.patientId = pid;
+  const name = text(at(person, 'name'));
+  if (name) identifying.name = name;
+  const birth = attr(at(person, 'birthTime'), 'value');
+  if (birth) identifying.birthDate = tsIso(birth) ?? birth;
+  const sex = sexFrom(attr(at(person, 'administrativeGenderCode'), 'code'));
+  if (sex) clinical.sex = sex;
+  const recorded = tsIso(attr(at(root, 'effectiveTime', 'low'), 'value'));
+  if (recorded) clinical.recordedAt = recorded;
+  const device = at(series, 'author', 'seriesAuthor', 'manufacturedSeriesDevice');
+  const model = text(at(device, 'manufacturerModelName'));
+  const maker = text(at(at(series, 'author', 'seriesAuthor'), 'manufacturerOrganization', 'name'));
+  if (model || maker) clinical.device = [maker, model].filter(Boolean).join(' ');
+  const site = at(root, 'componentOf', 'timepointEvent', 'componentOf', 'subjectAssignment', 'componentOf', 'clinicalTrial', 'location', 'trialSite');
+  const siteId = attr(at(site, 'id'), 'extension') ?? attr(at(site, 'id'), 'root');
+  if (siteId) identifying.other = { trialSite: siteId };
+  return { clinical, identifying };
+}
+
+async function read(input: ReadInput): Promise<EcgRecord> {
+  const { path } = input;
+  const root = at(parseXml(path, input.bytes), 'AnnotatedECG');
+  if (!root) throw new EcgFormatError(path, 'unknown-format', 'not an HL7 aECG file (no <AnnotatedECG> root)');
+  const warnings: string[] = [];
+  const allSeries = children(root, 'component').map((c) => at(c, 'series')).filter((s): s is XmlNode => !!s);
+  const series = allSeries.find((s) => attr(at(s, 'code'), 'code') === 'RHYTHM') ?? allSeries[0];
+  if (!series) throw new EcgFormatError(path, 'bad-header', 'no <series> with waveforms');
+  const sets = children(series, 'component').map((c) => at(c, 'sequenceSet')).filter((s): s is XmlNode => !!s);
+  if (sets.length === 0) throw new EcgFormatError(path, 'bad-header', 'the series has no sequenceSet');
+  if (sets.length > 1) warnings.push(`${sets.length} sequenceSets in the series; the first is read`);
+  const { axis, leads } = readSequenceSet(path, sets[0]);
+  const derived = children(series, 'derivation').map((d) => at(d, 'derivedSeries')).find(Boolean);
+  const beatSet = derived && at(derived, 'component', 'sequenceSet');
+  const extra = beatSet ? { representativeBeat: readSequenceSet(path, beatSet) } : undefined;
+  return assembleRecord({
+    format: 'hl7-aecg',
+    input,
+    samplingRateHz: axis.samplingRateHz,
+    leads,
+    warnings,
+    annotations: annotationsOf(path, series, axis, warnings),
+    ...metadataOf(root, series),
+    ...(extra ? { extra } : {}),
+  });
+}
+
+export const hl7AecgReader: FormatReader = {
+  id: 'hl7-aecg',
+  sniff: ({ head }) => rootElementName(head) === 'AnnotatedECG',
+  read,
+};

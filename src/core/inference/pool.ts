@@ -1,0 +1,212 @@
+/**
+ * A pool of inference worker threads, each with its own ONNX session, and two lanes:
+ * - the priority lane (one record for the viewer, what-if re-runs) has a worker of its own that batch work
+ *   never occupies, and every batch worker takes priority work before its next batch chunk, so a viewer
+ *   request never waits behind a batch import;
+ * - the batch lane (folder import) sends records in chunks whose windows run as one batched ONNX run.
+ * Running inference off the main thread also keeps the Electron main process responsive, since
+ * onnxruntime-node runs a session synchronously on the calling thread.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { RecordSignal } from '../signal/preprocess.ts';
+import { ModelError } from './errors.ts';
+import type { Prediction } from './explain.ts';
+import type { SessionOptions } from './session.ts';
+import type { Occlusion, WhatIfResult } from './whatIf.ts';
+import { fromWire, signalOnly, type WireError, type WorkerReply, type WorkerRequest } from './wire.ts';
+
+export interface PoolOptions extends Omit<SessionOptions, 'intraOpThreads'> {
+  /** Workers for batch work; default from the measured layout, see defaultLayout(). */
+  batchWorkers?: number;
+  /** intra-op threads of each session. */
+  threadsPerWorker?: number;
+  /** Records per batch-lane job (their windows share batched runs). */
+  chunkRecords?: number;
+  /** The worker entry: workerBootstrap.mjs for source runs, the bundled worker for an electron-vite build. */
+  workerFile?: URL;
+}
+
+/**
+ * Measured on this project's bench (bench/inference.bench.ts): one batch session using every core beats
+ * several single-threaded sessions for this model, so the default is one batch worker with all cores
+ * plus the priority worker.
+ */
+export function defaultLayout(cores = availableParallelism()): { batchWorkers: number; threadsPerWorker: number } {
+  return { batchWorkers: 1, threadsPerWorker: Math.max(1, cores) };
+}
+
+export type BatchOutcome = { ok: true; prediction: Prediction } | { ok: false; error: Error };
+
+type Job =
+  | { kind: 'predict'; records: RecordSignal[]; resolve: (o: BatchOutcome[]) => void; reject: (e: Error) => void }
+  | { kind: 'whatIf'; prediction: Prediction; occlusions: Occlusion[]; resolve: (r: WhatIfResult) => void; reject: (e: Error) => void };
+
+interface Slot {
+  worker: Worker;
+  priorityOnly: boolean;
+  busy?: { id: number; job: Job };
+  executionProvider: string;
+}
+
+export class InferencePool {
+  private readonly slots: Slot[] = [];
+  private readonly priorityQueue: Job[] = [];
+  private readonly batchQueue: Job[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(
+    private readonly modelDir: string,
+    private readonly options: Required<Pick<PoolOptions, 'batchWorkers' | 'threadsPerWorker' | 'chunkRecords'>> & PoolOptions,
+  ) {}
+
+  static async open(modelDir: string, options: PoolOptions = {}): Promise<InferencePool> {
+    const layout = defaultLayout();
+    const pool = new InferencePool(modelDir, {
+      ...options,
+      batchWorkers: options.batchWorkers ?? layout.batchWorkers,
+      threadsPerWorker: options.threadsPerWorker ?? layout.threadsPerWorker,
+      chunkRecords: options.chunkRecords ?? 8,
+    });
+    try {
+      const starts = [pool.startWorker(true)];
+      for (let i = 0; i < pool.options.batchWorkers; i++) starts.push(pool.startWorker(false));
+      await Promise.all(starts);
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  /** The provider each worker's session runs on (priority worker first). */
+  get executionProviders(): string[] {
+    return this.slots.map((s) => s.executionProvider);
+  }
+
+  /** One record; `priority` puts it in the viewer's lane. Rejects with the record's typed error. */
+  async predict(record: RecordSignal, { priority = false } = {}): Promise<Prediction> {
+    const [outcome] = await this.enqueue(priority, [record]);
+    if (!outcome!.ok) throw outcome!.error;
+    return outcome!.prediction;
+  }
+
+  /** Many records through the batch lane; per-record failures come back in place, in input order. */
+  async predictBatch(records: readonly RecordSignal[], onProgress?: (done: number, total: number) => void): Promise<BatchOutcome[]> {
+    const chunks: RecordSignal[][] = [];
+    for (let i = 0; i < records.length; i += this.options.chunkRecords) chunks.push(records.slice(i, i + this.options.chunkRecords));
+    let done = 0;
+    const results = await Promise.all(
+      chunks.map(async (chunk) => {
+        const outcomes = await this.enqueue(false, chunk);
+        done += chunk.length;
+        onProgress?.(done, records.length);
+        return outcomes;
+      }),
+    );
+    return results.flat();
+  }
+
+  /** A what-if re-run, in the priority lane (it answers a click in the viewer). */
+  whatIf(prediction: Prediction, occlusions: Occlusion[]): Promise<WhatIfResult> {
+    if (this.closed) return Promise.reject(new Error('inference pool is closed'));
+    // the worker needs the input, not the attribution maps
+    const slim: Prediction = { ...prediction, attribution: [], regions: [] };
+    return new Promise((resolve, reject) => {
+      this.priorityQueue.push({ kind: 'whatIf', prediction: slim, occlusions, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private enqueue(priority: boolean, records: RecordSignal[]): Promise<BatchOutcome[]> {
+    if (this.closed) return Promise.reject(new Error('inference pool is closed'));
+    return new Promise((resolve, reject) => {
+      (priority ? this.priorityQueue : this.batchQueue).push({ kind: 'predict', records: records.map(signalOnly), resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.busy) continue;
+      const job = this.priorityQueue.shift() ?? (slot.priorityOnly ? undefined : this.batchQueue.shift());
+      if (!job) continue;
+      const id = this.nextId++;
+      slot.busy = { id, job };
+      const req: WorkerRequest =
+        job.kind === 'predict'
+          ? { type: 'predict', id, records: job.records }
+          : { type: 'whatIf', id, prediction: job.prediction, occlusions: job.occlusions };
+      slot.worker.postMessage(req);
+    }
+  }
+
+  private startWorker(priorityOnly: boolean): Promise<void> {
+    const file = this.options.workerFile ?? new URL('./workerBootstrap.mjs', import.meta.url);
+    const worker = new Worker(file);
+    const slot: Slot = { worker, priorityOnly, executionProvider: 'starting' };
+    const sessionOptions: SessionOptions = { providers: this.options.providers, intraOpThreads: this.options.threadsPerWorker };
+    return new Promise((resolve, reject) => {
+      const onStartup = (msg: WorkerReply): void => {
+        if (msg.type === 'ready') {
+          slot.executionProvider = msg.executionProvider;
+          worker.off('message', onStartup);
+          worker.on('message', (m: WorkerReply) => this.onReply(slot, m));
+          this.slots.push(slot);
+          this.dispatch();
+          resolve();
+        } else if (msg.type === 'openFailed') {
+          void worker.terminate();
+          reject(fromWire(msg.error));
+        }
+      };
+      worker.on('message', onStartup);
+      worker.on('error', (err) => {
+        reject(new ModelError(this.modelDir, 'run-failed', `inference worker failed: ${err.message}`));
+        this.onWorkerLost(slot, err);
+      });
+      worker.on('exit', (code) => {
+        if (!this.closed) this.onWorkerLost(slot, new Error(`inference worker exited with code ${code}`));
+      });
+      worker.postMessage({ type: 'open', modelDir: this.modelDir, options: sessionOptions } satisfies WorkerRequest);
+    });
+  }
+
+  private onReply(slot: Slot, msg: WorkerReply): void {
+    const busy = slot.busy;
+    if (!busy || !('id' in msg) || msg.id !== busy.id) return;
+    slot.busy = undefined;
+    const job = busy.job;
+    if (msg.type === 'failed') job.reject(fromWire(msg.error));
+    else if (msg.type === 'predicted' && job.kind === 'predict') {
+      job.resolve(msg.outcomes.map((o) => (o.ok ? o : { ok: false, error: fromWire(o.error as WireError) })));
+    } else if (msg.type === 'whatIfDone' && job.kind === 'whatIf') job.resolve(msg.result);
+    this.dispatch();
+  }
+
+  /** A crashed worker fails its job and is replaced, so one bad record cannot stall the queue. */
+  private onWorkerLost(slot: Slot, err: Error): void {
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return;
+    this.slots.splice(index, 1);
+    slot.busy?.job.reject(new ModelError(this.modelDir, 'run-failed', `inference worker lost: ${err.message}`));
+    slot.busy = undefined;
+    if (!this.closed) this.startWorker(slot.priorityOnly).catch(() => this.failQueued(err));
+  }
+
+  private failQueued(err: Error): void {
+    if (this.slots.length > 0) return;
+    for (const job of [...this.priorityQueue.splice(0), ...this.batchQueue.splice(0)]) {
+      job.reject(new ModelError(this.modelDir, 'run-failed', `no inference worker left: ${err.message}`));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pending = [...this.priorityQueue.splice(0), ...this.batchQueue.splice(0)];
+    for (const job of pending) job.reject(new Error('inference pool closed'));
+    for (const slot of this.slots) slot.busy?.job.reject(new Error('inference pool closed'));
+    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * What crosses the worker_threads boundary: plain records in, predictions out, errors as data.
+ * Typed errors are rebuilt on the receiving side so callers can still branch on `problem`.
+ */
+import { PreprocessError, type PreprocessProblem, type RecordSignal } from '../signal/preprocess.ts';
+import { ModelError, type ModelProblem } from './errors.ts';
+import type { Prediction } from './explain.ts';
+import type { SessionOptions } from './session.ts';
+import type { Occlusion, WhatIfResult } from './whatIf.ts';
+
+export interface WireError {
+  name: string;
+  message: string;
+  file?: string;
+  problem?: string;
+  detail?: string;
+}
+
+export type WorkerRequest =
+  | { type: 'open'; modelDir: string; options: SessionOptions }
+  | { type: 'predict'; id: number; records: RecordSignal[] }
+  | { type: 'whatIf'; id: number; prediction: Prediction; occlusions: Occlusion[] };
+
+export type RecordOutcome = { ok: true; prediction: Prediction } | { ok: false; error: WireError };
+
+export type WorkerReply =
+  | { type: 'ready'; executionProvider: string }
+  | { type: 'openFailed'; error: WireError }
+  | { type: 'predicted'; id: number; outcomes: RecordOutcome[] }
+  | { type: 'whatIfDone'; id: number; result: WhatIfResult }
+  | { type: 'failed'; id: number; error: WireError };
+
+export function toWire(err: unknown): WireError {
+  if (err instanceof PreprocessError || err instanceof ModelError) {
+    const prefix = `${err.file}: `;
+    const detail = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+    return { name: err.name, message: err.message, file: err.file, problem: err.problem, detail };
+  }
+  return { name: err instanceof Error ? err.name : 'Error', message: err instanceof Error ? err.message : String(err) };
+}
+
+export function fromWire(e: WireError): Error {
+  if (e.name === 'PreprocessError' && e.file !== undefined) {
+    return new PreprocessError(e.file, e.problem as PreprocessProblem, e.detail ?? e.message);
+  }
+  if (e.name === 'ModelError' && e.file !== undefined) return new ModelError(e.file, e.problem as ModelProblem, e.detail ?? e.message);
+  const err = new Error(e.message);
+  err.name = e.name;
+  return err;
+}
+
+/** Only what preprocessing reads, so raw ADC arrays and metadata stay on the caller's side. */
+export function signalOnly(record: RecordSignal): RecordSignal {
+  return {
+    sourcePath: record.sourcePath,
+    samplingRateHz: record.samplingRateHz,
+    leads: record.leads.map((l) => ({ name: l.name, mv: l.mv }) as RecordSignal['leads'][number]),
+  };
+}
+
+/** Buffers a prediction owns, so postMessage can move them instead of copying. */
+export function predictionBuffers(p: Prediction): ArrayBuffer[] {
+  return [p.modelInput, ...p.attribution].map((a) => a.buffer as ArrayBuffer);
+}

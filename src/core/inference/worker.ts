@@ -1,0 +1,52 @@
+/**
+ * The inference worker thread: one InferenceEngine (one ONNX session) per worker, driven by pool.ts.
+ * Loaded through workerBootstrap.mjs so the TypeScript sources run under tsx (see that file).
+ */
+import { parentPort } from 'node:worker_threads';
+import type { ModelInput } from '../signal/preprocess.ts';
+import { InferenceEngine } from './engine.ts';
+import { predictionBuffers, type RecordOutcome, toWire, type WorkerReply, type WorkerRequest } from './wire.ts';
+
+if (!parentPort) throw new Error('worker.ts must run in a worker thread');
+const port = parentPort;
+let engine: InferenceEngine | undefined;
+
+function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+async function handle(req: WorkerRequest): Promise<void> {
+  if (req.type === 'open') {
+    try {
+      engine = await InferenceEngine.open(req.modelDir, req.options);
+      reply({ type: 'ready', executionProvider: engine.executionProvider });
+    } catch (err) {
+      reply({ type: 'openFailed', error: toWire(err) });
+    }
+    return;
+  }
+  if (!engine) throw new Error('worker received work before open');
+  const eng = engine;
+  try {
+    if (req.type === 'predict') {
+      const outcomes: RecordOutcome[] = new Array(req.records.length);
+      const inputs: { i: number; input: ModelInput }[] = [];
+      req.records.forEach((record, i) => {
+        try {
+          inputs.push({ i, input: eng.preprocess(record) });
+        } catch (err) {
+          outcomes[i] = { ok: false, error: toWire(err) };
+        }
+      });
+      const predictions = await eng.predictInputs(inputs.map((x) => x.input));
+      inputs.forEach(({ i }, k) => (outcomes[i] = { ok: true, prediction: predictions[k]! }));
+      reply({ type: 'predicted', id: req.id, outcomes }, predictions.flatMap(predictionBuffers));
+    } else {
+      reply({ type: 'whatIfDone', id: req.id, result: await eng.whatIf(req.prediction, req.occlusions) });
+    }
+  } catch (err) {
+    reply({ type: 'failed', id: req.id, error: toWire(err) });
+  }
+}
+
+port.on('message', (req: WorkerRequest) => void handle(req));

@@ -1,0 +1,134 @@
+/**
+ * Compact binary forms of signals and attribution maps. Signals keep the file's integers (int16 with gain and
+ * baseline) when that reproduces every millivolt value exactly, else float32; maps are float16. Bytes are
+ * split into planes (all low bytes, then all high bytes) before deflate, which roughly halves smooth data.
+ */
+import { createHash } from 'node:crypto';
+import { deflateSync, inflateSync } from 'node:zlib';
+import type { EcgRecord, Lead } from '../formats/record.ts';
+import { fromHalf, toHalf } from './float16.ts';
+
+export interface StoredLead {
+  name: string;
+  storedUnit: string;
+  derived: boolean;
+  encoding: 'int16' | 'float32';
+  gain?: number;
+  baseline?: number;
+  /** The stored integer that means "missing" (decoded as NaN), when the lead has missing samples. */
+  missingAdc?: number;
+}
+
+function shuffle(bytes: Uint8Array, width: number): Buffer {
+  const n = bytes.length / width;
+  const out = Buffer.allocUnsafe(bytes.length);
+  for (let b = 0; b < width; b++) for (let i = 0; i < n; i++) out[b * n + i] = bytes[i * width + b]!;
+  return out;
+}
+
+function unshuffle(bytes: Uint8Array, width: number): Uint8Array {
+  const n = bytes.length / width;
+  const out = new Uint8Array(bytes.length);
+  for (let b = 0; b < width; b++) for (let i = 0; i < n; i++) out[i * width + b] = bytes[b * n + i]!;
+  return out;
+}
+
+/** The millivolt value a stored integer stands for; the formats layer computes it the same way. */
+function adcToMv(adc: number, gain: number, baseline: number): number {
+  return Math.fround((adc - baseline) / gain);
+}
+
+/** The int16 form of a lead when it reproduces `mv` bit for bit, else null. */
+function int16Form(lead: Lead): { values: Int16Array; missingAdc?: number } | null {
+  const { adc, gain, baseline, mv } = lead;
+  if (!adc || gain === undefined || baseline === undefined || gain === 0 || adc.length !== mv.length) return null;
+  const values = new Int16Array(adc.length);
+  let missingAdc: number | undefined;
+  for (let i = 0; i < adc.length; i++) {
+    const a = adc[i]!;
+    if (a < -32768 || a > 32767) return null;
+    values[i] = a;
+    if (Number.isNaN(mv[i]!)) {
+      if (missingAdc === undefined) missingAdc = a;
+      else if (missingAdc !== a) return null;
+    } else if (adcToMv(a, gain, baseline) !== mv[i]) return null;
+  }
+  if (missingAdc !== undefined && adc.some((a, i) => a === missingAdc && !Number.isNaN(mv[i]!))) return null;
+  return { values, missingAdc };
+}
+
+export function encodeSignal(leads: Lead[]): { leads: StoredLead[]; data: Buffer } {
+  const stored: StoredLead[] = [];
+  const planes16: Buffer[] = [];
+  const planes32: Buffer[] = [];
+  for (const lead of leads) {
+    const base = { name: lead.name, storedUnit: lead.storedUnit, derived: lead.derived };
+    const int16 = int16Form(lead);
+    if (int16) {
+      stored.push({ ...base, encoding: 'int16', gain: lead.gain, baseline: lead.baseline, missingAdc: int16.missingAdc });
+      planes16.push(Buffer.from(int16.values.buffer, int16.values.byteOffset, int16.values.byteLength));
+    } else {
+      stored.push({ ...base, encoding: 'float32' });
+      planes32.push(Buffer.from(lead.mv.buffer, lead.mv.byteOffset, lead.mv.byteLength));
+    }
+  }
+  // int16 leads first, then float32 leads, each group shuffled with its own width.
+  const body = Buffer.concat([shuffle(Buffer.concat(planes16), 2), shuffle(Buffer.concat(planes32), 4)]);
+  return { leads: stored, data: deflateSync(body, { level: 6 }) };
+}
+
+export function decodeSignal(stored: StoredLead[], data: Buffer, samplesPerLead: number): Lead[] {
+  const body = inflateSync(data);
+  const n16 = stored.filter((l) => l.encoding === 'int16').length * samplesPerLead;
+  const n32 = stored.length * samplesPerLead - n16;
+  if (body.length !== n16 * 2 + n32 * 4) throw new Error(`signal blob has ${body.length} bytes, expected ${n16 * 2 + n32 * 4}`);
+  const ints = new Int16Array(unshuffle(body.subarray(0, n16 * 2), 2).buffer);
+  const floats = new Float32Array(unshuffle(body.subarray(n16 * 2), 4).buffer);
+  let i16 = 0;
+  let i32 = 0;
+  return stored.map((s) => {
+    const common = { name: s.name, unit: 'mV' as const, storedUnit: s.storedUnit, derived: s.derived };
+    if (s.encoding === 'float32') {
+      const mv = floats.slice(i32, i32 + samplesPerLead);
+      i32 += samplesPerLead;
+      return { ...common, mv };
+    }
+    const adc = Int32Array.from(ints.subarray(i16, i16 + samplesPerLead));
+    i16 += samplesPerLead;
+    const mv = new Float32Array(samplesPerLead);
+    for (let i = 0; i < samplesPerLead; i++) {
+      mv[i] = adc[i] === s.missingAdc ? Number.NaN : adcToMv(adc[i]!, s.gain!, s.baseline!);
+    }
+    return { ...common, mv, adc, gain: s.gain, baseline: s.baseline };
+  });
+}
+
+/**
+ * Identity of an ECG for de-duplication: sampling rate, lead names and millivolt samples, so the same recording
+ * read from different files or formats hashes the same, and header-only differences do not matter.
+ */
+export function signalHash(record: Pick<EcgRecord, 'samplingRateHz' | 'leads'>): string {
+  const h = createHash('sha256');
+  h.update(`${record.samplingRateHz}\n`);
+  for (const lead of record.leads) {
+    h.update(`${lead.name}\n`);
+    h.update(new Uint8Array(lead.mv.buffer, lead.mv.byteOffset, lead.mv.byteLength));
+  }
+  return h.digest('hex');
+}
+
+export const MAP_ENCODING = 'float16-shuffle-deflate';
+
+export function encodeMap(values: Float32Array | Float64Array): Buffer {
+  const halves = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) halves[i] = toHalf(values[i]!);
+  return deflateSync(shuffle(new Uint8Array(halves.buffer), 2), { level: 6 });
+}
+
+export function decodeMap(data: Buffer, length: number): Float32Array {
+  const halves = new Uint16Array(unshuffle(inflateSync(data), 2).buffer);
+  if (halves.length !== length) throw new Error(`attribution map has ${halves.length} values, expected ${length}`);
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) out[i] = fromHalf(halves[i]!);
+  return out;
+}

@@ -1,0 +1,11 @@
+export { openStore, backupStore, FULL_CHECK_MAX_BYTES, type Db, type OpenStoreOptions } from './db.ts';
+export { defaultDbPath } from './paths.ts';
+export { StoreError, type StoreProblem } from './errors.ts';
+export { SCHEMA_VERSION } from './migrations.ts';
+export { signalHash } from './codec.ts';
+export * from './studies.ts';
+export * from './records.ts';
+export * from './runs.ts';
+export * from './labels.ts';
+export * from './importJobs.ts';
+export * from './settings.ts';

@@ -1,0 +1,297 @@
+/**
+ * Raters and append-only labels (design in docs/store.md). A change is a new row that supersedes the old one;
+ * the current labels are the rows nobody supersedes. Triggers reject UPDATE and DELETE on labels.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from './db.ts';
+import { nowIso } from './db.ts';
+import { StoreError } from './errors.ts';
+
+export const REASON_CODES = [
+  'qrs',
+  'st_t',
+  'p_wave',
+  'noise_artifact',
+  'baseline',
+  'pacing_spike',
+  'wrong_lead',
+  'misses_key_finding',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+export type RegionVerdict = 'valid' | 'not_valid' | 'unsure';
+export type LabelScale = 'per-record' | 'fixed';
+
+export type LabelTarget =
+  | { kind: 'region'; regionId: number }
+  | { kind: 'drawn-region'; recordId: number; className: string; lead: string; startSample: number; endSample: number }
+  | { kind: 'plausible'; recordId: number }
+  | { kind: 'agree-class'; recordId: number; className: string };
+
+export type LabelValue = RegionVerdict | 'yes' | 'partly' | 'no';
+
+export interface LabelInput {
+  raterId: string;
+  target: LabelTarget;
+  value: LabelValue;
+  reasons?: ReasonCode[];
+  note?: string;
+  scale?: LabelScale;
+  /** The label this one replaces; defaults to the rater's current label on the same target. */
+  supersedes?: string;
+}
+
+export interface Label {
+  id: string;
+  raterId: string;
+  createdAt: string;
+  recordId: number;
+  targetKind: LabelTarget['kind'];
+  targetKey: string;
+  regionId: number | null;
+  className: string | null;
+  lead: string | null;
+  startSample: number | null;
+  endSample: number | null;
+  value: LabelValue;
+  reasons: ReasonCode[];
+  note: string;
+  scale: LabelScale | null;
+  supersedes: string | null;
+}
+
+export interface Rater {
+  id: string;
+  displayName: string;
+  createdAt: string;
+}
+
+/** A new rater with a random UUID, so two people of the same name on different machines stay apart. */
+export function createRater(db: Db, displayName: string): Rater {
+  const name = displayName.trim();
+  if (!name) throw new StoreError('invalid', 'rater display name must not be empty');
+  const rater = { id: randomUUID(), displayName: name, createdAt: nowIso() };
+  db.prepare('INSERT INTO raters (id, display_name, created_at) VALUES (?, ?, ?)').run(rater.id, rater.displayName, rater.createdAt);
+  return rater;
+}
+
+/** Adds a rater that came from elsewhere (an audit package) under its own id; the same id twice is a no-op. */
+export function importRater(db: Db, rater: Rater): void {
+  db.prepare('INSERT INTO raters (id, display_name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING').run(
+    rater.id,
+    rater.displayName,
+    rater.createdAt,
+  );
+}
+
+export function listRaters(db: Db): Rater[] {
+  return (db.prepare('SELECT * FROM raters ORDER BY created_at').all() as { id: string; display_name: string; created_at: string }[]).map(
+    (r) => ({ id: r.id, displayName: r.display_name, createdAt: r.created_at }),
+  );
+}
+
+interface ResolvedTarget {
+  recordId: number;
+  key: string;
+  regionId: number | null;
+  className: string | null;
+  lead: string | null;
+  startSample: number | null;
+  endSample: number | null;
+}
+
+function resolveTarget(db: Db, t: LabelTarget): ResolvedTarget {
+  switch (t.kind) {
+    case 'region': {
+      const r = db
+        .prepare(
+          `SELECT g.class_name, g.lead, g.start_sample, g.end_sample, run.record_id
+           FROM evidence_regions g JOIN runs run ON run.id = g.run_id WHERE g.id = ?`,
+        )
+        .get(t.regionId) as
+        | { class_name: string; lead: string; start_sample: number; end_sample: number; record_id: number }
+        | undefined;
+      if (!r) throw new StoreError('not-found', `evidence region ${t.regionId} does not exist`);
+      return {
+        recordId: r.record_id,
+        key: `region:${t.regionId}`,
+        regionId: t.regionId,
+        className: r.class_name,
+        lead: r.lead,
+        startSample: r.start_sample,
+        endSample: r.end_sample,
+      };
+    }
+    case 'drawn-region': {
+      if (!Number.isInteger(t.startSample) || !Number.isInteger(t.endSample) || t.startSample < 0 || t.endSample <= t.startSample) {
+        throw new StoreError('invalid', `drawn region ${t.startSample}-${t.endSample}: need 0 <= start < end (samples)`);
+      }
+      return {
+        recordId: t.recordId,
+        key: `drawn:${t.className}:${t.lead}:${t.startSample}:${t.endSample}`,
+        regionId: null,
+        className: t.className,
+        lead: t.lead,
+        startSample: t.startSample,
+        endSample: t.endSample,
+      };
+    }
+    case 'plausible':
+      return { recordId: t.recordId, key: 'plausible', regionId: null, className: null, lead: null, startSample: null, endSample: null };
+    case 'agree-class':
+      return {
+        recordId: t.recordId,
+        key: `agree:${t.className}`,
+        regionId: null,
+        className: t.className,
+        lead: null,
+        startSample: null,
+        endSample: null,
+      };
+  }
+}
+
+interface LabelRow {
+  id: string;
+  rater_id: string;
+  created_at: string;
+  record_id: number;
+  target_kind: LabelTarget['kind'];
+  target_key: string;
+  region_id: number | null;
+  class_name: string | null;
+  lead: string | null;
+  start_sample: number | null;
+  end_sample: number | null;
+  value: LabelValue;
+  reasons: string;
+  note: string;
+  scale: LabelScale | null;
+  supersedes: string | null;
+}
+
+function toLabel(r: LabelRow): Label {
+  return {
+    id: r.id,
+    raterId: r.rater_id,
+    createdAt: r.created_at,
+    recordId: r.record_id,
+    targetKind: r.target_kind,
+    targetKey: r.target_key,
+    regionId: r.region_id,
+    className: r.class_name,
+    lead: r.lead,
+    startSample: r.start_sample,
+    endSample: r.end_sample,
+    value: r.value,
+    reasons: JSON.parse(r.reasons) as ReasonCode[],
+    note: r.note,
+    scale: r.scale,
+    supersedes: r.supersedes,
+  };
+}
+
+const CURRENT = 'NOT EXISTS (SELECT 1 FROM labels n WHERE n.supersedes = l.id)';
+
+/**
+ * Appends a label. When `supersedes` is not given, the rater's current label on the same target (if any) is
+ * superseded, so each rater has at most one current label per target. A label can only supersede a current
+ * label of the same rater on the same target.
+ */
+export function appendLabel(db: Db, input: LabelInput): Label {
+  const reasons = input.reasons ?? [];
+  for (const r of reasons) {
+    if (!(REASON_CODES as readonly string[]).includes(r)) throw new StoreError('invalid', `unknown reason code ${JSON.stringify(r)}`);
+  }
+  return db.transaction(() => {
+    if (!db.prepare('SELECT 1 FROM raters WHERE id = ?').get(input.raterId)) {
+      throw new StoreError('not-found', `rater ${input.raterId} does not exist`);
+    }
+    const target = resolveTarget(db, input.target);
+    if (!db.prepare('SELECT 1 FROM records WHERE id = ?').get(target.recordId)) {
+      throw new StoreError('not-found', `record ${target.recordId} does not exist`);
+    }
+    const current = db
+      .prepare(`SELECT id FROM labels l WHERE rater_id = ? AND record_id = ? AND target_key = ? AND ${CURRENT}`)
+      .get(input.raterId, target.recordId, target.key) as { id: string } | undefined;
+    const supersedes = input.supersedes ?? current?.id ?? null;
+    if (supersedes !== null && supersedes !== current?.id) {
+      throw new StoreError(
+        'conflict',
+        `label ${supersedes} is not the rater's current label on this target (current: ${current?.id ?? 'none'})`,
+      );
+    }
+    const id = randomUUID();
+    try {
+      db.prepare(
+        `INSERT INTO labels (id, rater_id, created_at, record_id, target_kind, target_key, region_id, class_name, lead,
+           start_sample, end_sample, value, reasons, note, scale, supersedes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        id,
+        input.raterId,
+        nowIso(),
+        target.recordId,
+        input.target.kind,
+        target.key,
+        target.regionId,
+        target.className,
+        target.lead,
+        target.startSample,
+        target.endSample,
+        input.value,
+        JSON.stringify(reasons),
+        input.note ?? '',
+        input.scale ?? null,
+        supersedes,
+      );
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_CHECK') {
+        throw new StoreError('invalid', `label value ${JSON.stringify(input.value)} is not allowed for a ${input.target.kind} target`);
+      }
+      throw err;
+    }
+    return toLabel(db.prepare('SELECT * FROM labels WHERE id = ?').get(id) as LabelRow);
+  }).immediate();
+}
+
+/** Labels nobody superseded on a record; with `raterId`, only that rater's (blinded mode). */
+export function currentLabels(db: Db, recordId: number, options: { raterId?: string } = {}): Label[] {
+  const rows = db
+    .prepare(
+      `SELECT * FROM labels l WHERE record_id = ? AND (? IS NULL OR rater_id = ?) AND ${CURRENT} ORDER BY created_at, id`,
+    )
+    .all(recordId, options.raterId ?? null, options.raterId ?? null) as LabelRow[];
+  return rows.map(toLabel);
+}
+
+export interface LabelHistoryRow extends Label {
+  raterName: string;
+  studyName: string;
+  recordPseudonym: string;
+  /** False when a later label supersedes this one. */
+  current: boolean;
+}
+
+/** Every label ever written (the audit trail), oldest first, optionally for one study. */
+export function labelHistory(db: Db, options: { studyId?: number } = {}): LabelHistoryRow[] {
+  const rows = db
+    .prepare(
+      `SELECT l.*, ra.display_name AS rater_name, s.name AS study_name, r.pseudonym AS record_pseudonym, ${CURRENT} AS is_current
+       FROM labels l JOIN raters ra ON ra.id = l.rater_id JOIN records r ON r.id = l.record_id JOIN studies s ON s.id = r.study_id
+       WHERE (? IS NULL OR r.study_id = ?) ORDER BY l.created_at, l.id`,
+    )
+    .all(options.studyId ?? null, options.studyId ?? null) as (LabelRow & {
+    rater_name: string;
+    study_name: string;
+    record_pseudonym: string;
+    is_current: number;
+  })[];
+  return rows.map((r) => ({
+    ...toLabel(r),
+    raterName: r.rater_name,
+    studyName: r.study_name,
+    recordPseudonym: r.record_pseudonym,
+    current: r.is_current === 1,
+  }));
+}

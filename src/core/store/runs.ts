@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import type { ClassPrediction, Prediction } from '../inference/explain.ts';
+import type { ModelManifest } from '../inference/manifest.ts';
+import { decodeMap, encodeMap, MAP_ENCODING } from './codec.ts';
+import type { Db } from './db.ts';
+import { nowIso } from './db.ts';
+import { StoreError } from './errors.ts';
+
+export interface StoredRegion {
+  id: number;
+  classCode: string;
+  lead: string;
+  /** Samples at the run's map rate (the model's), end exclusive. */
+  startSample: number;
+  endSample: number;
+  contribution: number;
+  rank: number;
+}
+
+export interface RunWindows {
+  samples: number;
+  inputLength: number;
+  windowStarts: number[];
+}
+
+export interface StoredRun {
+  id: number;
+  recordId: number;
+  modelId: string;
+  classes: ClassPrediction[];
+  topClass: string;
+  topProbability: number;
+  completenessError: number;
+  provider: string;
+  timings: Record<string, number>;
+  mapRateHz: number;
+  windows: RunWindows;
+  warnings: string[];
+  createdAt: string;
+  /** Stitched attribution W*x per class (manifest order), leads x samples lead-major, at mapRateHz. */
+  attribution: Float32Array[];
+  leads: string[];
+  regions: StoredRegion[];
+}
+
+/** Adds the model, or checks that the stored manifest under this id is the same; returns its sha256. */
+export function registerModel(db: Db, manifest: ModelManifest): string {
+  const text = JSON.stringify(manifest);
+  const sha = createHash('sha256').update(text).digest('hex');
+  const row = db.prepare('SELECT manifest_sha256 AS s FROM models WHERE id = ?').get(manifest.id) as { s: string } | undefined;
+  if (row && row.s !== sha) {
+    throw new StoreError('conflict', `model ${manifest.id}: a different manifest with this id is already stored`);
+  }
+  if (!row) {
+    db.prepare('INSERT INTO models (id, manifest, manifest_sha256, added_at) VALUES (?, ?, ?, ?)').run(manifest.id, text, sha, nowIso());
+  }
+  return sha;
+}
+
+export function listModels(db: Db): { id: string; manifest: ModelManifest; manifestSha256: string; addedAt: string }[] {
+  const rows = db.prepare('SELECT * FROM models ORDER BY added_at, id').all() as {
+    id: string;
+    manifest: string;
+    manifest_sha256: string;
+    added_at: string;
+  }[];
+  return rows.map((r) => ({
+    id: r.id,
+    manifest: JSON.parse(r.manifest) as ModelManifest,
+    manifestSha256: r.manifest_sha256,
+    addedAt: r.added_at,
+  }));
+}
+
+/** Writes a prediction with its maps and regions; call inside the caller's transaction. */
+export function insertRun(db: Db, recordId: number, p: Prediction, timings: Record<string, number>): number {
+  const C = p.leads.length;
+  if (p.attribution.length !== p.classes.length || p.attribution.some((a) => a.length !== C * p.samples)) {
+    throw new StoreError('invalid', `run of ${p.modelId} on record ${recordId}: attribution maps do not match ${p.classes.length} classes x ${C} leads x ${p.samples} samples`);
+  }
+  let top = p.classes[0]!;
+  for (const c of p.classes) if (c.probability > top.probability) top = c;
+  const windows: RunWindows = { samples: p.samples, inputLength: p.inputLength, windowStarts: p.windowStarts };
+  const runId = Number(
+    db
+      .prepare(
+        `INSERT INTO runs (record_id, model_id, classes, top_class, top_probability, completeness_error, provider, timings,
+           map_rate_hz, windows, warnings, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        recordId,
+        p.modelId,
+        JSON.stringify(p.classes),
+        top.code,
+        top.probability,
+        p.completenessMaxAbsError,
+        p.executionProvider,
+        JSON.stringify(timings),
+        p.samplingRateHz,
+        JSON.stringify({ ...windows, leads: p.leads }),
+        JSON.stringify(p.warnings),
+        nowIso(),
+      ).lastInsertRowid,
+  );
+  const insertMap = db.prepare(
+    'INSERT INTO attribution_maps (run_id, class_index, leads, samples, encoding, data) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  p.attribution.forEach((a, c) => insertMap.run(runId, c, C, p.samples, MAP_ENCODING, encodeMap(a)));
+  const insertRegion = db.prepare(
+    `INSERT INTO evidence_regions (run_id, class_name, lead, start_sample, end_sample, contribution, rank)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const r of p.regions) insertRegion.run(runId, r.classCode, r.lead, r.startSample, r.endSample, r.contribution, r.rank);
+  return runId;
+}
+
+interface RunRow {
+  id: number;
+  record_id: number;
+  model_id: string;
+  classes: string;
+  top_class: string;
+  top_probability: number;
+  completeness_error: number;
+  provider: string;
+  timings: string;
+  map_rate_hz: number;
+  windows: string;
+  warnings: string;
+  created_at: string;
+}
+
+/** The latest run on a record (of the given model, when named) with its maps decoded and its regions; null when none. */
+export function getRun(db: Db, recordId: number, modelId?: string): StoredRun | null {
+  const row = db
+    .prepare('SELECT * FROM runs WHERE record_id = ? AND (? IS NULL OR model_id = ?) ORDER BY id DESC LIMIT 1')
+    .get(recordId, modelId ?? null, modelId ?? null) as RunRow | undefined;
+  if (!row) return null;
+  const maps = db
+    .prepare('SELECT leads, samples, encoding, data FROM attribution_maps WHERE run_id = ? ORDER BY class_index')
+    .all(row.id) as { leads: number; samples: number; encoding: string; data: Buffer }[];
+  const attribution = maps.map((m) => {
+    if (m.encoding !== MAP_ENCODING) throw new StoreError('corrupt', `run ${row.id}: unknown map encoding ${m.encoding}`);
+    return decodeMap(m.data, m.leads * m.samples);
+  });
+  const regions = db.prepare('SELECT * FROM evidence_regions WHERE run_id = ? ORDER BY id').all(row.id) as {
+    id: number;
+    class_name: string;
+    lead: string;
+    start_sample: number;
+    end_sample: number;
+    contribution: number;
+    rank: number;
+  }[];
+  const { leads, ...windows } = JSON.parse(row.windows) as RunWindows & { leads: string[] };
+  return {
+    id: row.id,
+    recordId: row.record_id,
+    modelId: row.model_id,
+    classes: JSON.parse(row.classes) as ClassPrediction[],
+    topClass: row.top_class,
+    topProbability: row.top_probability,
+    completenessError: row.completeness_error,
+    provider: row.provider,
+    timings: JSON.parse(row.timings) as Record<string, number>,
+    mapRateHz: row.map_rate_hz,
+    windows,
+    warnings: JSON.parse(row.warnings) as string[],
+    createdAt: row.created_at,
+    attribution,
+    leads,
+    regions: regions.map((r) => ({
+      id: r.id,
+      classCode: r.class_name,
+      lead: r.lead,
+      startSample: r.start_sample,
+      endSample: r.end_sample,
+      contribution: r.contribution,
+      rank: r.rank,
+    })),
+  };
+}

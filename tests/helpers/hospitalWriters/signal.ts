@@ -1,0 +1,56 @@
+/** The signal every fixture writer takes: integer samples per lead at a common resolution. */
+import type { WaveAnnotation } from '../../../src/core/formats/record.ts';
+
+export interface FixtureLead {
+  name: string;
+  /** Integer samples (int16 range), `uvPerLsb` microvolts each. */
+  adc: Int32Array;
+}
+
+export interface FixtureSignal {
+  samplingRateHz: number;
+  uvPerLsb: number;
+  leads: FixtureLead[];
+  annotations?: WaveAnnotation[];
+  patient?: { name: string; id: string; birthDate: string; age: number; sex: 'male' | 'female' };
+}
+
+/** A deterministic ECG-like synthetic signal (for format tests that must not depend on shared data). */
+export function syntheticSignal(leadNames: string[], samplingRateHz = 500, seconds = 2, seed = 1): FixtureSignal {
+  const n = Math.round(samplingRateHz * seconds);
+  let s = seed >>> 0;
+  const rand = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const leads = leadNames.map((name, li) => {
+    const adc = new Int32Array(n);
+    for (let k = 0; k < n; k++) {
+      const t = k / samplingRateHz;
+      const phase = (t * 1.2) % 1;
+      const qrs = Math.exp(-(((phase - 0.3) / 0.012) ** 2)) * (900 - 70 * li);
+      const tw = Math.exp(-(((phase - 0.6) / 0.05) ** 2)) * 200;
+      adc[k] = Math.round(qrs + tw + 30 * Math.sin(2 * Math.PI * 0.3 * t) + (rand() - 0.5) * 20);
+    }
+    return { name, adc };
+  });
+  return {
+    samplingRateHz,
+    uvPerLsb: 4.88,
+    leads,
+    patient: { name: 'Doe^Jane', id: 'PAT-123456', birthDate: '1961-04-02', age: 62, sex: 'female' },
+  };
+}
+
+export const EIGHT_LEADS = ['I', 'II', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
+export const TWELVE_LEADS = ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'];
+
+export function int16Bytes(adc: Int32Array): Buffer {
+  const b = Buffer.alloc(adc.length * 2);
+  adc.forEach((v, k) => b.writeInt16LE(v, 2 * k));
+  return b;
+}
+
+export function xmlEscape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}

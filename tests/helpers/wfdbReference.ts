@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoPath } from './sharedData.ts';
+
+export interface ReferenceJob {
+  id: string;
+  /** Record path without extension. */
+  record: string;
+  annotations?: string[];
+}
+
+export interface ReferenceRecord {
+  sigName: string[];
+  units: string[];
+  /** samples x signals, row-major. */
+  pSignal: Float64Array;
+  shape: [number, number];
+  annotations: Record<string, { sample: number[]; symbol: string[] }>;
+}
+
+/**
+ * Runs wfdb-python once over all jobs (tests/helpers/wfdb_dump.py). Throws, so the test fails, when
+ * python3 or wfdb is missing: the golden tests must never pass silently without their reference.
+ */
+export function runWfdbReference(jobs: ReferenceJob[]): { dir: string; timing: Record<string, number> } {
+  const dir = mkdtempSync(join(tmpdir(), 'wfdb-ref-'));
+  const python = process.env.PYTHON ?? 'python3';
+  const res = spawnSync(python, [repoPath('tests', 'helpers', 'wfdb_dump.py'), dir], {
+    input: JSON.stringify(jobs),
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
+  if (res.error || res.status !== 0) {
+    throw new Error(
+      `wfdb-python reference failed (needs python3 with wfdb==4.3.1: pip install wfdb==4.3.1): ${res.error?.message ?? res.stderr.slice(-2000)}`,
+    );
+  }
+  return { dir, timing: JSON.parse(readFileSync(join(dir, 'timing.json'), 'utf8')) };
+}
+
+export function loadReference(dir: string, id: string): ReferenceRecord {
+  const meta = JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8'));
+  const raw = readFileSync(join(dir, `${id}.f64`));
+  const pSignal = new Float64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  return { sigName: meta.sig_name, units: meta.units, pSignal, shape: meta.shape, annotations: meta.annotations };
+}

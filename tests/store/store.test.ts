@@ -1,0 +1,124 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readEcgFile } from '../../src/core/formats/index.ts';
+import {
+  ensureStudy,
+  getRecord,
+  getSetting,
+  insertRecord,
+  listStudies,
+  openStore,
+  SCHEMA_VERSION,
+  setSetting,
+  signalHash,
+  StoreError,
+  type Db,
+} from '../../src/core/store/index.ts';
+import { backupStore } from '../../src/core/store/db.ts';
+import { sharedDataDir } from '../helpers/sharedData.ts';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ecg-store-'));
+});
+
+function expectStoreError(fn: () => unknown, problem: string, text: RegExp): void {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).problem).toBe(problem);
+    expect((err as Error).message).toMatch(text);
+    return;
+  }
+  throw new Error('expected a StoreError');
+}
+
+describe('openStore', () => {
+  let db: Db | undefined;
+  afterEach(() => db?.close());
+
+  it('creates a database at the latest schema with WAL and foreign keys', () => {
+    db = openStore(join(dir, 'sub', 'a.sqlite'));
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(Number(db.pragma('busy_timeout', { simple: true }))).toBeGreaterThan(0);
+  });
+
+  it('migrates a version-1 database forward and keeps its data', async () => {
+    const path = join(dir, 'old.sqlite');
+    const old = openStore(path, { migrateTo: 1 });
+    expect(old.pragma('user_version', { simple: true })).toBe(1);
+    const study = ensureStudy(old, 'legacy');
+    const rec = await readEcgFile(join(sharedDataDir(), 'ptbxl/records100/00000/00001_lr.hea'));
+    const { id } = old.transaction(() => insertRecord(old, study.id, rec, signalHash(rec), false))();
+    setSetting(old, 'theme', 'dark');
+    expect(() => old.prepare('SELECT * FROM labels').all()).toThrow(/no such table/);
+    old.close();
+
+    db = openStore(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(listStudies(db)).toMatchObject([{ name: 'legacy', records: 1 }]);
+    const back = getRecord(db, id);
+    expect(back.pseudonym).toBe('S1-0001');
+    expect(back.leads[0]!.mv).toEqual(rec.leads[0]!.mv);
+    expect(getSetting(db, 'theme')).toBe('dark');
+    expect(db.prepare('SELECT COUNT(*) AS n FROM labels').get()).toEqual({ n: 0 });
+  });
+
+  it('refuses a file that is not SQLite and leaves it untouched', () => {
+    const path = join(dir, 'notes.sqlite');
+    writeFileSync(path, 'these are my notes, not a database\n'.repeat(100));
+    const before = readFileSync(path);
+    expectStoreError(() => openStore(path), 'not-sqlite', /notes\.sqlite: not an SQLite database/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('refuses a corrupt database with a clear error and never overwrites it', async () => {
+    const path = join(dir, 'good.sqlite');
+    const good = openStore(path);
+    const study = ensureStudy(good, 'x');
+    const rec = await readEcgFile(join(sharedDataDir(), 'ptbxl/records100/00000/00002_lr.hea'));
+    good.transaction(() => insertRecord(good, study.id, rec, signalHash(rec), false))();
+    good.pragma('wal_checkpoint(TRUNCATE)');
+    good.close();
+    const bytes = readFileSync(path);
+    const pageSize = bytes.readUInt16BE(16);
+    // scribble over every page after the schema page: tables and indexes become garbage
+    for (let off = pageSize; off < bytes.length; off += 97) bytes[off] = (bytes[off]! * 31 + 7) & 0xff;
+    const corrupt = join(dir, 'corrupt.sqlite');
+    writeFileSync(corrupt, bytes);
+    expectStoreError(() => openStore(corrupt), 'corrupt', /corrupt\.sqlite: database is corrupt .*left untouched/);
+    expect(readFileSync(corrupt).equals(bytes)).toBe(true);
+  });
+
+  it('refuses a database from a newer app', () => {
+    const path = join(dir, 'new.sqlite');
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    expectStoreError(() => openStore(path), 'newer-schema', /newer than this app/);
+  });
+
+  it('opens read-only without creating or migrating', () => {
+    expectStoreError(() => openStore(join(dir, 'none.sqlite'), { readonly: true }), 'not-found', /does not exist/);
+    const path = join(dir, 'v1.sqlite');
+    openStore(path, { migrateTo: 1 }).close();
+    expectStoreError(() => openStore(path, { readonly: true }), 'outdated-readonly', /open it writable once/);
+  });
+
+  it('backs up a live database to a file that opens and holds the same rows', async () => {
+    const path = join(dir, 'live.sqlite');
+    db = openStore(path);
+    ensureStudy(db, 'backed up');
+    const out = join(dir, 'backup', 'copy.sqlite');
+    await backupStore(db, out);
+    const copy = openStore(out, { readonly: true });
+    expect(listStudies(copy).map((s) => s.name)).toEqual(['backed up']);
+    copy.close();
+  });
+});
