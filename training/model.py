@@ -11,6 +11,9 @@ import torch
 from torch import nn
 
 
+W_INIT_SCALE = 1e-2
+
+
 @dataclass(frozen=True)
 class ImnArch:
     num_classes: int = 5
@@ -49,6 +52,12 @@ class EcgImn(nn.Module):
         )
         self.bias_head = nn.Linear(c3, arch.num_classes)
         self.arch = arch
+        # W is dotted with 12*L inputs, so a default-initialised last layer gives logits with
+        # std ~ sqrt(12*L) and a saturated BCE at step 0. Start near the bias-only model.
+        last = self.decoder[-1]
+        with torch.no_grad():
+            last.weight.mul_(W_INIT_SCALE)
+            last.bias.zero_()
 
     def explain(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: B x 12 x L (z-scored). Returns W: B x K x 12 x L and b: B x K."""

@@ -1,5 +1,7 @@
 import type { AppContext } from './context.ts';
 import type { AllHandlers } from './handlers.ts';
+import { labelsHandlers } from './labels.ts';
+import { recordsHandlers } from './records.ts';
 import { systemHandlers } from './system.ts';
 
 export { createAppContext, type AppContext } from './context.ts';
@@ -9,5 +11,7 @@ export { dispatch } from './dispatch.ts';
 export function createHandlers(ctx: AppContext): AllHandlers {
   return {
     ...systemHandlers(ctx),
+    ...recordsHandlers(ctx),
+    ...labelsHandlers(ctx),
   };
 }

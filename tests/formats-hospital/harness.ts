@@ -51,7 +51,7 @@ export function expectSameSignal(rec: EcgRecord, sig: FixtureSignal, tolMv = 1e-
     expect(lead!.derived).toBe(false);
     expect(lead!.mv.length).toBe(src.adc.length);
     for (let k = 0; k < src.adc.length; k++) {
-      const want = (src.adc[k] * sig.uvPerLsb) / 1000;
+      const want = (src.adc[k] * (src.uvPerLsb ?? sig.uvPerLsb)) / 1000;
       if (Math.abs(lead!.mv[k] - want) > tolMv + Math.abs(want) * 1e-6) {
         throw new Error(`lead ${src.name} sample ${k}: ${lead!.mv[k]} mV, expected ${want}`);
       }

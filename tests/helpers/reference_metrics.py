@@ -44,7 +44,12 @@ def evaluate(table):
         for c in row:
             counts[u, c] += 1
     fleiss = finite(fleiss_kappa(counts, method="fleiss")) if complete.shape[0] > 0 else None
-    alpha = finite(krippendorff.alpha(reliability_data=rows.T, level_of_measurement="nominal", value_domain=list(range(k))))
+    pairable = (~np.isnan(rows)).sum(axis=1) >= 2
+    alpha = (
+        finite(krippendorff.alpha(reliability_data=rows.T, level_of_measurement="nominal", value_domain=list(range(k))))
+        if pairable.any()
+        else None  # the package refuses such tables; the statistic is undefined
+    )
     return {"cohen": cohen, "fleiss": fleiss, "alpha": alpha}
 
 

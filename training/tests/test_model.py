@@ -33,13 +33,10 @@ def test_bias_depends_only_on_encoder_summary():
     assert not torch.allclose(b1, b2)
 
 
-def test_weights_are_per_lead():
-    # pooling/upsampling act on time only: changing lead 0 far away in time must not
-    # change W of distant leads at the same time step via spatial mixing beyond the 3-lead kernel reach?
-    # (with 5 stacked 3-tall kernels the receptive field spans all leads, so just check W varies by lead)
+def test_weights_differ_between_leads():
     m = small().eval()
     _, w, _ = m(torch.randn(1, 12, 1000))
-    assert w[0, 0].std(dim=1).min() > 0
+    assert (w[0, 0, 0] - w[0, 0, 1]).abs().max() > 0
 
 
 def test_binary_head():

@@ -1,7 +1,17 @@
 import type { Command } from 'commander';
 import { registerInspect } from './inspect.ts';
+import { registerImport } from './import.ts';
+import { registerBackup } from './backup.ts';
+import { registerPredict } from './predict.ts';
+import { registerReport } from './report.ts';
+import { registerPackage } from './package.ts';
 
 /** Every subcommand registers itself here, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
   registerInspect(program);
+  registerImport(program);
+  registerBackup(program);
+  registerPredict(program);
+  registerReport(program);
+  registerPackage(program);
 }

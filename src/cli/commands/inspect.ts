@@ -46,7 +46,8 @@ function summary(record: EcgRecord, showIdentifiers: boolean): string {
     `  leads       ${leads}${record.leads.some((l) => l.derived) ? '   (* derived)' : ''}`,
   ];
   if (record.annotations.length > 0) lines.push(`  annotations ${record.annotations.length} waves`);
-  if (record.clinical.age !== undefined || record.clinical.sex) lines.push(`  patient     age ${record.clinical.age ?? '?'}, sex ${record.clinical.sex ?? '?'}`);
+  if (record.clinical.age !== undefined || record.clinical.sex)
+    lines.push(`  patient     age ${record.clinical.age ?? '?'}, sex ${record.clinical.sex ?? '?'}`);
   if (dx) lines.push(`  diagnoses   ${dx}`);
   if (showIdentifiers && Object.keys(record.identifying).length > 0) lines.push(`  identifying ${JSON.stringify(record.identifying)}`);
   for (const w of record.warnings) lines.push(`  warning     ${w}`);

@@ -113,7 +113,11 @@ function readCsv(input: ReadInput): Promise<EcgRecord> {
     rate = 1 / (step * scale);
   }
   if (rate === undefined) {
-    throw new EcgFormatError(path, 'bad-header', "CSV states no sampling rate: add a '# sampling_rate=500' line or a time column, or give the rate");
+    throw new EcgFormatError(
+      path,
+      'bad-header',
+      "CSV states no sampling rate: add a '# sampling_rate=500' line or a time column, or give the rate",
+    );
   }
   if (!(rate > 0) || !Number.isFinite(rate)) throw new EcgFormatError(path, 'bad-value', `sampling rate ${rate} is not a positive number`);
 

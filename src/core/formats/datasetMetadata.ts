@@ -2,7 +2,8 @@
  * Metadata that public datasets keep beside the signal files: PTB-XL (`ptbxl_database.csv` + `scp_statements.csv`)
  * and LUDB (`ludb.csv`). Found by walking up from the record's folder; parsed tables are cached per file version.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { isFile } from './io.ts';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { parseCsvRows } from './csvText.ts';
 import type { ClinicalMetadata, IdentifyingMetadata } from './record.ts';
@@ -17,15 +18,11 @@ export interface DatasetMetadata {
 
 const MAX_LEVELS = 4;
 
-async function findUp(startDir: string, fileName: string): Promise<string | undefined> {
+function findUp(startDir: string, fileName: string): string | undefined {
   let dir = startDir;
   for (let level = 0; level <= MAX_LEVELS; level++) {
     const candidate = join(dir, fileName);
-    try {
-      if ((await stat(candidate)).isFile()) return candidate;
-    } catch {
-      // not here; keep walking up
-    }
+    if (isFile(candidate)) return candidate;
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;
@@ -36,12 +33,12 @@ async function findUp(startDir: string, fileName: string): Promise<string | unde
 type Table = { header: string[]; rows: string[][] };
 const tableCache = new Map<string, { version: string; table: Table }>();
 
-async function loadTable(path: string): Promise<Table> {
-  const st = await stat(path);
+function loadTable(path: string): Table {
+  const st = statSync(path);
   const version = `${st.size}:${st.mtimeMs}`;
   const hit = tableCache.get(path);
   if (hit && hit.version === version) return hit.table;
-  const [header = [], ...rows] = parseCsvRows(await readFile(path, 'utf8'));
+  const [header = [], ...rows] = parseCsvRows(readFileSync(path, 'utf8'));
   const table = { header, rows };
   tableCache.set(path, { version, table });
   return table;
@@ -49,6 +46,24 @@ async function loadTable(path: string): Promise<Table> {
 
 function column(table: Table, name: string): number {
   return table.header.indexOf(name);
+}
+
+const indexCache = new WeakMap<Table, Map<string, string[]>>();
+
+/** filename_lr and filename_hr -> row, built once per loaded table. */
+function ptbxlIndex(db: Table): Map<string, string[]> {
+  let index = indexCache.get(db);
+  if (!index) {
+    const lr = column(db, 'filename_lr');
+    const hr = column(db, 'filename_hr');
+    index = new Map();
+    for (const r of db.rows) {
+      if (r[lr]) index.set(r[lr], r);
+      if (r[hr]) index.set(r[hr], r);
+    }
+    indexCache.set(db, index);
+  }
+  return index;
 }
 
 /** PTB-XL: 0 = male, 1 = female. */
@@ -61,14 +76,15 @@ export function parseScpCodes(text: string): [string, number][] {
 
 /** Metadata for a record inside a PTB-XL folder, or undefined when the record is not listed there. */
 export async function readPtbxlMetadata(recordPath: string): Promise<DatasetMetadata | undefined> {
-  const database = await findUp(dirname(recordPath), 'ptbxl_database.csv');
+  const database = findUp(dirname(recordPath), 'ptbxl_database.csv');
   if (!database) return undefined;
   const root = dirname(database);
-  const key = relative(root, recordPath).split(sep).join('/').replace(/\.(hea|dat)$/, '');
-  const db = await loadTable(database);
-  const lr = column(db, 'filename_lr');
-  const hr = column(db, 'filename_hr');
-  const row = db.rows.find((r) => r[lr] === key || r[hr] === key);
+  const key = relative(root, recordPath)
+    .split(sep)
+    .join('/')
+    .replace(/\.(hea|dat)$/, '');
+  const db = loadTable(database);
+  const row = ptbxlIndex(db).get(key);
   if (!row) return undefined;
   const get = (name: string) => {
     const i = column(db, name);
@@ -78,7 +94,7 @@ export async function readPtbxlMetadata(recordPath: string): Promise<DatasetMeta
   const statements = new Map<string, { description: string; diagnosticClass: string }>();
   const sourceFiles = [database];
   try {
-    const st = await loadTable(statementsPath);
+    const st = loadTable(statementsPath);
     const desc = column(st, 'description');
     const cls = column(st, 'diagnostic_class');
     const diag = column(st, 'diagnostic');
@@ -93,11 +109,20 @@ export async function readPtbxlMetadata(recordPath: string): Promise<DatasetMeta
   const superclasses = [...new Set(codes.map(([c]) => statements.get(c)?.diagnosticClass ?? '').filter((c) => c !== ''))];
   const age = Number(get('age'));
   const recorded = get('recording_date');
-  const other: Record<string, string> = { ecgId: get('ecg_id'), stratFold: get('strat_fold'), diagnosticSuperclasses: superclasses.join(';') };
+  const other: Record<string, string> = {
+    ecgId: get('ecg_id'),
+    stratFold: get('strat_fold'),
+    diagnosticSuperclasses: superclasses.join(';'),
+  };
   if (get('report') !== '') other.report = get('report');
   const clinical: ClinicalMetadata = {
     sex: PTBXL_SEX[get('sex')] ?? 'unknown',
-    diagnoses: codes.map(([code, likelihood]) => ({ system: 'scp-ecg' as const, code, text: statements.get(code)?.description, likelihood })),
+    diagnoses: codes.map(([code, likelihood]) => ({
+      system: 'scp-ecg' as const,
+      code,
+      text: statements.get(code)?.description,
+      likelihood,
+    })),
     other,
   };
   if (get('age') !== '' && Number.isFinite(age)) clinical.age = age;
@@ -114,9 +139,9 @@ export async function readPtbxlMetadata(recordPath: string): Promise<DatasetMeta
 
 /** Metadata for a LUDB record (its `ID` is the record name), or undefined when there is no ludb.csv row. */
 export async function readLudbMetadata(recordPath: string): Promise<DatasetMetadata | undefined> {
-  const table = await findUp(dirname(recordPath), 'ludb.csv');
+  const table = findUp(dirname(recordPath), 'ludb.csv');
   if (!table) return undefined;
-  const t = await loadTable(table);
+  const t = loadTable(table);
   const id = basename(recordPath).replace(/\.hea$/, '');
   const row = t.rows.find((r) => r[0] === id);
   if (!row) return undefined;

@@ -63,9 +63,11 @@ async function readEdf(input: ReadInput): Promise<EcgRecord> {
   let nRecords = field(path, bytes, 236, 8, 'number of data records', true);
   const recordDuration = field(path, bytes, 244, 8, 'data record duration');
   const ns = field(path, bytes, 252, 4, 'number of signals', true);
-  if (reserved.startsWith('EDF+D')) throw new EcgFormatError(path, 'unsupported-encoding', 'discontinuous EDF+ (EDF+D) files are not supported');
+  if (reserved.startsWith('EDF+D'))
+    throw new EcgFormatError(path, 'unsupported-encoding', 'discontinuous EDF+ (EDF+D) files are not supported');
   if (ns <= 0 || ns > 4096) throw new EcgFormatError(path, 'bad-header', `EDF header declares ${ns} signals`);
-  if (headerBytes !== 256 * (ns + 1)) throw new EcgFormatError(path, 'bad-header', `EDF header size ${headerBytes} does not match ${ns} signals (${256 * (ns + 1)})`);
+  if (headerBytes !== 256 * (ns + 1))
+    throw new EcgFormatError(path, 'bad-header', `EDF header size ${headerBytes} does not match ${ns} signals (${256 * (ns + 1)})`);
   if (bytes.length < headerBytes) throw new EcgFormatError(path, 'truncated', `EDF file is shorter than its ${headerBytes}-byte header`);
   if (!(recordDuration > 0)) throw new EcgFormatError(path, 'bad-header', `EDF data record duration ${recordDuration} is not positive`);
   const at = (base: number, width: number, i: number) => 256 + base * ns + width * i;
@@ -80,7 +82,8 @@ async function readEdf(input: ReadInput): Promise<EcgRecord> {
       digMax: field(path, bytes, at(128, 8, i), 8, `digital maximum of signal ${i + 1}`, true),
       samplesPerRecord: field(path, bytes, at(216, 8, i), 8, `samples per record of signal ${i + 1}`, true),
     };
-    if (s.samplesPerRecord <= 0) throw new EcgFormatError(path, 'bad-header', `signal ${s.label} has ${s.samplesPerRecord} samples per record`);
+    if (s.samplesPerRecord <= 0)
+      throw new EcgFormatError(path, 'bad-header', `signal ${s.label} has ${s.samplesPerRecord} samples per record`);
     if (s.digMax <= s.digMin || s.physMax === s.physMin) {
       throw new EcgFormatError(path, 'bad-value', `signal ${s.label} has an empty digital or physical range`);
     }
@@ -91,7 +94,11 @@ async function readEdf(input: ReadInput): Promise<EcgRecord> {
   if (nRecords === -1) nRecords = Math.floor(dataBytes / recordBytes);
   if (nRecords < 0) throw new EcgFormatError(path, 'bad-header', `EDF header declares ${nRecords} data records`);
   if (nRecords * recordBytes > dataBytes) {
-    throw new EcgFormatError(path, 'truncated', `EDF header declares ${nRecords} data records, the file holds ${Math.floor(dataBytes / recordBytes)}`);
+    throw new EcgFormatError(
+      path,
+      'truncated',
+      `EDF header declares ${nRecords} data records, the file holds ${Math.floor(dataBytes / recordBytes)}`,
+    );
   }
 
   const warnings: string[] = [];
@@ -108,10 +115,19 @@ async function readEdf(input: ReadInput): Promise<EcgRecord> {
   if (rates.length > 1) {
     const leadRates = [...new Set(candidates.filter((c) => isStandardLead(c.name)).map((c) => c.s.samplesPerRecord))];
     if (leadRates.length !== 1) {
-      throw new EcgFormatError(path, 'inconsistent', `EDF signals have different sampling rates (${rates.map((r) => r / recordDuration).join(', ')} Hz) and the ECG leads do not share one`);
+      throw new EcgFormatError(
+        path,
+        'inconsistent',
+        `EDF signals have different sampling rates (${rates.map((r) => r / recordDuration).join(', ')} Hz) and the ECG leads do not share one`,
+      );
     }
     kept = candidates.filter((c) => c.s.samplesPerRecord === leadRates[0]);
-    warnings.push(`skipped signals at other sampling rates: ${candidates.filter((c) => !kept.includes(c)).map((c) => c.s.label).join(', ')}`);
+    warnings.push(
+      `skipped signals at other sampling rates: ${candidates
+        .filter((c) => !kept.includes(c))
+        .map((c) => c.s.label)
+        .join(', ')}`,
+    );
   }
 
   const spr = kept[0].s.samplesPerRecord;
@@ -157,6 +173,9 @@ async function readEdf(input: ReadInput): Promise<EcgRecord> {
 
 export const edfReader: FormatReader = {
   id: 'edf',
-  sniff: (input: SniffInput) => input.head.length >= 256 && input.head.toString('latin1', 0, 8) === '0       ' && /^\d+\s*$/.test(input.head.toString('latin1', 184, 192)),
+  sniff: (input: SniffInput) =>
+    input.head.length >= 256 &&
+    input.head.toString('latin1', 0, 8) === '0       ' &&
+    /^\d+\s*$/.test(input.head.toString('latin1', 184, 192)),
   read: readEdf,
 };

@@ -3,15 +3,17 @@ import { deriveLimbLeads, orderLeads } from './leadNames.ts';
 import type { EcgRecord } from './record.ts';
 import { EcgFormatError } from './errors.ts';
 
-export function finishRecord(
-  record: Omit<EcgRecord, 'durationS' | 'samplesPerLead'>,
-  options: { deriveLimbLeads: boolean },
-): EcgRecord {
+export function finishRecord(record: Omit<EcgRecord, 'durationS' | 'samplesPerLead'>, options: { deriveLimbLeads: boolean }): EcgRecord {
   const { sourcePath, samplingRateHz } = record;
   if (record.leads.length === 0) throw new EcgFormatError(sourcePath, 'inconsistent', 'the file holds no ECG leads');
   const n = record.leads[0].mv.length;
   const odd = record.leads.find((l) => l.mv.length !== n);
-  if (odd) throw new EcgFormatError(sourcePath, 'inconsistent', `lead ${odd.name} has ${odd.mv.length} samples, lead ${record.leads[0].name} has ${n}`);
+  if (odd)
+    throw new EcgFormatError(
+      sourcePath,
+      'inconsistent',
+      `lead ${odd.name} has ${odd.mv.length} samples, lead ${record.leads[0].name} has ${n}`,
+    );
   const seen = new Set<string>();
   for (const l of record.leads) {
     if (seen.has(l.name)) record.warnings.push(`lead ${l.name} appears more than once`);

@@ -2,31 +2,22 @@
  * Entry point of the formats layer: detection by content and the registry of readers.
  * Readers are tried in list order; the first whose sniff accepts the file reads it.
  */
-import { access } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { EcgFormatError } from './errors.ts';
-import { readChecked, readHead } from './io.ts';
+import { pathExists, readChecked, readHead } from './io.ts';
 import type { EcgRecord, FormatId } from './record.ts';
 import { DEFAULT_MAX_BYTES, SNIFF_BYTES, type FormatReader, type ReadInput, type ReadOptions, type SniffInput } from './reader.ts';
 import { cincMatReader, LEAD_ANNOTATION_EXTENSIONS, wfdbReader } from './wfdb/reader.ts';
 import { looksLikeMatV4 } from './wfdb/matv4.ts';
 import { edfReader } from './edf.ts';
 import { csvReader } from './csv.ts';
+import { HOSPITAL_READERS } from './hospital/index.ts';
 
 export type { ReadOptions, FormatReader } from './reader.ts';
 export { EcgFormatError } from './errors.ts';
 
 /** Binary formats with magic numbers first, text formats after, CSV last (its sniff is the loosest). */
-export const READERS: readonly FormatReader[] = [wfdbReader, cincMatReader, edfReader, csvReader];
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const READERS: readonly FormatReader[] = [wfdbReader, cincMatReader, edfReader, ...HOSPITAL_READERS, csvReader];
 
 /**
  * A WFDB record may be named by its header, by the record path without extension, or by its signal file
@@ -34,10 +25,10 @@ async function exists(path: string): Promise<boolean> {
  */
 export async function resolveRecordPath(path: string): Promise<string> {
   const ext = extname(path).toLowerCase();
-  if (ext !== '.hea' && !(await exists(path)) && (await exists(`${path}.hea`))) return `${path}.hea`;
+  if (ext !== '.hea' && !pathExists(path) && pathExists(`${path}.hea`)) return `${path}.hea`;
   if (ext === '.dat' || ext === '.mat') {
     const header = path.slice(0, -ext.length) + '.hea';
-    if (await exists(header)) return header;
+    if (pathExists(header)) return header;
   }
   return path;
 }
@@ -66,7 +57,7 @@ export async function classifyFile(path: string): Promise<FileRole> {
   const ext = extname(path).toLowerCase();
   const header = path.slice(0, path.length - ext.length) + '.hea';
   try {
-    if (ext !== '.hea' && (await exists(header))) {
+    if (ext !== '.hea' && pathExists(header)) {
       if (['.dat', '.mat'].includes(ext) || LEAD_ANNOTATION_EXTENSIONS.includes(ext.slice(1))) return 'companion';
       const { head } = await readHead(header);
       if (head.toString('latin1').includes(basename(path))) return 'companion';
@@ -105,4 +96,3 @@ export async function readEcgFile(path: string, options: ReadOptions = {}): Prom
     throw new EcgFormatError(resolved, 'io', `${reader.id} reader failed: ${(err as Error).message ?? String(err)}`);
   }
 }
-

@@ -4,7 +4,7 @@
  * Note: onnxruntime-node runs a session synchronously on the calling thread, so an engine in the Electron
  * main process blocks it for the duration of each run; the app uses the pool.
  */
-import { type ModelInput, preprocessRecord, type RecordSignal, windowBatch } from '../signal/preprocess.ts';
+import { type ModelInput, preprocessRecord, type RecordSignal } from '../signal/preprocess.ts';
 import { explain, type Prediction } from './explain.ts';
 import { preprocessSpec } from './manifest.ts';
 import { loadModelFolder, type ModelFolder } from './modelFolder.ts';
@@ -44,7 +44,8 @@ export class InferenceEngine {
       explain(input, outputs[i]!, {
         manifest: this.model.manifest,
         executionProvider: this.session.executionProvider,
-        warnings: [...this.session.providerNotes],
+        warnings: [...this.session.runWarnings],
+        providerNotes: [...this.session.providerNotes],
       }),
     );
   }
@@ -54,18 +55,17 @@ export class InferenceEngine {
     const m = this.model.manifest;
     const K = m.classes.length;
     const per = m.leadOrder.length * m.inputLength;
-    const jobs = inputs.flatMap((input, i) => input.windowStarts.map((start) => ({ i, start })));
+    const jobs = inputs.flatMap((input, i) => input.windowStarts.map((_, w) => ({ i, w })));
     const logits = inputs.map((inp) => new Float32Array(inp.windowStarts.length * K));
     const bias = inputs.map((inp) => new Float32Array(inp.windowStarts.length * K));
     const W = inputs.map((inp) => new Float32Array(inp.windowStarts.length * K * per));
-    const filled = inputs.map(() => 0);
     for (let from = 0; from < jobs.length; from += MAX_RUN_BATCH) {
       const chunk = jobs.slice(from, from + MAX_RUN_BATCH);
       const batch = new Float32Array(chunk.length * per);
-      chunk.forEach((j, b) => batch.set(windowBatch(inputs[j.i]!, m.inputLength, [j.start]), b * per));
+      chunk.forEach((j, b) => batch.set(inputs[j.i]!.windows.subarray(j.w * per, (j.w + 1) * per), b * per));
       const out = await this.session.run(batch, chunk.length);
       chunk.forEach((j, b) => {
-        const w = filled[j.i]!++;
+        const w = j.w;
         logits[j.i]!.set(out.logits.subarray(b * K, (b + 1) * K), w * K);
         bias[j.i]!.set(out.bias.subarray(b * K, (b + 1) * K), w * K);
         W[j.i]!.set(out.W.subarray(b * K * per, (b + 1) * K * per), w * K * per);

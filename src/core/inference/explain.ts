@@ -6,8 +6,9 @@
  * Aggregation (manifest windowing.aggregate = "max"): a class's probability is the largest over the windows;
  * its logit, bias and lead contributions are those of the window that attains it (its "decisive window"),
  * so that sum(leadContributions) + bias = logit holds for the reported numbers.
- * Stitching: attribution[c][l][t] = x[l][t] * mean over the windows covering t of W_w[c][l][t - start_w],
- * i.e. the average of the overlapping windows' W*x (the z-scored input x is the same in every window).
+ * Stitching onto the record's time axis (model rate): attribution[c][l][t] = the mean, over the windows w
+ * covering t, of W_w[c][l][t - s_w] * x_w[l][t - s_w] (x_w = window w's z-scored input): the average of the
+ * overlapping windows' W*x. For a record of exactly one window this is that window's W*x.
  */
 import type { ModelInput } from '../signal/preprocess.ts';
 import type { ModelManifest } from './manifest.ts';
@@ -42,13 +43,16 @@ export interface Prediction {
   classes: ClassPrediction[];
   /** max over windows and classes of |sum(W*x) + b - logit|, summed in float64. */
   completenessMaxAbsError: number;
-  /** The z-scored model input, leads x samples, lead-major: the x of W*x. */
-  modelInput: Float32Array;
+  /** The model input, windows x leads x inputLength (z-scored per window): the x of W*x. */
+  windows: Float32Array;
   /** Per class (manifest order), leads x samples of stitched W*x. */
   attribution: Float32Array[];
   /** Every class's evidence regions, each class ranked on its own. */
   regions: EvidenceRegion[];
+  /** Problems with this result: a provider that failed mid-run, a failed completeness check. */
   warnings: string[];
+  /** Providers tried and skipped before the one that ran (normal on machines without a GPU). */
+  providerNotes: string[];
 }
 
 export function sigmoid(z: number): number {
@@ -59,6 +63,7 @@ export interface ExplainContext {
   manifest: ModelManifest;
   executionProvider: ExecutionProvider;
   warnings?: string[];
+  providerNotes?: string[];
   regionRule?: RegionRule;
 }
 
@@ -73,19 +78,18 @@ export function explain(input: ModelInput, out: ImnOutputs, ctx: ExplainContext)
   const N = input.samples;
   const nWin = input.windowStarts.length;
   if (out.batch !== nWin) throw new RangeError(`explain: ${out.batch} outputs for ${nWin} windows`);
-  const x = input.data;
+  const x = input.windows;
 
   // per window and class: completeness error and per-lead sums of W*x
   const leadSums = new Float64Array(nWin * K * C);
   let completeness = 0;
   for (let w = 0; w < nWin; w++) {
-    const start = input.windowStarts[w]!;
     for (let c = 0; c < K; c++) {
       let total = 0;
       const wBase = (w * K + c) * C * L;
       for (let l = 0; l < C; l++) {
         let s = 0;
-        const xBase = l * N + start;
+        const xBase = (w * C + l) * L;
         const wl = wBase + l * L;
         for (let t = 0; t < L; t++) s += out.W[wl + t]! * x[xBase + t]!;
         leadSums[(w * K + c) * C + l] = s;
@@ -114,7 +118,8 @@ export function explain(input: ModelInput, out: ImnOutputs, ctx: ExplainContext)
       const wBase = (w * K + c) * C * L;
       for (let l = 0; l < C; l++) {
         const row = l * N + start;
-        for (let t = 0; t < L; t++) a[row + t]! += (out.W[wBase + l * L + t]! * x[row + t]!) / coverage[start + t]!;
+        const xBase = (w * C + l) * L;
+        for (let t = 0; t < L; t++) a[row + t]! += (out.W[wBase + l * L + t]! * x[xBase + t]!) / coverage[start + t]!;
       }
     });
     return a;
@@ -140,9 +145,10 @@ export function explain(input: ModelInput, out: ImnOutputs, ctx: ExplainContext)
     windowStarts: input.windowStarts,
     classes,
     completenessMaxAbsError: completeness,
-    modelInput: x,
+    windows: x,
     attribution,
     regions,
     warnings,
+    providerNotes: [...(ctx.providerNotes ?? [])],
   };
 }

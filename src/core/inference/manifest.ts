@@ -26,7 +26,13 @@ export const modelManifestSchema = z.object({
       padtype: z.literal('constant'),
     }),
     filters: z.array(z.unknown()).length(0, 'filters are not supported by this version'),
-    zscore: z.object({ std: z.literal('population'), epsilon: z.number().nonnegative(), formula: z.string().optional() }),
+    zscore: z.object({
+      std: z.literal('population'),
+      epsilon: z.number().nonnegative(),
+      formula: z.string().optional(),
+      // the app implements this scope only; a model trained otherwise must be refused, not mis-fed
+      scope: z.literal('per lead, per window').optional(),
+    }),
     windowing: z.object({
       overlap: z.number().min(0).lt(1),
       aggregate: z.literal('max'),
@@ -39,9 +45,10 @@ export const modelManifestSchema = z.object({
     opset: z.number().int().positive(),
     inputs: z.tuple([tensorSpec]),
     outputs: z.array(tensorSpec).min(3),
+    completeness: z.string().optional(),
   }),
-  training: z.record(z.string(), z.unknown()).optional(),
-  metrics: z.record(z.string(), z.unknown()).optional(),
+  training: z.record(z.string(), z.unknown()).nullish(),
+  metrics: z.record(z.string(), z.unknown()).nullish(),
   license: z.unknown().optional(),
 });
 

@@ -1,7 +1,7 @@
 /**
  * Evidence regions: the contiguous spans of one lead where a class's attribution A = W*x is strongest.
  * Rule (see docs/evidence-regions.md), per class, on the record's stitched attribution at the model's rate:
- * 1. s = |A| smoothed per lead with a centred moving average of 2*round(0.02*fs)+1 samples (5 at 100 Hz),
+ * 1. s = |A| smoothed per lead with a centred moving average of 2*round(0.01*fs)+1 samples (3 at 100 Hz, 30 ms),
  *    edges averaged over the samples that exist;
  * 2. threshold = the 95th percentile of s over all leads and samples of the record (linear interpolation,
  *    as numpy.percentile); a sample is "high" when s > threshold;
@@ -26,24 +26,51 @@ export interface EvidenceRegion {
 }
 
 export interface RegionRule {
-  smoothS: number;
+  smoothHalfWidthS: number;
   percentile: number;
   minGapS: number;
   minWidthS: number;
   topN: number;
 }
 
-export const DEFAULT_REGION_RULE: RegionRule = { smoothS: 0.02, percentile: 95, minGapS: 0.04, minWidthS: 0.04, topN: 10 };
+export const DEFAULT_REGION_RULE: RegionRule = { smoothHalfWidthS: 0.01, percentile: 95, minGapS: 0.04, minWidthS: 0.04, topN: 10 };
 
-/** numpy.percentile(values, p) with the default linear method; `values` is sorted in place. */
+/** The k-th smallest value (0-based) of values[lo..hi], partially reordering them (Hoare quickselect). */
+function selectInPlace(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i++] = values[j]!;
+        values[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k]!;
+  }
+  return values[k]!;
+}
+
+/** numpy.percentile(values, p) with the default linear method, in O(n); `values` is reordered. */
 export function percentileInPlace(values: Float64Array, p: number): number {
-  values.sort();
   const n = values.length;
   if (n === 0) return Number.NaN;
   const pos = (p / 100) * (n - 1);
   const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, n - 1);
-  return values[lo]! + (pos - lo) * (values[hi]! - values[lo]!);
+  const below = selectInPlace(values, lo);
+  if (lo + 1 >= n || pos === lo) return below;
+  // after selection everything right of lo is >= values[lo]; the next order statistic is their minimum
+  let above = Infinity;
+  for (let i = lo + 1; i < n; i++) if (values[i]! < above) above = values[i]!;
+  return below + (pos - lo) * (above - below);
 }
 
 function smoothAbs(a: Float32Array, offset: number, n: number, half: number, out: Float64Array, outOffset: number): void {
@@ -71,7 +98,7 @@ export function evidenceRegions(
   samplingRateHz: number,
   rule: RegionRule = DEFAULT_REGION_RULE,
 ): EvidenceRegion[] {
-  const half = Math.round(rule.smoothS * samplingRateHz);
+  const half = Math.round(rule.smoothHalfWidthS * samplingRateHz);
   const minGap = Math.round(rule.minGapS * samplingRateHz);
   const minWidth = Math.round(rule.minWidthS * samplingRateHz);
   const smooth = new Float64Array(leads.length * samples);

@@ -35,13 +35,16 @@ export class ImnSession {
     private provider: ExecutionProvider,
     readonly model: ModelFolder,
     private readonly options: SessionOptions,
-    /** Why providers before the one that runs were skipped, for the result's warnings. */
-    readonly providerNotes: string[],
+    /** Why providers before the one that runs were skipped (informational: normal on machines without a GPU). */
+    readonly providerNotes: readonly string[],
   ) {}
 
   get executionProvider(): ExecutionProvider {
     return this.provider;
   }
+
+  /** Mid-run fallbacks: the results after one came from cpu, not the provider the session opened on. */
+  readonly runWarnings: string[] = [];
 
   static async open(model: ModelFolder, options: SessionOptions = {}): Promise<ImnSession> {
     const notes: string[] = [];
@@ -80,7 +83,7 @@ export class ImnSession {
       await this.session.release().catch(() => undefined);
       this.session = cpu;
       this.provider = 'cpu';
-      this.providerNotes.push(`execution provider ${failed} failed during a run (${firstLine(err)}); fell back to cpu`);
+      this.runWarnings.push(`execution provider ${failed} failed during a run (${firstLine(err)}); fell back to cpu`);
       return this.runOnce(windows, batch);
     }
   }
@@ -113,9 +116,11 @@ async function createSession(model: ModelFolder, provider: ExecutionProvider, op
   });
 }
 
+/** The gist of an onnxruntime error: its first line without the C++ source location and assertion text. */
 function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0]!.trim();
+  const text = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
+  const gist = text.replace(/^\S+\.(cc|cpp|h):\d+ .*? was false\. /, '');
+  return gist.length > 200 ? `${gist.slice(0, 200)}...` : gist;
 }
 
 /** The session's inputs/outputs must be exactly the manifest's, with compatible static dimensions. */

@@ -1,7 +1,7 @@
 /**
  * What-if: re-run the model with parts of the input replaced by a baseline and see how each class moves.
- * Baseline: 0 in the z-scored model input, i.e. the lead's own mean over the record (a flat line at the
- * lead's average level). Used by the viewer ("hide this region") and the faithfulness report
+ * Baseline: 0 in the z-scored model input, i.e. the lead's own mean over the window (a flat line at the
+ * lead's average level). An occlusion given on the record's time axis is applied to every window it overlaps. Used by the viewer ("hide this region") and the faithfulness report
  * (deleting the top-N regions should lower the logit by about their summed contribution).
  */
 import type { ModelInput } from '../signal/preprocess.ts';
@@ -42,23 +42,30 @@ export function occludeTopRegions(prediction: Prediction, classCode: string, n: 
     .map((r) => ({ lead: r.lead, startSample: r.startSample, endSample: r.endSample }));
 }
 
-/** The prediction's model input with the occlusions set to the baseline. */
+/** The prediction's model input with the occlusions set to the baseline in every window they overlap. */
 export function occludedInput(prediction: Prediction, occlusions: readonly Occlusion[]): ModelInput {
-  const data = Float32Array.from(prediction.modelInput);
+  const windows = Float32Array.from(prediction.windows);
+  const C = prediction.leads.length;
+  const L = prediction.inputLength;
   for (const o of occlusions) {
     const l = prediction.leads.indexOf(o.lead);
     if (l < 0) throw new RangeError(`what-if: lead ${o.lead} is not a model lead (${prediction.leads.join(', ')})`);
     const start = Math.max(0, Math.floor(o.startSample));
     const end = Math.min(prediction.samples, Math.ceil(o.endSample));
     if (!(end > start)) throw new RangeError(`what-if: empty span ${o.startSample}..${o.endSample} on ${o.lead}`);
-    data.fill(WHAT_IF_BASELINE, l * prediction.samples + start, l * prediction.samples + end);
+    prediction.windowStarts.forEach((s, w) => {
+      const from = Math.max(start, s) - s;
+      const to = Math.min(end, s + L) - s;
+      if (to > from) windows.fill(WHAT_IF_BASELINE, (w * C + l) * L + from, (w * C + l) * L + to);
+    });
   }
   return {
     leads: prediction.leads,
     samplingRateHz: prediction.samplingRateHz,
     samples: prediction.samples,
-    data,
+    inputLength: L,
     windowStarts: prediction.windowStarts,
+    windows,
   };
 }
 

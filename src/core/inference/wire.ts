@@ -60,5 +60,5 @@ export function signalOnly(record: RecordSignal): RecordSignal {
 
 /** Buffers a prediction owns, so postMessage can move them instead of copying. */
 export function predictionBuffers(p: Prediction): ArrayBuffer[] {
-  return [p.modelInput, ...p.attribution].map((a) => a.buffer as ArrayBuffer);
+  return [p.windows, ...p.attribution].map((a) => a.buffer as ArrayBuffer);
 }

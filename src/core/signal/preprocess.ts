@@ -2,9 +2,10 @@
  * Record -> model input, bit-compatible (to float32 rounding) with training/preprocess.py:
  * 1. select the manifest's leads in the manifest's order;
  * 2. resample each lead with resample_poly (see resample.ts) from the record's rate to the model's rate;
- * 3. z-score each lead over the whole resampled record: (x - mean) / (std + epsilon), population std, float64;
- * 4. cut windows of `inputLength` samples (see windows.ts).
- * The result is float32, lead-major (lead l, sample t at l * samples + t).
+ * 3. cut windows of `inputLength` samples (see windows.ts);
+ * 4. z-score each lead of each window: (x - mean) / (std + epsilon), population std, float64 with sequential
+ *    left-to-right sums (as the Python reference's np.cumsum), float32 result.
+ * The result is the float32 [windows, leads, inputLength] tensor body the model takes.
  */
 import type { EcgRecord } from '../formats/record.ts';
 import { rateFactors, resamplePoly } from './resample.ts';
@@ -36,19 +37,21 @@ export interface PreprocessSpec {
 export interface ModelInput {
   leads: readonly string[];
   samplingRateHz: number;
-  /** Samples per lead at the model's rate. */
+  /** Samples per lead of the whole record at the model's rate. */
   samples: number;
-  /** leads.length * samples values, lead-major. */
-  data: Float32Array;
+  inputLength: number;
   /** First sample of each window; every window is `inputLength` long. */
   windowStarts: number[];
+  /** windowStarts.length x leads x inputLength z-scored values: the model's input, window by window. */
+  windows: Float32Array;
 }
 
 export type RecordSignal = Pick<EcgRecord, 'sourcePath' | 'samplingRateHz' | 'leads'>;
 
+/** Exact name first, then the reference's rule: trimmed, case-insensitive. */
 function findLead(record: RecordSignal, name: string): Float32Array {
-  const exact = record.leads.find((l) => l.name === name);
-  const lead = exact ?? record.leads.find((l) => l.name.toLowerCase() === name.toLowerCase());
+  const key = name.toUpperCase();
+  const lead = record.leads.find((l) => l.name === name) ?? record.leads.find((l) => l.name.trim().toUpperCase() === key);
   if (!lead) {
     const have = record.leads.map((l) => l.name).join(', ');
     throw new PreprocessError(record.sourcePath, 'missing-lead', `lead ${name} is missing (the record has ${have})`);
@@ -56,27 +59,30 @@ function findLead(record: RecordSignal, name: string): Float32Array {
   return lead.mv;
 }
 
-/** z-scores one lead in float64, exactly as numpy's mean/std(ddof=0) followed by the float32 cast. */
-export function zscoreInto(x: Float64Array, epsilon: number, out: Float32Array, offset: number): void {
-  const n = x.length;
+/** z-scores x[from, from + n) into out[offset, offset + n), operation for operation as preprocess.py's zscore. */
+export function zscoreInto(x: Float64Array, from: number, n: number, epsilon: number, out: Float32Array, offset: number): void {
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += x[i]!;
+  for (let i = 0; i < n; i++) sum += x[from + i]!;
   const mean = sum / n;
   let ss = 0;
   for (let i = 0; i < n; i++) {
-    const d = x[i]! - mean;
+    const d = x[from + i]! - mean;
     ss += d * d;
   }
   const denom = Math.sqrt(ss / n) + epsilon;
-  for (let i = 0; i < n; i++) out[offset + i] = (x[i]! - mean) / denom;
+  for (let i = 0; i < n; i++) out[offset + i] = (x[from + i]! - mean) / denom;
+}
+
+function firstNonFinite(x: Float32Array): number {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return i;
+  return -1;
 }
 
 export function preprocessRecord(record: RecordSignal, spec: PreprocessSpec): ModelInput {
   const file = record.sourcePath;
   const signals = spec.leadOrder.map((name) => findLead(record, name));
   for (let l = 0; l < signals.length; l++) {
-    const s = signals[l]!;
-    const bad = s.findIndex((v) => !Number.isFinite(v));
+    const bad = firstNonFinite(signals[l]!);
     if (bad >= 0) {
       throw new PreprocessError(
         file,
@@ -94,34 +100,20 @@ export function preprocessRecord(record: RecordSignal, spec: PreprocessSpec): Mo
   const resampled = signals.map((s) => resamplePoly(s, factors.up, factors.down, spec.kaiserBeta));
   const samples = resampled[0]?.length ?? 0;
   if (samples < spec.inputLength) {
-    const needS = spec.inputLength / spec.samplingRateHz;
-    const haveS = samples / spec.samplingRateHz;
+    const rate = spec.samplingRateHz;
     throw new PreprocessError(
       file,
       'too-short',
-      `record is ${haveS.toFixed(2)} s long; the model needs at least ${needS.toFixed(2)} s (${spec.inputLength} samples at ${spec.samplingRateHz} Hz)`,
+      `record is too short: ${samples} samples at ${rate} Hz after resampling (${(samples / rate).toFixed(2)} s); ` +
+        `the model needs ${spec.inputLength} (${(spec.inputLength / rate).toFixed(2)} s) and never pads`,
     );
   }
-  const data = new Float32Array(resampled.length * samples);
-  resampled.forEach((x, l) => zscoreInto(x, spec.zscoreEpsilon, data, l * samples));
-  return {
-    leads: spec.leadOrder,
-    samplingRateHz: spec.samplingRateHz,
-    samples,
-    data,
-    windowStarts: windowStarts(samples, spec.inputLength, spec.windowOverlap),
-  };
-}
-
-/** Copies the windows at `starts` into one [batch, leads, inputLength] tensor body. */
-export function windowBatch(input: ModelInput, inputLength: number, starts: readonly number[] = input.windowStarts): Float32Array {
-  const nLeads = input.leads.length;
-  const out = new Float32Array(starts.length * nLeads * inputLength);
+  const L = spec.inputLength;
+  const starts = windowStarts(samples, L, spec.windowOverlap);
+  const C = resampled.length;
+  const windows = new Float32Array(starts.length * C * L);
   starts.forEach((start, w) => {
-    for (let l = 0; l < nLeads; l++) {
-      const src = l * input.samples + start;
-      out.set(input.data.subarray(src, src + inputLength), (w * nLeads + l) * inputLength);
-    }
+    resampled.forEach((x, l) => zscoreInto(x, start, L, spec.zscoreEpsilon, windows, (w * C + l) * L));
   });
-  return out;
+  return { leads: spec.leadOrder, samplingRateHz: spec.samplingRateHz, samples, inputLength: L, windowStarts: starts, windows };
 }

@@ -100,10 +100,12 @@ export function resampledLength(n: number, up: number, down: number): number {
 }
 
 /** Resamples one channel; x may be float32 or float64, the result is float64. */
-export function resamplePoly(x: ArrayLike<number>, up: number, down: number, beta: number): Float64Array {
+export function resamplePoly(input: ArrayLike<number>, up: number, down: number, beta: number): Float64Array {
   const plan = resamplePlan(up, down, beta);
+  // one element type in the hot loop keeps it monomorphic (the record's leads are float32)
+  const x = input instanceof Float64Array ? input : Float64Array.from(input);
   const nIn = x.length;
-  if (plan.up === 1 && plan.down === 1) return Float64Array.from(x);
+  if (plan.up === 1 && plan.down === 1) return input === x ? Float64Array.from(x) : x;
   const nOut = resampledLength(nIn, plan.up, plan.down);
   const { h, nPreRemove } = plan;
   const u = plan.up;

@@ -1,9 +1,13 @@
 import type { z } from 'zod';
+import { labelsApi } from './labels.ts';
+import { recordsApi } from './records.ts';
 import { systemApi } from './system.ts';
 
 /** The single contract between renderer and main, served by Electron IPC and by browser mode alike. */
 export const apiContract = {
   ...systemApi,
+  ...recordsApi,
+  ...labelsApi,
 };
 
 export type ApiContract = typeof apiContract;

@@ -26,14 +26,15 @@ export function writeAecg(sig: FixtureSignal, opts: AecgOptions = {}): Buffer {
   const origin = opts.originUv ?? 0;
   const p = sig.patient;
   const sequences = sig.leads
+    .map((l) => ({ ...l, uv: l.uvPerLsb ?? sig.uvPerLsb }))
     .map(
       (l) => `            <component>
               <sequence>
                 <code code="${leadCode(l.name)}" codeSystem="2.16.840.1.113883.6.24"/>
                 <value xsi:type="SLIST_PQ">
                   <origin value="${origin}" unit="uV"/>
-                  <scale value="${sig.uvPerLsb}" unit="uV"/>
-                  <digits>${Array.from(l.adc, (v) => Math.round(v - origin / sig.uvPerLsb)).join(' ')}</digits>
+                  <scale value="${l.uv}" unit="uV"/>
+                  <digits>${Array.from(l.adc, (v) => Math.round(v - origin / l.uv)).join(' ')}</digits>
                 </value>
               </sequence>
             </component>`,

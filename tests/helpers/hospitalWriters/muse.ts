@@ -15,7 +15,7 @@ function waveform(type: string, sig: FixtureSignal, slice: (a: Int32Array) => In
         <LeadByteCountTotal>${adc.length * 2}</LeadByteCountTotal>
         <LeadTimeOffset>0</LeadTimeOffset>
         <LeadSampleCountTotal>${adc.length}</LeadSampleCountTotal>
-        <LeadAmplitudeUnitsPerBit>${sig.uvPerLsb}</LeadAmplitudeUnitsPerBit>
+        <LeadAmplitudeUnitsPerBit>${l.uvPerLsb ?? sig.uvPerLsb}</LeadAmplitudeUnitsPerBit>
         <LeadAmplitudeUnits>MICROVOLTS</LeadAmplitudeUnits>
         <LeadHighLimit>32767</LeadHighLimit>
         <LeadLowLimit>-32768</LeadLowLimit>
@@ -25,7 +25,9 @@ function waveform(type: string, sig: FixtureSignal, slice: (a: Int32Array) => In
         <LeadSampleSize>2</LeadSampleSize>
         <LeadOff>FALSE</LeadOff>
         <BaselineSway>FALSE</BaselineSway>
-        <WaveFormData>${int16Bytes(adc).toString('base64').replace(/(.{76})/g, '$1\n')}</WaveFormData>
+        <WaveFormData>${int16Bytes(adc)
+          .toString('base64')
+          .replace(/(.{76})/g, '$1\n')}</WaveFormData>
       </LeadData>`;
     })
     .join('\n');

@@ -1,10 +1,12 @@
 /** The signal every fixture writer takes: integer samples per lead at a common resolution. */
-import type { WaveAnnotation } from '../../../src/core/formats/record.ts';
+import type { EcgRecord, WaveAnnotation } from '../../../src/core/formats/record.ts';
 
 export interface FixtureLead {
   name: string;
   /** Integer samples (int16 range), `uvPerLsb` microvolts each. */
   adc: Int32Array;
+  /** Overrides the signal's resolution for this lead (LUDB stores a gain per lead). */
+  uvPerLsb?: number;
 }
 
 export interface FixtureSignal {
@@ -53,4 +55,25 @@ export function int16Bytes(adc: Int32Array): Buffer {
 
 export function xmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** A fixture from a record read by our WFDB reader: stored integers of its non-derived leads, baseline removed. */
+export function fixtureFromRecord(rec: EcgRecord, leadNames?: string[]): FixtureSignal {
+  const stored = rec.leads.filter((l) => !l.derived && l.adc && (!leadNames || leadNames.includes(l.name)));
+  if (stored.length === 0 || stored.some((l) => l.storedUnit !== 'mV')) {
+    throw new Error(`${rec.sourcePath}: fixture needs stored mV leads`);
+  }
+  return {
+    samplingRateHz: rec.samplingRateHz,
+    uvPerLsb: 1000 / stored[0].gain!,
+    leads: stored.map((l) => ({ name: l.name, adc: l.adc!.map((v) => v - (l.baseline ?? 0)), uvPerLsb: 1000 / l.gain! })),
+    annotations: rec.annotations,
+  };
+}
+
+/** The one resolution of all leads, for formats that store a single amplitude resolution. */
+export function commonUvPerLsb(sig: FixtureSignal, format: string): number {
+  const set = new Set(sig.leads.map((l) => l.uvPerLsb ?? sig.uvPerLsb));
+  if (set.size !== 1) throw new Error(`${format} stores one amplitude resolution; this signal has ${set.size}`);
+  return [...set][0];
 }

@@ -132,7 +132,16 @@ function annotationsOf(path: string, series: XmlNode, axis: TimeAxis, warnings: 
       if (span && span[0] <= span[1]) {
         const onsetSample = Math.round(span[0] * fs);
         const offsetSample = Math.round(span[1] * fs);
-        out.push({ lead, kind, onsetS: onsetSample / fs, peakS: null, offsetS: offsetSample / fs, onsetSample, peakSample: null, offsetSample });
+        out.push({
+          lead,
+          kind,
+          onsetS: onsetSample / fs,
+          peakS: null,
+          offsetS: offsetSample / fs,
+          onsetSample,
+          peakSample: null,
+          offsetSample,
+        });
       } else {
         warnings.push(`${kind} annotation without a usable time boundary skipped`);
       }
@@ -164,7 +173,17 @@ function metadataOf(root: XmlNode, series: XmlNode): { clinical: ClinicalMetadat
   const model = text(at(device, 'manufacturerModelName'));
   const maker = text(at(at(series, 'author', 'seriesAuthor'), 'manufacturerOrganization', 'name'));
   if (model || maker) clinical.device = [maker, model].filter(Boolean).join(' ');
-  const site = at(root, 'componentOf', 'timepointEvent', 'componentOf', 'subjectAssignment', 'componentOf', 'clinicalTrial', 'location', 'trialSite');
+  const site = at(
+    root,
+    'componentOf',
+    'timepointEvent',
+    'componentOf',
+    'subjectAssignment',
+    'componentOf',
+    'clinicalTrial',
+    'location',
+    'trialSite',
+  );
   const siteId = attr(at(site, 'id'), 'extension') ?? attr(at(site, 'id'), 'root');
   if (siteId) identifying.other = { trialSite: siteId };
   return { clinical, identifying };
@@ -175,14 +194,20 @@ async function read(input: ReadInput): Promise<EcgRecord> {
   const root = at(parseXml(path, input.bytes), 'AnnotatedECG');
   if (!root) throw new EcgFormatError(path, 'unknown-format', 'not an HL7 aECG file (no <AnnotatedECG> root)');
   const warnings: string[] = [];
-  const allSeries = children(root, 'component').map((c) => at(c, 'series')).filter((s): s is XmlNode => !!s);
+  const allSeries = children(root, 'component')
+    .map((c) => at(c, 'series'))
+    .filter((s): s is XmlNode => !!s);
   const series = allSeries.find((s) => attr(at(s, 'code'), 'code') === 'RHYTHM') ?? allSeries[0];
   if (!series) throw new EcgFormatError(path, 'bad-header', 'no <series> with waveforms');
-  const sets = children(series, 'component').map((c) => at(c, 'sequenceSet')).filter((s): s is XmlNode => !!s);
+  const sets = children(series, 'component')
+    .map((c) => at(c, 'sequenceSet'))
+    .filter((s): s is XmlNode => !!s);
   if (sets.length === 0) throw new EcgFormatError(path, 'bad-header', 'the series has no sequenceSet');
   if (sets.length > 1) warnings.push(`${sets.length} sequenceSets in the series; the first is read`);
   const { axis, leads } = readSequenceSet(path, sets[0]);
-  const derived = children(series, 'derivation').map((d) => at(d, 'derivedSeries')).find(Boolean);
+  const derived = children(series, 'derivation')
+    .map((d) => at(d, 'derivedSeries'))
+    .find(Boolean);
   const beatSet = derived && at(derived, 'component', 'sequenceSet');
   const extra = beatSet ? { representativeBeat: readSequenceSet(path, beatSet) } : undefined;
   return assembleRecord({

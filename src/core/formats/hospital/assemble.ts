@@ -29,14 +29,7 @@ export function checkSampleCount(path: string, n: number, what: string): number 
 }
 
 /** A stored lead from integers: mv = (adc - baseline) / gain, gain in ADC units per storedUnit. */
-export function leadFromAdc(
-  path: string,
-  name: string,
-  adc: Int32Array,
-  gain: number,
-  baseline: number,
-  storedUnit: string,
-): Lead {
+export function leadFromAdc(path: string, name: string, adc: Int32Array, gain: number, baseline: number, storedUnit: string): Lead {
   const factor = toMillivoltFactor(storedUnit);
   if (factor === undefined) {
     throw new EcgFormatError(path, 'bad-value', `lead ${name}: unit "${storedUnit}" is not a voltage`);

@@ -3,7 +3,7 @@
  * Entities and internal DTD subsets are refused before parsing, so neither external entities (XXE)
  * nor entity expansion (billion laughs) can happen; fast-xml-parser never fetches anything either.
  */
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { EcgFormatError } from '../errors.ts';
 
 /** Larger than any 12-lead resting ECG export (a 10 s MUSE file is ~100 kB), far below memory trouble. */
@@ -58,6 +58,11 @@ export function parseXml(path: string, bytes: Buffer): XmlNode {
   }
   const text = decodeText(path, bytes);
   assertNoDtd(path, text);
+  // the parser itself tolerates mismatched tags; a truncated or corrupt export must not read as a shorter one
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) {
+    throw new EcgFormatError(path, 'bad-header', `malformed XML (${valid.err.msg} at line ${valid.err.line})`);
+  }
   const parser = new XMLParser({
     ignoreAttributes: false,
     attributeNamePrefix: '@_',

@@ -7,10 +7,46 @@ import type { WaveAnnotation, WaveKind } from '../record.ts';
 
 /** Annotation codes -> symbols, as in WFDB's ecgcodes.h (and wfdb-python's ann_label_table). */
 const SYMBOLS: Record<number, string> = {
-  0: ' ', 1: 'N', 2: 'L', 3: 'R', 4: 'a', 5: 'V', 6: 'F', 7: 'J', 8: 'A', 9: 'S', 10: 'E', 11: 'j', 12: '/',
-  13: 'Q', 14: '~', 16: '|', 18: 's', 19: 'T', 20: '*', 21: 'D', 22: '"', 23: '=', 24: 'p', 25: 'B', 26: '^',
-  27: 't', 28: '+', 29: 'u', 30: '?', 31: '!', 32: '[', 33: ']', 34: 'e', 35: 'n', 36: '@', 37: 'x', 38: 'f',
-  39: '(', 40: ')', 41: 'r',
+  0: ' ',
+  1: 'N',
+  2: 'L',
+  3: 'R',
+  4: 'a',
+  5: 'V',
+  6: 'F',
+  7: 'J',
+  8: 'A',
+  9: 'S',
+  10: 'E',
+  11: 'j',
+  12: '/',
+  13: 'Q',
+  14: '~',
+  16: '|',
+  18: 's',
+  19: 'T',
+  20: '*',
+  21: 'D',
+  22: '"',
+  23: '=',
+  24: 'p',
+  25: 'B',
+  26: '^',
+  27: 't',
+  28: '+',
+  29: 'u',
+  30: '?',
+  31: '!',
+  32: '[',
+  33: ']',
+  34: 'e',
+  35: 'n',
+  36: '@',
+  37: 'x',
+  38: 'f',
+  39: '(',
+  40: ')',
+  41: 'r',
 };
 
 const SKIP = 59;
@@ -39,7 +75,7 @@ export function parseMitAnnotations(path: string, bytes: Buffer): RawAnnotations
     if (code === SKIP) {
       if (p + 4 > bytes.length) break;
       // A 32-bit interval stored as two 16-bit words, high word first (PDP-11 order).
-      const skip = ((word(p) << 16) | word(p + 2)) | 0;
+      const skip = (word(p) << 16) | word(p + 2) | 0;
       t += skip;
       p += 4;
     } else if (code === AUX) {
@@ -65,11 +101,7 @@ const WAVE_OF: Record<string, WaveKind> = { p: 'P', N: 'QRS', t: 'T' };
  * Pairs each peak symbol with the "(" just before it and the ")" just after it.
  * Returns the intervals and how many peaks lacked an onset or offset (skipped).
  */
-export function toWaveAnnotations(
-  raw: RawAnnotations,
-  lead: string,
-  fs: number,
-): { waves: WaveAnnotation[]; incomplete: number } {
+export function toWaveAnnotations(raw: RawAnnotations, lead: string, fs: number): { waves: WaveAnnotation[]; incomplete: number } {
   const waves: WaveAnnotation[] = [];
   let incomplete = 0;
   const { sample, symbol } = raw;

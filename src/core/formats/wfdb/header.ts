@@ -53,11 +53,7 @@ function parseRecordLine(path: string, line: string): Omit<WfdbHeader, 'signals'
   if (t.length < 2) throw new EcgFormatError(path, 'bad-header', 'record line needs a record name and a signal count');
   const [name, segments] = t[0].split('/');
   if (segments !== undefined) {
-    throw new EcgFormatError(
-      path,
-      'unsupported-encoding',
-      `multi-segment WFDB records (${segments} segments) are not supported`,
-    );
+    throw new EcgFormatError(path, 'unsupported-encoding', `multi-segment WFDB records (${segments} segments) are not supported`);
   }
   const nSig = int(path, 'signal count', t[1]);
   const fsToken = t[2]?.split('/')[0];
@@ -137,7 +133,11 @@ export function parseWfdbHeader(path: string, text: string): WfdbHeader {
   if (lines.length === 0) throw new EcgFormatError(path, 'bad-header', 'header has no record line');
   const { nSig, ...record } = parseRecordLine(path, lines[0]);
   if (lines.length - 1 < nSig) {
-    throw new EcgFormatError(path, 'bad-header', `record line declares ${nSig} signals but the header has ${lines.length - 1} signal lines`);
+    throw new EcgFormatError(
+      path,
+      'bad-header',
+      `record line declares ${nSig} signals but the header has ${lines.length - 1} signal lines`,
+    );
   }
   const signals = lines.slice(1, 1 + nSig).map((l) => parseSignalLine(path, l));
   return { ...record, signals, comments };

@@ -29,7 +29,8 @@ export function parseMatV4Header(path: string, bytes: Buffer): MatV4Header {
   const o = Math.floor(type / 100) % 10;
   const p = Math.floor(type / 10) % 10;
   const t = type % 10;
-  if (m !== 0 || o !== 0) throw new EcgFormatError(path, 'unsupported-encoding', `MAT v4 type code ${type}: only little-endian (M=0) files are read`);
+  if (m !== 0 || o !== 0)
+    throw new EcgFormatError(path, 'unsupported-encoding', `MAT v4 type code ${type}: only little-endian (M=0) files are read`);
   if (t !== 0) throw new EcgFormatError(path, 'unsupported-encoding', `MAT v4 type code ${type}: only full numeric matrices are read`);
   if (p !== 3) throw new EcgFormatError(path, 'unsupported-encoding', `MAT v4 type code ${type}: only int16 matrices (P=3) are read`);
   if (imagf !== 0) throw new EcgFormatError(path, 'unsupported-encoding', 'MAT v4 matrix is complex; ECG samples are real');
@@ -42,7 +43,11 @@ export function parseMatV4Header(path: string, bytes: Buffer): MatV4Header {
   const name = nameBytes.subarray(0, namlen - 1).toString('latin1');
   const dataOffset = HEADER_BYTES + namlen;
   if (dataOffset + rows * cols * 2 > bytes.length) {
-    throw new EcgFormatError(path, 'truncated', `MAT v4 matrix '${name}' needs ${rows * cols * 2} data bytes, the file has ${bytes.length - dataOffset}`);
+    throw new EcgFormatError(
+      path,
+      'truncated',
+      `MAT v4 matrix '${name}' needs ${rows * cols * 2} data bytes, the file has ${bytes.length - dataOffset}`,
+    );
   }
   return { name, rows, cols, dataOffset };
 }

@@ -3,10 +3,9 @@
  * 2020-2021 variant whose signal file is a MATLAB v4 `.mat`. Conversion matches wfdb-python's rdrecord:
  * mV = (adc - baseline) / gain, with each format's invalid-sample value read as NaN.
  */
-import { access } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { EcgFormatError } from '../errors.ts';
-import { readChecked } from '../io.ts';
+import { pathExists, readChecked } from '../io.ts';
 import { normaliseLeadName, toMillivoltFactor } from '../leadNames.ts';
 import { finishRecord } from '../finish.ts';
 import { readLudbMetadata, readPtbxlMetadata } from '../datasetMetadata.ts';
@@ -21,15 +20,6 @@ import { parseMitAnnotations, toWaveAnnotations } from './annotation.ts';
 export const LEAD_ANNOTATION_EXTENSIONS = ['i', 'ii', 'iii', 'avr', 'avl', 'avf', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6'];
 
 const isMat = (fileName: string) => fileName.toLowerCase().endsWith('.mat');
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function readSignalFile(headerPath: string, path: string, maxBytes: number): Promise<Buffer> {
   try {
@@ -46,11 +36,29 @@ function checkSpecs(path: string, header: WfdbHeader): void {
   if (header.signals.length === 0) throw new EcgFormatError(path, 'inconsistent', 'header declares no signals');
   for (const s of header.signals) {
     if (!(SUPPORTED_FORMATS as readonly number[]).includes(s.format)) {
-      throw new EcgFormatError(path, 'unsupported-encoding', `WFDB storage format ${s.format} (signal '${s.description}') is not supported; supported: ${SUPPORTED_FORMATS.join(', ')}`);
+      throw new EcgFormatError(
+        path,
+        'unsupported-encoding',
+        `WFDB storage format ${s.format} (signal '${s.description}') is not supported; supported: ${SUPPORTED_FORMATS.join(', ')}`,
+      );
     }
-    if (s.samplesPerFrame !== 1) throw new EcgFormatError(path, 'unsupported-encoding', `signal '${s.description}' has ${s.samplesPerFrame} samples per frame; only 1 is supported`);
-    if (s.skew !== 0) throw new EcgFormatError(path, 'unsupported-encoding', `signal '${s.description}' has skew ${s.skew}; skewed signals are not supported`);
-    if (s.fileName === '~' || s.fileName === '') throw new EcgFormatError(path, 'unsupported-encoding', 'null signal files (~) are not supported');
+    if (s.samplesPerFrame !== 1)
+      throw new EcgFormatError(
+        path,
+        'unsupported-encoding',
+        `signal '${s.description}' has ${s.samplesPerFrame} samples per frame; only 1 is supported`,
+      );
+    if (s.skew !== 0)
+      throw new EcgFormatError(
+        path,
+        'unsupported-encoding',
+        `signal '${s.description}' has skew ${s.skew}; skewed signals are not supported`,
+      );
+    if (s.fileName === '~') throw new EcgFormatError(path, 'unsupported-encoding', 'null signal files (~) are not supported');
+    // A signal file lies beside its header: names with folders could point anywhere on the disk.
+    if (!/^[-\w.]+$/.test(s.fileName) || s.fileName.startsWith('.')) {
+      throw new EcgFormatError(path, 'unsafe-content', `signal file name '${s.fileName}' is not a plain file name beside the header`);
+    }
   }
 }
 
@@ -89,9 +97,21 @@ async function readAdc(
     }
     frames ??= available;
     if (frames > available) {
-      throw new EcgFormatError(filePath, 'truncated', `header ${basename(path)} declares ${frames} samples per signal, the file holds ${available}`);
+      throw new EcgFormatError(
+        filePath,
+        'truncated',
+        `header ${basename(path)} declares ${frames} samples per signal, the file holds ${available}`,
+      );
     }
-    const decoded = decodeSignals(filePath, bytes, first.format, specs.length, frames, first.byteOffset, specs.map((s) => s.initialValue ?? 0));
+    const decoded = decodeSignals(
+      filePath,
+      bytes,
+      first.format,
+      specs.length,
+      frames,
+      first.byteOffset,
+      specs.map((s) => s.initialValue ?? 0),
+    );
     indices.forEach((sig, k) => (adc[sig] = decoded[k]));
   }
   return { adc, frames: frames ?? 0 };
@@ -104,18 +124,23 @@ function toLead(spec: WfdbSignalSpec, adc: Int32Array, warnings: string[]): Lead
     warnings.push(`signal '${spec.description}' is in ${spec.units}, not a voltage; skipped`);
     return undefined;
   }
-  if (spec.gainDefaulted) warnings.push(`signal '${spec.description}' has ADC gain 0 or none; used the WFDB default of 200 per ${spec.units}`);
-  if (spec.checksum !== undefined && !checksumMatches(adc, spec.checksum)) {
-    warnings.push(`checksum mismatch on signal '${spec.description}': the signal file does not match its header`);
-  }
+  if (spec.gainDefaulted)
+    warnings.push(`signal '${spec.description}' has ADC gain 0 or none; used the WFDB default of 200 per ${spec.units}`);
   const invalid = INVALID_SAMPLE[spec.format];
+  const { baseline, adcGain } = spec;
   const mv = new Float32Array(adc.length);
   let missing = 0;
+  let sum = 0;
   for (let i = 0; i < adc.length; i++) {
-    if (adc[i] === invalid) {
+    const v = adc[i];
+    sum = (sum + v) | 0;
+    if (v === invalid) {
       mv[i] = Number.NaN;
       missing++;
-    } else mv[i] = ((adc[i] - spec.baseline) / spec.adcGain) * factor;
+    } else mv[i] = ((v - baseline) / adcGain) * factor;
+  }
+  if (spec.checksum !== undefined && !checksumMatches(sum, spec.checksum)) {
+    warnings.push(`checksum mismatch on signal '${spec.description}': the signal file does not match its header`);
   }
   if (missing > 0) warnings.push(`signal '${spec.description}' has ${missing} samples marked invalid (read as NaN)`);
   return { name, unit: 'mV', storedUnit: spec.units, derived: false, mv, adc, gain: spec.adcGain, baseline: spec.baseline };
@@ -160,12 +185,18 @@ function recordedAt(header: WfdbHeader): string | undefined {
   return `${d[3]}-${p(d[2])}-${p(d[1])}T${p(t[1])}:${t[2]}:${p(t[3])}`;
 }
 
-async function readAnnotations(path: string, fs: number, maxBytes: number, sourceFiles: string[], warnings: string[]): Promise<WaveAnnotation[]> {
+async function readAnnotations(
+  path: string,
+  fs: number,
+  maxBytes: number,
+  sourceFiles: string[],
+  warnings: string[],
+): Promise<WaveAnnotation[]> {
   const stem = path.replace(/\.hea$/i, '');
   const annotations: WaveAnnotation[] = [];
   for (const ext of LEAD_ANNOTATION_EXTENSIONS) {
     const file = `${stem}.${ext}`;
-    if (!(await exists(file))) continue;
+    if (!pathExists(file)) continue;
     const raw = parseMitAnnotations(file, await readChecked(file, maxBytes));
     const lead = normaliseLeadName(ext);
     const { waves, incomplete } = toWaveAnnotations(raw, lead, fs);

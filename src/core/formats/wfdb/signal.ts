@@ -67,6 +67,8 @@ export function samplesInBytes(format: number, bytes: number): number {
   }
 }
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 const sext = (v: number, bits: number) => (v << (32 - bits)) >> (32 - bits);
 
 /**
@@ -99,7 +101,15 @@ export function decodeSignals(
   };
   switch (format) {
     case 16:
-      for (let f = 0, p = 0; f < frames; f++) for (let s = 0; s < nSig; s++, p += 2) out[s][f] = view.getInt16(p, true);
+      if ((bytes.byteOffset + offset) % 2 === 0 && LITTLE_ENDIAN_HOST) {
+        const src = new Int16Array(bytes.buffer, bytes.byteOffset + offset, total);
+        for (let s = 0; s < nSig; s++) {
+          const dst = out[s];
+          for (let f = 0, k = s; f < frames; f++, k += nSig) dst[f] = src[k];
+        }
+      } else {
+        for (let f = 0, p = 0; f < frames; f++) for (let s = 0; s < nSig; s++, p += 2) out[s][f] = view.getInt16(p, true);
+      }
       break;
     case 61:
       for (let f = 0, p = 0; f < frames; f++) for (let s = 0; s < nSig; s++, p += 2) out[s][f] = view.getInt16(p, false);
@@ -156,9 +166,7 @@ export function decodeSignals(
   return out;
 }
 
-/** True when a header checksum (the 16-bit sum of a signal's samples; headers write it signed or not) matches. */
-export function checksumMatches(adc: Int32Array, checksum: number): boolean {
-  let sum = 0;
-  for (let i = 0; i < adc.length; i++) sum = (sum + adc[i]) | 0;
-  return ((sum - checksum) & 0xffff) === 0;
+/** True when a header checksum (the 16-bit sum of a signal's samples; headers write it signed or not) matches the sum. */
+export function checksumMatches(sampleSum: number, checksum: number): boolean {
+  return ((sampleSum - checksum) & 0xffff) === 0;
 }

@@ -1,0 +1,195 @@
+/**
+ * Inference engine speed on the 500 PTB-XL records (500 Hz sources, so resampling is included) against the
+ * Python reference pipeline (training/preprocess.py + onnxruntime, bench/python/ort_baseline.py) in the same run,
+ * the worker-pool layouts, the priority lane under load, and the cost of a black-box explanation (captum IG and
+ * occlusion on the ResNet baseline) against the IMN's exact explanation that comes with its forward pass.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { readEcgFile } from '../src/core/formats/index.ts';
+import type { EcgRecord } from '../src/core/formats/record.ts';
+import { InferenceEngine } from '../src/core/inference/engine.ts';
+import { DEFAULT_MODEL_ID, defaultModelDir } from '../src/core/inference/modelFolder.ts';
+import { InferencePool } from '../src/core/inference/pool.ts';
+import { type BenchFigure, type BenchResult, repoRoot, withRatio } from './harness.ts';
+
+const EXPLAIN_SUBSET = 5;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+interface PythonFigures {
+  ortSingleMs: number;
+  ortRunOnlyMs: number;
+  ortBatchRecordsPerS: number;
+  torchImnRunOnlyMs?: number;
+  torchImnBatchWindowsPerS?: number;
+  torchMissing?: string;
+  explainSubset?: number;
+  blackBoxForwardMs?: number;
+  igOneClassMs?: number;
+  occlusionOneClassMs?: number;
+  classes?: number;
+}
+
+async function poolThroughput(modelDir: string, records: EcgRecord[], batchWorkers: number, threadsPerWorker: number): Promise<number> {
+  const pool = await InferencePool.open(modelDir, { providers: ['cpu'], batchWorkers, threadsPerWorker });
+  try {
+    await pool.predictBatch(records.slice(0, 16));
+    const t0 = performance.now();
+    const outcomes = await pool.predictBatch(records);
+    const s = (performance.now() - t0) / 1000;
+    if (!outcomes.every((o) => o.ok)) throw new Error('a record failed in the pool');
+    return records.length / s;
+  } finally {
+    await pool.close();
+  }
+}
+
+export default async function inferenceBench(): Promise<BenchResult> {
+  const cores = availableParallelism();
+  const realModel = join(defaultModelDir(), DEFAULT_MODEL_ID);
+  const modelDir = existsSync(join(realModel, 'model.json')) ? realModel : join(repoRoot, 'tests', 'fixtures', 'models', 'tiny-imn');
+  const ptbxl = join(repoRoot, '..', 'shared', 'data', 'ptbxl', 'records500', '00000');
+  const headers = readdirSync(ptbxl)
+    .filter((f) => f.endsWith('.hea'))
+    .sort()
+    .map((f) => join(ptbxl, f));
+  const records = await Promise.all(headers.map((h) => readEcgFile(h)));
+
+  // single record, in process: preprocess + run + completeness + attribution views + regions
+  const engine = await InferenceEngine.open(modelDir, { providers: ['cpu'], intraOpThreads: cores });
+  for (const r of records.slice(0, 5)) await engine.predict(r);
+  const single: number[] = [];
+  let worstCompleteness = 0;
+  for (const r of records) {
+    const t0 = performance.now();
+    const p = await engine.predict(r);
+    single.push(performance.now() - t0);
+    worstCompleteness = Math.max(worstCompleteness, p.completenessMaxAbsError);
+  }
+  const oneInput = engine.preprocess(records[0]!);
+  const oneWindow = { ...oneInput, windowStarts: [0], windows: oneInput.windows.subarray(0, 12 * oneInput.inputLength) };
+  const runOnly: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    await engine.runWindows([oneWindow]);
+    runOnly.push(performance.now() - t0);
+  }
+  const modelId = engine.model.manifest.id;
+  await engine.close();
+
+  // pool layouts: one session using every core vs one single-threaded session per core
+  const oneBig = await poolThroughput(modelDir, records, 1, cores);
+  const perCore = await poolThroughput(modelDir, records, cores, 1);
+
+  // the priority lane while a batch import of all records runs
+  const pool = await InferencePool.open(modelDir, { providers: ['cpu'] });
+  await pool.predict(records[0]!, { priority: true });
+  const batch = pool.predictBatch(records);
+  const underLoad: number[] = [];
+  for (const r of records.slice(0, 20)) {
+    const t0 = performance.now();
+    await pool.predict(r, { priority: true });
+    underLoad.push(performance.now() - t0);
+  }
+  await batch;
+  await pool.close();
+
+  const { stdout } = await promisify(execFile)(
+    'python3',
+    [join(repoRoot, 'bench', 'python', 'ort_baseline.py'), '--model-dir', modelDir, '--threads', String(cores), '--explain-subset', String(EXPLAIN_SUBSET), ...headers],
+    { maxBuffer: 16 * 2 ** 20, cwd: repoRoot },
+  );
+  const py = JSON.parse(stdout) as PythonFigures;
+
+  const imnMs = median(single);
+  const bestThroughput = Math.max(oneBig, perCore);
+  const figures: BenchFigure[] = [
+    withRatio({
+      metric: 'single record predict + exact explanation (median)',
+      value: imnMs,
+      unit: 'ms',
+      baseline: { name: 'Python preprocess.py + onnxruntime + completeness', value: py.ortSingleMs },
+      goal: '< 50 ms; ratio <= 1.2',
+    }),
+    { metric: 'single record predict + explanation (p95)', value: percentile(single, 95), unit: 'ms' },
+    withRatio({
+      metric: 'onnxruntime run, one window (median)',
+      value: median(runOnly),
+      unit: 'ms',
+      baseline: { name: 'Python onnxruntime session.run', value: py.ortRunOnlyMs },
+      goal: 'ratio <= 1.2',
+    }),
+    withRatio({
+      metric: 'batch throughput, all cores, best pool layout',
+      value: bestThroughput,
+      unit: 'records/s',
+      baseline: { name: 'Python pipeline, batches of 64 windows', value: py.ortBatchRecordsPerS },
+      goal: 'ratio >= 0.83 (within 1.2x)',
+    }),
+    withRatio({
+      metric: `pool: ${cores} workers x 1 thread`,
+      value: perCore,
+      unit: 'records/s',
+      baseline: { name: `1 worker x ${cores} threads`, value: oneBig },
+    }),
+    withRatio({
+      metric: 'priority request during a 500-record batch (median)',
+      value: median(underLoad),
+      unit: 'ms',
+      baseline: { name: 'same request, idle engine', value: imnMs },
+    }),
+  ];
+  if (py.torchImnRunOnlyMs !== undefined) {
+    figures.push(
+      withRatio({
+        metric: 'onnxruntime-node run, one window, vs PyTorch IMN forward',
+        value: median(runOnly),
+        unit: 'ms',
+        baseline: { name: 'PyTorch IMN forward (same architecture)', value: py.torchImnRunOnlyMs },
+      }),
+    );
+  }
+  if (py.igOneClassMs !== undefined && py.occlusionOneClassMs !== undefined) {
+    figures.push(
+      withRatio({
+        metric: 'black-box Integrated Gradients (50 steps, captum), one class',
+        value: py.igOneClassMs,
+        unit: 'ms',
+        baseline: { name: `IMN predict + exact explanation, all ${py.classes} classes`, value: imnMs },
+      }),
+      withRatio({
+        metric: 'black-box occlusion (12 leads x 200 ms patches, captum), one class',
+        value: py.occlusionOneClassMs,
+        unit: 'ms',
+        baseline: { name: `IMN predict + exact explanation, all ${py.classes} classes`, value: imnMs },
+      }),
+    );
+  }
+  return {
+    name: 'inference',
+    description: `ECG-IMN inference (${modelId}) on ${records.length} PTB-XL records at 500 Hz, CPU, ${cores} intra-op threads`,
+    figures,
+    notes: [
+      `model: ${modelId}${modelId === 'tiny-imn' ? ' (the untrained test fixture: the trained model was not installed when this ran)' : ''}`,
+      `worst completeness |sum(W*x)+b-logit| over the records: ${worstCompleteness.toExponential(2)}`,
+      `pool default (defaultLayout): 1 batch worker x all cores + the priority worker; measured ${oneBig.toFixed(1)} vs ${perCore.toFixed(1)} records/s for ${cores} single-thread workers`,
+      'Node figures include preprocessing, stitched attribution maps and evidence regions; the Python pipeline computes only the completeness check',
+      `black-box explanations: training/baseline.py ResNet1dWang (random weights; cost does not depend on them), first ${py.explainSubset ?? 0} records; IMN explains all classes in one pass, IG/occlusion cost that much per class`,
+      py.torchMissing ? `PyTorch not measured: ${py.torchMissing}` : 'PyTorch IMN: same architecture as the manifest, random weights, CPU',
+      `onnxruntime-node ${(await import('onnxruntime-node')).env.versions.node ?? ''} vs Python onnxruntime (training/requirements.txt pin)`,
+    ],
+  };
+}

@@ -1,0 +1,159 @@
+"""Python baselines for bench/inference.bench.ts, measured on the same records in the same run.
+
+Prints one JSON object on stdout. Figures (all CPU, `--threads` intra-op threads):
+  ortSingleMs      per-record latency of the reference pipeline: training/preprocess.py + onnxruntime
+                   (all windows of the record in one run) + the completeness check, median over records
+  ortRunOnlyMs     onnxruntime session.run on one window, median
+  ortBatchRecordsPerS  the same pipeline over all records, windows batched 64 per run
+  torchImn*        the same IMN architecture in PyTorch (random weights: timing only), when torch imports
+  ig*/occlusion*   explanations of the black-box baseline (training/baseline.py ResNet1dWang, random
+                   weights: cost does not depend on the weights) with captum, on `--explain-subset` records
+
+Usage: python bench/python/ort_baseline.py --model-dir DIR --threads N --explain-subset M HEADER...
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import wfdb
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+from training.preprocess import preprocess_record  # noqa: E402
+
+
+def load(headers: list[str]):
+    records = []
+    for h in headers:
+        signal, fields = wfdb.rdsamp(str(Path(h).with_suffix("")))
+        records.append((signal.T.astype(np.float32), list(fields["sig_name"]), int(fields["fs"])))
+    return records
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def explain_record(sess, x):
+    logits, w, b = sess.run(["logits", "W", "bias"], {"ecg": x})
+    completeness = np.abs((w.astype(np.float64) * x[:, None]).sum(axis=(2, 3)) + b - logits).max()
+    return sigmoid(logits.astype(np.float64)).max(axis=0), completeness
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model-dir", required=True)
+    ap.add_argument("--threads", type=int, required=True)
+    ap.add_argument("--explain-subset", type=int, default=20)
+    ap.add_argument("headers", nargs="+")
+    a = ap.parse_args()
+
+    manifest = json.loads((Path(a.model_dir) / "model.json").read_text())
+    rate, length = manifest["samplingRateHz"], manifest["inputLength"]
+    records = load(a.headers)
+    out: dict[str, object] = {"records": len(records), "threads": a.threads}
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = a.threads
+    so.inter_op_num_threads = 1
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    sess = ort.InferenceSession(str(Path(a.model_dir) / manifest["onnx"]["file"]), so, providers=["CPUExecutionProvider"])
+    prep = lambda r: preprocess_record(r[0], r[1], r[2], rate, length)  # noqa: E731
+
+    for r in records[:5]:  # warm-up
+        explain_record(sess, prep(r))
+    single = []
+    worst = 0.0
+    for r in records:
+        t0 = time.perf_counter()
+        _, err = explain_record(sess, prep(r))
+        single.append((time.perf_counter() - t0) * 1e3)
+        worst = max(worst, float(err))
+    out["ortSingleMs"] = statistics.median(single)
+    out["ortCompletenessMax"] = worst
+
+    one = prep(records[0])[:1]
+    runs = []
+    for _ in range(200):
+        t0 = time.perf_counter()
+        sess.run(None, {"ecg": one})
+        runs.append((time.perf_counter() - t0) * 1e3)
+    out["ortRunOnlyMs"] = statistics.median(runs)
+
+    t0 = time.perf_counter()
+    windows = [prep(r) for r in records]
+    batch = np.concatenate(windows)
+    for i in range(0, len(batch), 64):
+        x = batch[i : i + 64]
+        logits, w, b = sess.run(["logits", "W", "bias"], {"ecg": x})
+        np.abs((w.astype(np.float64) * x[:, None]).sum(axis=(2, 3)) + b - logits).max()
+    out["ortBatchRecordsPerS"] = len(records) / (time.perf_counter() - t0)
+
+    try:
+        import torch
+    except Exception as e:  # torch is optional (training env)
+        out["torchMissing"] = str(e)
+        print(json.dumps(out))
+        return
+    from training.baseline import ResNet1dWang
+    from training.model import EcgImn, ImnArch
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    hp = (manifest.get("training") or {}).get("hyperparameters") or {}
+    arch = ImnArch(num_classes=len(manifest["classes"]), widths=tuple(hp.get("widths", (16, 32, 64))), kernel=tuple(hp.get("kernel", (3, 15))))
+    imn = EcgImn(arch).eval()
+    with torch.inference_mode():
+        xt = torch.from_numpy(one)
+        for _ in range(5):
+            imn(xt)
+        t = []
+        for _ in range(100):
+            t0 = time.perf_counter()
+            imn(xt)
+            t.append((time.perf_counter() - t0) * 1e3)
+        out["torchImnRunOnlyMs"] = statistics.median(t)
+        t0 = time.perf_counter()
+        bt = torch.from_numpy(batch)
+        for i in range(0, len(bt), 64):
+            imn(bt[i : i + 64])
+        out["torchImnBatchWindowsPerS"] = len(bt) / (time.perf_counter() - t0)
+
+    from captum.attr import IntegratedGradients, Occlusion
+
+    k = len(manifest["classes"])
+    bb = ResNet1dWang(num_classes=k).eval()
+    subset = [torch.from_numpy(w[:1]) for w in windows[: a.explain_subset]]
+    bb(subset[0])
+    ig = IntegratedGradients(bb)
+    occ = Occlusion(bb)
+    ig_ms, occ_ms, fwd_ms = [], [], []
+    for x in subset:
+        with torch.inference_mode():
+            t0 = time.perf_counter()
+            bb(x)
+            fwd_ms.append((time.perf_counter() - t0) * 1e3)
+        t0 = time.perf_counter()
+        ig.attribute(x, baselines=torch.zeros_like(x), target=0, n_steps=50, internal_batch_size=50)
+        ig_ms.append((time.perf_counter() - t0) * 1e3)
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            occ.attribute(x, target=0, sliding_window_shapes=(1, 20), strides=(1, 20), baselines=0.0, perturbations_per_eval=64)
+        occ_ms.append((time.perf_counter() - t0) * 1e3)
+    out["explainSubset"] = len(subset)
+    out["blackBoxForwardMs"] = statistics.median(fwd_ms)
+    out["igOneClassMs"] = statistics.median(ig_ms)
+    out["occlusionOneClassMs"] = statistics.median(occ_ms)
+    out["classes"] = k
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+import { endianness } from 'node:os';
+import { join } from 'node:path';
+import { InferenceEngine } from '../core/inference/engine.ts';
+import { ModelError } from '../core/inference/errors.ts';
+import type { Prediction } from '../core/inference/explain.ts';
+import { type Occlusion, occludeLeads, occludeTopRegions, WHAT_IF_BASELINE } from '../core/inference/whatIf.ts';
+import type { ModelInput } from '../core/signal/preprocess.ts';
+import { type Db, getRecord, getRun, listStudies, openStore, StoreError, type StoredRun } from '../core/store/index.ts';
+import {
+  getBlinding,
+  getViewerSettings,
+  setViewerSettings,
+  viewerWorklist,
+} from '../core/store/viewerQueries.ts';
+import { ApiError } from '../shared/api/contract.ts';
+import { type Float32Payload, type OcclusionRequest, type ViewerSettings, viewerSettings } from '../shared/api/records.ts';
+import type { AppContext } from './context.ts';
+import type { Handlers } from './handlers.ts';
+
+type RecordsMethod =
+  | 'records.studies'
+  | 'records.worklist'
+  | 'records.get'
+  | 'records.run'
+  | 'records.weights'
+  | 'records.whatIf'
+  | 'records.viewerSettings'
+  | 'records.saveViewerSettings';
+
+const stores = new WeakMap<AppContext, Db>();
+
+/** The app's one connection to its database, opened (and migrated) on first use. */
+export function appStore(ctx: AppContext): Db {
+  let db = stores.get(ctx);
+  if (!db) {
+    db = openStore(ctx.dbPath);
+    stores.set(ctx, db);
+  }
+  return db;
+}
+
+/** Makes `dbPath` the app's database: closes the open connection; the next appStore call opens the new file. */
+export function switchAppStore(ctx: AppContext, dbPath: string): void {
+  stores.get(ctx)?.close();
+  stores.delete(ctx);
+  ctx.dbPath = dbPath;
+}
+
+/** Store and model errors keep their meaning across the API: a missing row is not-found, not internal. */
+export async function asApiErrors<T>(work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof StoreError) {
+      const code = err.problem === 'not-found' ? 'not-found' : err.problem === 'invalid' ? 'bad-request' : err.problem === 'conflict' ? 'conflict' : 'internal';
+      throw new ApiError(code, err.message);
+    }
+    if (err instanceof ModelError && err.problem === 'not-found') throw new ApiError('not-found', err.message);
+    if (err instanceof RangeError) throw new ApiError('bad-request', err.message);
+    throw err;
+  }
+}
+
+const hostIsLittleEndian = endianness() === 'LE';
+
+export function float32Payload(values: Float32Array): Float32Payload {
+  let bytes: Buffer;
+  if (hostIsLittleEndian) bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  else {
+    bytes = Buffer.allocUnsafe(values.length * 4);
+    values.forEach((v, i) => bytes.writeFloatLE(v, i * 4));
+  }
+  return { encoding: 'f32le-base64', length: values.length, data: bytes.toString('base64') };
+}
+
+export const DEFAULT_VIEWER_SETTINGS: ViewerSettings = {
+  // 96 dpi CSS pixels; the user calibrates against a ruler for a true-to-scale display
+  pxPerMm: 96 / 25.4,
+  layout: '3x4',
+  speedMmPerS: 25,
+  gainMmPerMv: 10,
+  highPass: false,
+  notchHz: null,
+  scaleMode: 'per-record',
+  fixedScaleMax: 0.05,
+  randomOrder: false,
+};
+
+/** The model of a run and the record's model input, kept for the latest few runs so what-if replies fast. */
+interface RunContext {
+  engine: InferenceEngine;
+  run: StoredRun;
+  input: ModelInput;
+}
+
+const RUN_CACHE_SIZE = 4;
+
+function createRunContexts(ctx: AppContext) {
+  const engines = new Map<string, Promise<InferenceEngine>>();
+  const runs = new Map<number, Promise<RunContext>>();
+
+  const engineFor = (modelId: string): Promise<InferenceEngine> => {
+    let engine = engines.get(modelId);
+    if (!engine) {
+      engine = InferenceEngine.open(join(ctx.modelsDir, modelId));
+      engine.catch(() => engines.delete(modelId));
+      engines.set(modelId, engine);
+    }
+    return engine;
+  };
+
+  const load = async (runId: number): Promise<RunContext> => {
+    const db = appStore(ctx);
+    const row = db.prepare('SELECT record_id, model_id FROM runs WHERE id = ?').get(runId) as
+      | { record_id: number; model_id: string }
+      | undefined;
+    if (!row) throw new ApiError('not-found', `run ${runId} does not exist`);
+    const run = getRun(db, row.record_id, row.model_id);
+    if (!run || run.id !== runId) throw new ApiError('conflict', `run ${runId} is not the latest run of record ${row.record_id}`);
+    const engine = await engineFor(run.modelId);
+    const input = engine.preprocess(getRecord(db, run.recordId));
+    if (input.samples !== run.windows.samples || input.leads.join() !== run.leads.join()) {
+      throw new ApiError('conflict', `run ${runId}: the model ${run.modelId} now preprocesses this record differently from when it was run`);
+    }
+    return { engine, run, input };
+  };
+
+  return (runId: number): Promise<RunContext> => {
+    let entry = runs.get(runId);
+    if (!entry) {
+      entry = load(runId);
+      entry.catch(() => runs.delete(runId));
+      runs.set(runId, entry);
+      if (runs.size > RUN_CACHE_SIZE) runs.delete(runs.keys().next().value!);
+    }
+    return entry;
+  };
+}
+
+/** The stored run as the engine's Prediction, so its what-if can replay it without re-running the original. */
+function asPrediction(rc: RunContext): Prediction {
+  const { run, input, engine } = rc;
+  return {
+    modelId: run.modelId,
+    executionProvider: engine.executionProvider as Prediction['executionProvider'],
+    leads: input.leads,
+    samplingRateHz: input.samplingRateHz,
+    samples: input.samples,
+    inputLength: input.inputLength,
+    windowStarts: input.windowStarts,
+    classes: run.classes,
+    completenessMaxAbsError: run.completenessError,
+    windows: input.windows,
+    attribution: run.attribution,
+    regions: run.regions.map((r) => ({ ...r, startS: r.startSample / run.mapRateHz, endS: r.endSample / run.mapRateHz })),
+    warnings: run.warnings,
+    providerNotes: [],
+  };
+}
+
+function occlusionsFor(prediction: Prediction, run: StoredRun, classCode: string, req: OcclusionRequest): Occlusion[] {
+  switch (req.kind) {
+    case 'region': {
+      const region = run.regions.find((r) => r.id === req.regionId);
+      if (!region) throw new ApiError('not-found', `evidence region ${req.regionId} is not in run ${run.id}`);
+      return [{ lead: region.lead, startSample: region.startSample, endSample: region.endSample }];
+    }
+    case 'lead':
+      return occludeLeads(prediction, [req.lead]);
+    case 'top-regions':
+      return occludeTopRegions(prediction, classCode, req.n);
+  }
+}
+
+/** Raw W of one class on the record's time axis: the mean of the windows' W over the windows covering each sample. */
+function stitchWeights(rc: RunContext, W: Float32Array, classIndex: number, classes: number): Float32Array {
+  const { input } = rc;
+  const C = input.leads.length;
+  const N = input.samples;
+  const L = input.inputLength;
+  const out = new Float32Array(C * N);
+  const coverage = new Float32Array(N);
+  for (const start of input.windowStarts) for (let t = start; t < start + L; t++) coverage[t]! += 1;
+  input.windowStarts.forEach((start, w) => {
+    const base = (w * classes + classIndex) * C * L;
+    for (let l = 0; l < C; l++) {
+      for (let t = 0; t < L; t++) out[l * N + start + t]! += W[base + l * L + t]! / coverage[start + t]!;
+    }
+  });
+  return out;
+}
+
+function classIndexOf(run: StoredRun, classCode: string): number {
+  const k = run.classes.findIndex((c) => c.code === classCode);
+  if (k < 0) throw new ApiError('not-found', `class ${classCode} is not among the classes of model ${run.modelId}`);
+  return k;
+}
+
+export function recordsHandlers(ctx: AppContext): Handlers<RecordsMethod> {
+  const runContext = createRunContexts(ctx);
+  return {
+    'records.studies': () => asApiErrors(() => listStudies(appStore(ctx)).map((s) => ({ id: s.id, name: s.name, records: s.records }))),
+
+    'records.worklist': ({ studyId, raterId }) =>
+      asApiErrors(() => {
+        const db = appStore(ctx);
+        const { blinded } = getBlinding(db, studyId);
+        return viewerWorklist(db, studyId, raterId, blinded).map((it) => ({
+          recordId: it.recordId,
+          pseudonym: it.pseudonym,
+          recordName: it.recordName,
+          durationS: it.durationS,
+          topClass: it.topClass,
+          topProbability: it.topProbability,
+          predicted: it.predicted,
+          labelsByMe: it.labelsByRater,
+          reviewedByMe: it.reviewedByRater,
+          disagreement: it.disagreement,
+        }));
+      }),
+
+    'records.get': ({ recordId }) =>
+      asApiErrors(() => {
+        const r = getRecord(appStore(ctx), recordId);
+        const signal = new Float32Array(r.leads.length * r.samplesPerLead);
+        r.leads.forEach((lead, i) => signal.set(lead.mv, i * r.samplesPerLead));
+        return {
+          id: r.id,
+          studyId: r.studyId,
+          pseudonym: r.pseudonym,
+          recordName: r.recordName,
+          samplingRateHz: r.samplingRateHz,
+          samplesPerLead: r.samplesPerLead,
+          durationS: r.durationS,
+          leads: r.leads.map((l) => l.name),
+          signal: float32Payload(signal),
+          age: r.clinical.age ?? null,
+          sex: r.clinical.sex ?? null,
+          warnings: r.warnings,
+        };
+      }),
+
+    'records.run': ({ recordId }) =>
+      asApiErrors(() => {
+        const db = appStore(ctx);
+        getRecord(db, recordId);
+        const run = getRun(db, recordId);
+        if (!run) return { run: null };
+        const size = run.leads.length * run.windows.samples;
+        const all = new Float32Array(run.attribution.length * size);
+        run.attribution.forEach((a, k) => all.set(a, k * size));
+        return {
+          run: {
+            id: run.id,
+            modelId: run.modelId,
+            classes: run.classes.map((c) => ({
+              code: c.code,
+              name: c.name,
+              logit: c.logit,
+              probability: c.probability,
+              bias: c.bias,
+              leadContributions: c.leadContributions,
+            })),
+            topClass: run.topClass,
+            completenessError: run.completenessError,
+            provider: run.provider,
+            mapRateHz: run.mapRateHz,
+            mapSamples: run.windows.samples,
+            leads: run.leads,
+            attribution: float32Payload(all),
+            regions: run.regions,
+            warnings: run.warnings,
+            createdAt: run.createdAt,
+          },
+        };
+      }),
+
+    'records.weights': ({ runId, classCode }) =>
+      asApiErrors(async () => {
+        const rc = await runContext(runId);
+        const k = classIndexOf(rc.run, classCode);
+        const [out] = await rc.engine.runWindows([rc.input]);
+        return {
+          runId,
+          classCode,
+          leads: [...rc.input.leads],
+          mapSamples: rc.input.samples,
+          mapRateHz: rc.input.samplingRateHz,
+          weights: float32Payload(stitchWeights(rc, out!.W, k, rc.run.classes.length)),
+        };
+      }),
+
+    'records.whatIf': ({ runId, classCode, occlude }) =>
+      asApiErrors(async () => {
+        const rc = await runContext(runId);
+        const k = classIndexOf(rc.run, classCode);
+        const prediction = asPrediction(rc);
+        const occlusions = occlusionsFor(prediction, rc.run, classCode, occlude);
+        if (occlusions.length === 0) throw new ApiError('bad-request', `class ${classCode} has no evidence regions to remove`);
+        const result = await rc.engine.whatIf(prediction, occlusions);
+        const original = rc.run.classes[k]!;
+        const after = result.classes[k]!;
+        return {
+          classCode,
+          baseline: `z-scored model input set to ${WHAT_IF_BASELINE} in every window it overlaps (the lead's mean level in that window)`,
+          occluded: occlusions.map((o) => ({ lead: o.lead, startSample: o.startSample, endSample: o.endSample })),
+          original: { logit: original.logit, probability: original.probability },
+          whatIf: { logit: after.logit, probability: after.probability },
+        };
+      }),
+
+    'records.viewerSettings': () =>
+      asApiErrors(() => {
+        const stored = viewerSettings.partial().safeParse(getViewerSettings(appStore(ctx)) ?? {});
+        return { ...DEFAULT_VIEWER_SETTINGS, ...(stored.success ? stored.data : {}) };
+      }),
+
+    'records.saveViewerSettings': (changes) =>
+      asApiErrors(() => {
+        const db = appStore(ctx);
+        const stored = viewerSettings.partial().safeParse(getViewerSettings(db) ?? {});
+        const next = viewerSettings.parse({ ...DEFAULT_VIEWER_SETTINGS, ...(stored.success ? stored.data : {}), ...changes });
+        setViewerSettings(db, next);
+        return next;
+      }),
+  };
+}

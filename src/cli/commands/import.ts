@@ -1,0 +1,113 @@
+import { writeFileSync } from 'node:fs';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { errorReportCsv, ImportInputError, startImport, type ImportModel } from '../../core/import/index.ts';
+import { DEFAULT_MODEL_ID, defaultModelDir, loadModelFolder } from '../../core/inference/modelFolder.ts';
+import { InferencePool } from '../../core/inference/pool.ts';
+import { defaultDbPath, openStore, StoreError } from '../../core/store/index.ts';
+import { CliError, printJson, ProgressBar } from '../output.ts';
+
+interface ImportOptions {
+  db?: string;
+  study?: string;
+  model?: string;
+  json?: boolean;
+  keepIdentifiers?: boolean;
+  errors?: string;
+}
+
+/** `--model` is a model id in the models folder or a path to a model folder. */
+function modelDir(model: string | undefined): string {
+  const id = model ?? DEFAULT_MODEL_ID;
+  if (isAbsolute(id) || id.includes('/') || id.includes('\\')) return resolve(id);
+  return join(defaultModelDir(), id);
+}
+
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .description('Import ECG files and folders into a study: read, run the model, store; resumes an interrupted import')
+    .argument('<paths...>', 'files and folders (searched recursively)')
+    .option('--db <file>', 'audit database (default: $ECG_AUDIT_DB or the app data folder)')
+    .option('--study <name>', 'study to import into (default: the first folder or file name)')
+    .option('--model <id>', `model id in the models folder, or a model folder path (default: ${DEFAULT_MODEL_ID})`)
+    .option('--keep-identifiers', 'keep patient names, ids and birth dates (dropped by default)')
+    .option('--errors <file>', 'write the files that were skipped or failed, with the problem, as CSV')
+    .option('--json', 'print one JSON object with the outcome')
+    .action(async (paths: string[], opts: ImportOptions) => {
+      const dbPath = resolve(opts.db ?? defaultDbPath());
+      const study = opts.study ?? basename(resolve(paths[0]!));
+      const dir = modelDir(opts.model);
+      let db;
+      try {
+        db = openStore(dbPath);
+      } catch (err) {
+        if (err instanceof StoreError) throw new CliError(err.message);
+        throw err;
+      }
+      let pool: InferencePool | undefined;
+      try {
+        let model: ImportModel;
+        try {
+          const folder = loadModelFolder(dir);
+          pool = await InferencePool.open(dir);
+          const p = pool;
+          model = { manifest: folder.manifest, predictBatch: (records) => p.predictBatch(records) };
+        } catch (err) {
+          throw new CliError(`cannot load the model: ${(err as Error).message}`);
+        }
+        const bar = new ProgressBar('import');
+        const task = startImport(db, {
+          inputs: paths,
+          study,
+          keepIdentifiers: opts.keepIdentifiers ?? false,
+          model,
+          onProgress: (p) => {
+            if (p.phase === 'importing' || p.phase === 'completed') bar.update(p.filesDone, p.filesTotal, `${p.imported} imported, ${p.failed} failed`);
+          },
+        });
+        // First Ctrl-C stops cleanly after the records in flight; running the same command again resumes.
+        const onSigint = (): void => {
+          process.stderr.write('\nstopping after the records in flight; run the same command again to resume\n');
+          task.cancel();
+        };
+        process.once('SIGINT', onSigint);
+        let summary;
+        try {
+          summary = await task.done;
+        } catch (err) {
+          if (err instanceof ImportInputError || err instanceof StoreError) throw new CliError(err.message);
+          throw err;
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+        if (opts.errors) writeFileSync(resolve(opts.errors), errorReportCsv(db, summary.jobId));
+        if (opts.json) {
+          printJson({
+            imported: summary.imported,
+            duplicates: summary.duplicates,
+            skipped: summary.skipped,
+            failed: summary.failed,
+            db: dbPath,
+            study: summary.study,
+            jobId: summary.jobId,
+            status: summary.status,
+            resumed: summary.resumed,
+          });
+        } else {
+          const lines = [
+            `${summary.status === 'completed' ? 'Imported' : 'Stopped (resume by running the same command):'} study "${summary.study}" in ${dbPath}`,
+            `  ${summary.imported} records imported, ${summary.duplicates} duplicates, ${summary.skipped} files skipped, ${summary.failed.length} failed` +
+              (summary.resumed ? ' (resumed job)' : ''),
+            ...summary.failed.slice(0, 20).map((f) => `  failed: ${f.error}`),
+          ];
+          if (summary.failed.length > 20) lines.push(`  ... and ${summary.failed.length - 20} more (use --errors FILE)`);
+          process.stdout.write(lines.join('\n') + '\n');
+        }
+        if (summary.status === 'cancelled') process.exitCode = 130;
+      } finally {
+        await pool?.close();
+        db.close();
+      }
+    });
+}

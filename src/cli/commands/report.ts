@@ -1,0 +1,92 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ReportError } from '../../core/report/errors.ts';
+import { generateReport } from '../../core/report/generate.ts';
+import { chromiumPdfRenderer } from '../../core/report/pdf.ts';
+import { DEFAULT_SETTINGS } from '../../core/report/build.ts';
+import { defaultDbPath, openStore, StoreError } from '../../core/store/index.ts';
+import { CliError, printJson, ProgressBar } from '../output.ts';
+
+interface ReportOptions {
+  db?: string;
+  study?: string;
+  out: string;
+  json?: boolean;
+  faithfulness: boolean;
+  pdf: boolean;
+  includeIdentifiers?: boolean;
+  model?: string;
+  modelDir?: string;
+  bootstrap: string;
+  seed: string;
+  steps: string;
+  maxRecords: string;
+}
+
+function integer(name: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`${name} must be an integer >= ${min}, got ${JSON.stringify(text)}`, 2);
+  return n;
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('Write the agreement and faithfulness report of a study: report.json, labels.csv, metrics.csv, report.html, report.pdf')
+    .requiredOption('--out <dir>', 'folder to write the report files into (created if missing)')
+    .option('--db <file>', 'audit database (default: $ECG_AUDIT_DB or the app data folder)')
+    .option('--study <name>', 'study to report on (default: the only study)')
+    .option('--model <id>', 'model whose runs are reported (default: the model with the most runs in the study)')
+    .option('--model-dir <folder>', 'model folder for the faithfulness re-runs (default: looked up by id in the models folder)')
+    .option('--no-faithfulness', 'skip the faithfulness metrics (no model re-runs)')
+    .option('--no-pdf', 'do not print report.pdf')
+    .option('--include-identifiers', 'include record names, source paths, kept identifiers, rater names and notes (left out by default)')
+    .option('--bootstrap <n>', 'bootstrap resamples for agreement intervals', String(DEFAULT_SETTINGS.bootstrapResamples))
+    .option('--seed <n>', 'seed of the bootstrap and of the random deletion order', String(DEFAULT_SETTINGS.seed))
+    .option('--steps <n>', 'deletion/insertion steps', String(DEFAULT_SETTINGS.deletionSteps))
+    .option('--max-records <n>', 'records in the faithfulness pass, a seeded sample (0 = all)', String(DEFAULT_SETTINGS.faithfulnessMaxRecords))
+    .option('--json', 'print one JSON object: {"files", "raters", "labels", "records"}')
+    .action(async (opts: ReportOptions) => {
+      const settings = {
+        bootstrapResamples: integer('--bootstrap', opts.bootstrap, 0),
+        seed: integer('--seed', opts.seed, 0),
+        deletionSteps: integer('--steps', opts.steps, 1),
+        faithfulnessMaxRecords: integer('--max-records', opts.maxRecords, 0),
+        faithfulness: opts.faithfulness,
+        includeIdentifiers: opts.includeIdentifiers ?? false,
+      };
+      const dbPath = resolve(opts.db ?? defaultDbPath());
+      let db;
+      try {
+        db = openStore(dbPath, { readonly: true });
+      } catch (err) {
+        if (err instanceof StoreError) throw new CliError(err.message);
+        throw err;
+      }
+      const bar = new ProgressBar('faithfulness');
+      try {
+        const { files, report } = await generateReport(db, {
+          outDir: opts.out,
+          study: opts.study,
+          modelId: opts.model,
+          modelDir: opts.modelDir ? resolve(opts.modelDir) : undefined,
+          settings,
+          pdf: opts.pdf ? chromiumPdfRenderer() : null,
+          onProgress: (done, total) => bar.update(done, total),
+        });
+        if (opts.json) {
+          printJson({ files, raters: report.counts.raters, labels: report.counts.labels, records: report.counts.records });
+        } else {
+          process.stdout.write(
+            `Report on study "${report.study.name}": ${report.counts.records} records, ${report.counts.raters} raters, ${report.counts.labels} labels\n` +
+              files.map((f) => `  ${f}\n`).join(''),
+          );
+        }
+      } catch (err) {
+        if (err instanceof ReportError || err instanceof StoreError) throw new CliError(err.message);
+        throw err;
+      } finally {
+        db.close();
+      }
+    });
+}

@@ -1,0 +1,397 @@
+/**
+ * Batch import of files and folders into one study: every file is classified by content and gets exactly one
+ * outcome row; each record is written in one transaction together with its signal, run, maps, regions and
+ * the outcomes of the files it was read from. An import killed at any point resumes, when started again
+ * with the same inputs, study, model and options, from the first file without an outcome.
+ *
+ * Records are written in sorted file order whatever the pipeline's timing, so pseudonyms and the choice
+ * of which copy of a duplicated ECG is kept do not depend on interruptions.
+ */
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { classifyFile, detectFormat, type FileRole, readEcgFile, type ReadOptions } from '../formats/index.ts';
+import type { EcgRecord } from '../formats/record.ts';
+import type { Prediction } from '../inference/explain.ts';
+import type { ModelManifest } from '../inference/manifest.ts';
+import type { BatchOutcome } from '../inference/pool.ts';
+import type { RecordSignal } from '../signal/preprocess.ts';
+import {
+  createImportJob,
+  type Db,
+  ensureStudy,
+  fileOutcomes,
+  type FileOutcomeRow,
+  findRecordByHash,
+  findUnfinishedJob,
+  type ImportJob,
+  insertFileOutcomes,
+  insertRecord,
+  insertRun,
+  outcomeCounts,
+  registerModel,
+  setJobStatus,
+  signalHash,
+} from '../store/index.ts';
+import { describeNonEcg, listInputFiles } from './files.ts';
+
+/** The predict step: the inference engine's batch lane (InferencePool.predictBatch has this shape). */
+export type PredictBatch = (records: readonly RecordSignal[]) => Promise<BatchOutcome[]>;
+
+export interface ImportModel {
+  manifest: ModelManifest;
+  predictBatch: PredictBatch;
+}
+
+export interface ImportRequest {
+  inputs: string[];
+  study: string;
+  /** Keep names, patient ids and birth dates; otherwise they are dropped and only the pseudonym remains. */
+  keepIdentifiers?: boolean;
+  /** The model every record is run through; null imports signals only. */
+  model: ImportModel | null;
+  /** Records per pipeline step: read the next chunk while the model runs this one. */
+  chunkRecords?: number;
+  readOptions?: ReadOptions;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+export type ImportPhase = 'listing' | 'classifying' | 'importing' | 'paused' | 'finishing' | 'completed' | 'cancelled';
+
+export interface ImportProgress {
+  jobId: number | null;
+  phase: ImportPhase;
+  filesDone: number;
+  filesTotal: number;
+  imported: number;
+  duplicates: number;
+  skipped: number;
+  failed: number;
+  /** Files per second in this session (resumed files excluded). */
+  ratePerS: number;
+  etaS: number | null;
+  currentFile: string | null;
+}
+
+export interface ImportSummary {
+  jobId: number;
+  studyId: number;
+  study: string;
+  modelId: string | null;
+  /** True when this call continued an interrupted or cancelled job. */
+  resumed: boolean;
+  status: 'completed' | 'cancelled';
+  filesTotal: number;
+  imported: number;
+  duplicates: number;
+  partOfRecord: number;
+  skipped: number;
+  failed: { file: string; error: string }[];
+  elapsedS: number;
+}
+
+interface Prepared {
+  path: string;
+  record?: EcgRecord;
+  hash?: string;
+  /** Outcome decided without the model (read failure, duplicate). */
+  early?: { outcome: 'duplicate' | 'skipped' | 'failed'; reason: string };
+  readMs: number;
+}
+
+const DEFAULT_CHUNK = 16;
+const CLASSIFY_CONCURRENCY = 16;
+const READ_CONCURRENCY = 4;
+
+function jobKey(inputs: string[], study: string, modelId: string | null, keepIdentifiers: boolean): string {
+  return createHash('sha256').update(JSON.stringify({ inputs: [...inputs].sort(), study, modelId, keepIdentifiers })).digest('hex');
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class ImportTask {
+  /** Resolves with the summary; rejects only when the import could not run (bad input path, database error). */
+  readonly done: Promise<ImportSummary>;
+  private state: ImportProgress = {
+    jobId: null,
+    phase: 'listing',
+    filesDone: 0,
+    filesTotal: 0,
+    imported: 0,
+    duplicates: 0,
+    skipped: 0,
+    failed: 0,
+    ratePerS: 0,
+    etaS: null,
+    currentFile: null,
+  };
+  private pausedGate: { promise: Promise<void>; release: () => void } | null = null;
+  private cancelled = false;
+  private readonly started = performance.now();
+  private filesAtStart = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly req: ImportRequest,
+  ) {
+    this.done = this.run();
+  }
+
+  get progress(): ImportProgress {
+    return { ...this.state };
+  }
+
+  /** Stops after the chunk in flight is written; nothing is lost. */
+  pause(): void {
+    if (this.pausedGate || this.cancelled) return;
+    let release!: () => void;
+    const promise = new Promise<void>((r) => (release = r));
+    this.pausedGate = { promise, release };
+  }
+
+  resume(): void {
+    const gate = this.pausedGate;
+    this.pausedGate = null;
+    gate?.release();
+  }
+
+  /** Ends after the chunk in flight is written; the job stays resumable. */
+  cancel(): void {
+    this.cancelled = true;
+    this.resume();
+  }
+
+  private emit(patch: Partial<ImportProgress>): void {
+    Object.assign(this.state, patch);
+    const elapsedS = (performance.now() - this.started) / 1000;
+    const doneNow = this.state.filesDone - this.filesAtStart;
+    this.state.ratePerS = elapsedS > 0 ? doneNow / elapsedS : 0;
+    this.state.etaS = this.state.ratePerS > 0 ? (this.state.filesTotal - this.state.filesDone) / this.state.ratePerS : null;
+    this.req.onProgress?.({ ...this.state });
+  }
+
+  private count(rows: FileOutcomeRow[]): void {
+    const s = this.state;
+    for (const r of rows) {
+      if (r.outcome === 'imported') s.imported++;
+      else if (r.outcome === 'duplicate') s.duplicates++;
+      else if (r.outcome === 'skipped') s.skipped++;
+      else if (r.outcome === 'failed') s.failed++;
+    }
+    s.filesDone += rows.length;
+  }
+
+  private async run(): Promise<ImportSummary> {
+    const { db, req } = this;
+    const model = req.model;
+    const keep = req.keepIdentifiers ?? false;
+    this.emit({ phase: 'listing' });
+    const { files, unreadable } = await listInputFiles(req.inputs);
+    const inputs = req.inputs.map((p) => resolve(p));
+    const key = jobKey(inputs, req.study.trim(), model?.manifest.id ?? null, keep);
+    const { job, resumed } = db.transaction(() => {
+      const study = ensureStudy(db, req.study);
+      if (model) registerModel(db, model.manifest);
+      const open = findUnfinishedJob(db, key);
+      const j: ImportJob =
+        open ?? createImportJob(db, { studyId: study.id, modelId: model?.manifest.id ?? null, inputs, inputsKey: key, keepIdentifiers: keep });
+      setJobStatus(db, j.id, 'running', files.length + unreadable.length);
+      return { job: j, resumed: open !== null };
+    }).immediate();
+
+    const decided = new Set<string>();
+    const previous = fileOutcomes(db, job.id);
+    this.count(previous);
+    for (const r of previous) decided.add(r.path);
+    this.filesAtStart = this.state.filesDone;
+    this.emit({ jobId: job.id, filesTotal: files.length + unreadable.length, phase: 'classifying' });
+
+    const folderFailures = unreadable
+      .filter((u) => !decided.has(u.path))
+      .map((u): FileOutcomeRow => ({ path: u.path, outcome: 'failed', recordId: null, reason: u.reason }));
+    this.write(job.id, folderFailures, decided);
+
+    const pending = files.filter((f) => !decided.has(f));
+    const roles = new Map<string, FileRole>();
+    const classified = await mapLimit(pending, CLASSIFY_CONCURRENCY, classifyFile);
+    pending.forEach((f, i) => roles.set(f, classified[i]!));
+    const candidates = pending.filter((f) => roles.get(f) === 'record');
+
+    this.emit({ phase: 'importing' });
+    const chunk = req.chunkRecords ?? DEFAULT_CHUNK;
+    const seen = new Map<string, string>();
+    let next: Promise<Prepared[]> | null = candidates.length ? this.prepare(candidates.slice(0, chunk), job, seen) : null;
+    for (let from = 0; next && !this.cancelled; from += chunk) {
+      const prepared = await next;
+      const predicting = this.predict(prepared);
+      const following = from + chunk < candidates.length ? candidates.slice(from + chunk, from + 2 * chunk) : [];
+      next = following.length ? this.prepare(following, job, seen) : null;
+      const predictions = await predicting;
+      this.writeChunk(job, prepared, predictions, roles, decided);
+      if (this.pausedGate) {
+        this.emit({ phase: 'paused' });
+        await this.pausedGate.promise;
+        if (!this.cancelled) this.emit({ phase: 'importing' });
+      }
+    }
+    if (this.cancelled) {
+      // the read-ahead of the next chunk may still be running; let it settle before reporting
+      await next?.catch(() => undefined);
+      setJobStatus(db, job.id, 'cancelled');
+      this.emit({ phase: 'cancelled', currentFile: null });
+      return this.summary(job, resumed, 'cancelled');
+    }
+
+    this.emit({ phase: 'finishing', currentFile: null });
+    const leftovers = files.filter((f) => !decided.has(f));
+    const rows = await mapLimit(leftovers, CLASSIFY_CONCURRENCY, async (path): Promise<FileOutcomeRow> => {
+      const reason =
+        roles.get(path) === 'companion'
+          ? 'part of a record that was not imported (its header is missing, failed or is outside the import)'
+          : await describeNonEcg(path);
+      return { path, outcome: 'skipped', recordId: null, reason };
+    });
+    this.write(job.id, rows, decided);
+    setJobStatus(db, job.id, 'completed');
+    this.emit({ phase: 'completed' });
+    return this.summary(job, resumed, 'completed');
+  }
+
+  /** Reads a chunk and decides duplicates in file order; runs while the model works on the previous chunk. */
+  private async prepare(paths: string[], job: ImportJob, seen: Map<string, string>): Promise<Prepared[]> {
+    const reads = await mapLimit(paths, READ_CONCURRENCY, async (path): Promise<Prepared> => {
+      const t0 = performance.now();
+      try {
+        const record = await readEcgFile(path, this.req.readOptions);
+        return { path, record, hash: signalHash(record), readMs: performance.now() - t0 };
+      } catch (err) {
+        // CSV is the loosest format: a table that sniffs as CSV but holds no signal is not an ECG.
+        const format = await detectFormat(path).catch(() => undefined);
+        const outcome = format === 'csv' ? 'skipped' : 'failed';
+        const reason = format === 'csv' ? `not an ECG: table without readable signal columns (${message(err)})` : message(err);
+        return { path, early: { outcome, reason }, readMs: performance.now() - t0 };
+      }
+    });
+    for (const p of reads) {
+      if (!p.hash) continue;
+      const earlier = seen.get(p.hash);
+      const stored = earlier ? null : findRecordByHash(this.db, job.studyId, p.hash);
+      if (earlier || stored) {
+        const what = stored ? `${stored.pseudonym} (${stored.sourcePath})` : earlier!;
+        p.early = { outcome: 'duplicate', reason: `same signal as ${what}, already in this study` };
+      } else seen.set(p.hash, p.path);
+    }
+    return reads;
+  }
+
+  /** Per-record outcomes of the model; a failed batch is retried record by record so one bad record fails alone. */
+  private async predict(prepared: Prepared[]): Promise<Map<Prepared, { outcome: BatchOutcome; ms: number }>> {
+    const out = new Map<Prepared, { outcome: BatchOutcome; ms: number }>();
+    const model = this.req.model;
+    const todo = prepared.filter((p) => p.record && !p.early);
+    if (!model || todo.length === 0) return out;
+    const t0 = performance.now();
+    try {
+      const outcomes = await model.predictBatch(todo.map((p) => p.record!));
+      const ms = (performance.now() - t0) / todo.length;
+      todo.forEach((p, i) => out.set(p, { outcome: outcomes[i]!, ms }));
+    } catch {
+      for (const p of todo) {
+        const t1 = performance.now();
+        const [outcome] = await model.predictBatch([p.record!]).catch((err: Error) => [{ ok: false as const, error: err }]);
+        out.set(p, { outcome: outcome!, ms: performance.now() - t1 });
+      }
+    }
+    return out;
+  }
+
+  private writeChunk(
+    job: ImportJob,
+    prepared: Prepared[],
+    predictions: Map<Prepared, { outcome: BatchOutcome; ms: number }>,
+    roles: Map<string, FileRole>,
+    decided: Set<string>,
+  ): void {
+    const model = this.req.model;
+    for (const p of prepared) {
+      this.state.currentFile = p.path;
+      const companions = (p.record?.sourceFiles ?? []).filter((f) => f !== p.path && roles.get(f) === 'companion' && !decided.has(f));
+      const partOf = (recordId: number | null): FileOutcomeRow[] =>
+        companions.map((f) => ({ path: f, outcome: 'part-of-record', recordId, reason: `belongs to record ${p.path}` }));
+      if (p.early) {
+        this.write(job.id, [{ path: p.path, outcome: p.early.outcome, recordId: null, reason: p.early.reason }, ...partOf(null)], decided);
+        continue;
+      }
+      const predicted = predictions.get(p);
+      if (model && predicted && !predicted.outcome.ok) {
+        const reason = `the model could not run on this record: ${message(predicted.outcome.error)}`;
+        this.write(job.id, [{ path: p.path, outcome: 'failed', recordId: null, reason }, ...partOf(null)], decided);
+        continue;
+      }
+      const prediction: Prediction | undefined = predicted?.outcome.ok ? predicted.outcome.prediction : undefined;
+      const rows = this.db.transaction(() => {
+        const { id, pseudonym } = insertRecord(this.db, job.studyId, p.record!, p.hash!, job.keepIdentifiers);
+        if (prediction) {
+          insertRun(this.db, id, prediction, { readMs: p.readMs, predictMs: predicted!.ms });
+        }
+        const own: FileOutcomeRow = { path: p.path, outcome: 'imported', recordId: id, reason: `imported as ${pseudonym}` };
+        const all = [own, ...partOf(id)];
+        insertFileOutcomes(this.db, job.id, all);
+        return all;
+      }).immediate();
+      for (const r of rows) decided.add(r.path);
+      this.count(rows);
+    }
+    this.emit({});
+  }
+
+  private write(jobId: number, rows: FileOutcomeRow[], decided: Set<string>): void {
+    if (rows.length === 0) return;
+    this.db.transaction(() => insertFileOutcomes(this.db, jobId, rows)).immediate();
+    for (const r of rows) decided.add(r.path);
+    this.count(rows);
+    this.emit({});
+  }
+
+  private summary(job: ImportJob, resumed: boolean, status: 'completed' | 'cancelled'): ImportSummary {
+    const counts = outcomeCounts(this.db, job.id);
+    const failed = fileOutcomes(this.db, job.id)
+      .filter((r) => r.outcome === 'failed')
+      .map((r) => ({ file: r.path, error: r.reason }));
+    return {
+      jobId: job.id,
+      studyId: job.studyId,
+      study: this.req.study,
+      modelId: job.modelId,
+      resumed,
+      status,
+      filesTotal: this.state.filesTotal,
+      imported: counts.imported,
+      duplicates: counts.duplicate,
+      partOfRecord: counts['part-of-record'],
+      skipped: counts.skipped,
+      failed,
+      elapsedS: (performance.now() - this.started) / 1000,
+    };
+  }
+}
+
+/** Starts an import in the background; progress comes through `onProgress`, the result through `task.done`. */
+export function startImport(db: Db, req: ImportRequest): ImportTask {
+  return new ImportTask(db, req);
+}

@@ -1,0 +1,12 @@
+export {
+  startImport,
+  ImportTask,
+  type ImportModel,
+  type ImportPhase,
+  type ImportProgress,
+  type ImportRequest,
+  type ImportSummary,
+  type PredictBatch,
+} from './importer.ts';
+export { ImportInputError, listInputFiles } from './files.ts';
+export { errorReportCsv } from './report.ts';

@@ -1,0 +1,178 @@
+/**
+ * Builds the report document (everything report.json holds) from a study's data. Identifying fields
+ * (record names and source paths, kept identifiers, rater names and ids, free-text notes) appear only when
+ * `includeIdentifiers` is set; otherwise records go by pseudonym and raters by alias (R1, R2, ...).
+ */
+import { appVersion } from '../../shared/version.ts';
+import type { InferenceEngine } from '../inference/engine.ts';
+import type { Db } from '../store/db.ts';
+import { type AgreementSection, agreementSection, raterAliases } from './agreement.ts';
+import type { StudyData } from './data.ts';
+import { BASELINE_DESCRIPTION, type FaithfulnessSection, faithfulnessSection } from './faithfulness.ts';
+
+export interface ReportSettings {
+  study: string;
+  modelId: string | null;
+  bootstrapResamples: number;
+  seed: number;
+  includeIdentifiers: boolean;
+  faithfulness: boolean;
+  deletionSteps: number;
+  /** Largest number of records the faithfulness pass evaluates (a seeded sample); 0 = all. */
+  faithfulnessMaxRecords: number;
+  topSampleFraction: number;
+}
+
+export const DEFAULT_SETTINGS = {
+  bootstrapResamples: 1000,
+  seed: 20260101,
+  includeIdentifiers: false,
+  faithfulness: true,
+  deletionSteps: 20,
+  faithfulnessMaxRecords: 200,
+  topSampleFraction: 0.01,
+} as const;
+
+export interface RaterEntry {
+  alias: string;
+  labels: number;
+  currentLabels: number;
+  id?: string;
+  displayName?: string;
+}
+
+export interface RecordEntry {
+  pseudonym: string;
+  topClass: string | null;
+  topProbability: number | null;
+  regions: number;
+  currentLabels: number;
+  recordName?: string;
+  sourcePath?: string;
+  identifying?: unknown;
+}
+
+export interface Report {
+  format: 'ecg-imn-audit-report';
+  formatVersion: 1;
+  generatedAt: string;
+  appVersion: string;
+  deidentified: boolean;
+  study: { name: string; createdAt: string };
+  model: { id: string; name: string; manifestSha256: string; onnxSha256: string; classes: { code: string; name: string }[] } | null;
+  settings: ReportSettings;
+  counts: { records: number; recordsWithRun: number; raters: number; labels: number; currentLabels: number; regionJudgements: number };
+  raters: RaterEntry[];
+  records: RecordEntry[];
+  agreement: AgreementSection;
+  faithfulness: FaithfulnessSection | null;
+  /** Why faithfulness is absent, when it is. */
+  faithfulnessNote: string | null;
+  methods: string;
+}
+
+export interface BuildOptions {
+  settings: ReportSettings;
+  /** Needed when settings.faithfulness and the study has runs. */
+  engine: InferenceEngine | null;
+  onProgress?: (done: number, total: number) => void;
+  /** Clock for generatedAt (tests pin it). */
+  now?: () => Date;
+}
+
+export function methodsText(report: Pick<Report, 'settings' | 'model' | 'faithfulness'>): string {
+  const s = report.settings;
+  const model = report.model ? `model ${report.model.id} (manifest sha256 ${report.model.manifestSha256.slice(0, 12)}...)` : 'no model run';
+  const parts = [
+    `Explanations of ${model} were audited with ECG-IMN Audit ${appVersion}.`,
+    'Each rater judged evidence regions (contiguous spans of one lead where the class attribution W*x is strongest) as valid, not valid or unsure, optionally with reason codes, and gave record-level verdicts (plausibility; agreement with a class).',
+    'Only each rater\'s current label per target enters the statistics; superseded labels remain in the audit trail (labels.csv).',
+    'Shares are reported with Wilson score 95 % confidence intervals.',
+    `Inter-rater agreement is given as percent agreement (mean share of agreeing rater pairs per unit), Cohen's kappa for each pair of raters, Fleiss' kappa over units rated by all raters and Krippendorff's alpha (nominal, all pairable units, missing ratings allowed), each with a percentile bootstrap 95 % interval over units (${s.bootstrapResamples} resamples, seed ${s.seed}).`,
+    'Agreement is further stratified by the model probability of the region\'s class (bins 0-0.5, 0.5-0.7, 0.7-0.9, 0.9-1) and by the region\'s contribution rank.',
+  ];
+  if (report.faithfulness) {
+    parts.push(
+      `Faithfulness was recomputed with the ONNX model on up to ${s.faithfulnessMaxRecords || 'all'} records (seeded sample): exactness as max |sum(W*x) + b - logit| per record;`,
+      `deletion and insertion curves for the predicted class on its decisive window, removing (or adding back) samples in ${s.deletionSteps} equal steps in order of decreasing |W*x|, in a seeded random order, and with regions a majority of raters judged valid first (by rank, then the remaining samples by |W*x|); the area under each curve is computed by the trapezoidal rule over the removed fraction.`,
+      `Perturbation: ${BASELINE_DESCRIPTION}`,
+      `Degeneracy is the share of |W*x| on the top ${(s.topSampleFraction * 100).toFixed(0)} % of samples and on the single top lead.`,
+      'Where P/QRS/T delineation exists, localisation compares the share of positive attribution inside P, QRS and ST-T (QRS offset to T offset) with their share of the annotated time (relevance mass accuracy) and records which segment holds the largest positive attribution (pointing game).',
+    );
+  }
+  return parts.join(' ');
+}
+
+export async function buildReport(db: Db, data: StudyData, options: BuildOptions): Promise<Report> {
+  const { settings } = options;
+  const ids = settings.includeIdentifiers;
+  const alias = raterAliases(data);
+  const agreement = agreementSection(data, { resamples: settings.bootstrapResamples, seed: settings.seed });
+
+  let faithfulness: FaithfulnessSection | null = null;
+  let faithfulnessNote: string | null = null;
+  if (!settings.faithfulness) faithfulnessNote = 'not computed (disabled in the settings)';
+  else if (!data.model) faithfulnessNote = 'not computed: the study has no model runs';
+  else if (!options.engine) faithfulnessNote = 'not computed: no inference engine was given';
+  else {
+    faithfulness = await faithfulnessSection(
+      options.engine,
+      db,
+      data,
+      { steps: settings.deletionSteps, seed: settings.seed, maxRecords: settings.faithfulnessMaxRecords, topFraction: settings.topSampleFraction },
+      options.onProgress,
+    );
+  }
+
+  const labelsBy = (raterId: string, currentOnly: boolean): number =>
+    data.labels.filter((l) => l.raterId === raterId && (!currentOnly || l.current)).length;
+  const currentByRecord = new Map<number, number>();
+  for (const l of data.labels) if (l.current) currentByRecord.set(l.recordId, (currentByRecord.get(l.recordId) ?? 0) + 1);
+
+  const model = data.model
+    ? {
+        id: data.model.id,
+        name: data.model.manifest.name,
+        manifestSha256: data.model.manifestSha256,
+        onnxSha256: data.model.manifest.onnx.sha256,
+        classes: data.model.manifest.classes.map((c) => ({ code: c.code, name: c.name })),
+      }
+    : null;
+  const partial = { settings, model, faithfulness };
+  return {
+    format: 'ecg-imn-audit-report',
+    formatVersion: 1,
+    generatedAt: (options.now ?? (() => new Date()))().toISOString(),
+    appVersion,
+    deidentified: !ids,
+    study: { name: data.study.name, createdAt: data.study.createdAt },
+    model,
+    settings,
+    counts: {
+      records: data.records.length,
+      recordsWithRun: data.records.filter((r) => r.run).length,
+      raters: data.raters.length,
+      labels: data.labels.length,
+      currentLabels: data.labels.filter((l) => l.current).length,
+      regionJudgements: agreement.regionJudgements,
+    },
+    raters: data.raters.map((r) => ({
+      alias: alias.get(r.id)!,
+      labels: labelsBy(r.id, false),
+      currentLabels: labelsBy(r.id, true),
+      ...(ids ? { id: r.id, displayName: r.displayName } : {}),
+    })),
+    records: data.records.map((r) => ({
+      pseudonym: r.pseudonym,
+      topClass: r.run?.topClass ?? null,
+      topProbability: r.run?.topProbability ?? null,
+      regions: r.run?.regions.length ?? 0,
+      currentLabels: currentByRecord.get(r.id) ?? 0,
+      ...(ids ? { recordName: r.recordName, sourcePath: r.sourcePath, identifying: r.identifying } : {}),
+    })),
+    agreement,
+    faithfulness,
+    faithfulnessNote,
+    methods: methodsText(partial),
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Report plots rendered on the server with ECharts' SSR mode to plain SVG strings, so report.html needs no
+ * script and no network. Animation is off: SSR renders the first frame only.
+ */
+import * as echarts from 'echarts';
+import type { ShareRow } from '../audit/shares.ts';
+
+const WIDTH = 720;
+const HEIGHT = 300;
+const VERDICT_COLOURS: Record<string, string> = { valid: '#2e7d32', not_valid: '#c62828', unsure: '#9e9e9e', yes: '#2e7d32', partly: '#f9a825', no: '#c62828' };
+
+function render(option: echarts.EChartsCoreOption, height = HEIGHT): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height });
+  try {
+    chart.setOption({ animation: false, textStyle: { fontFamily: 'sans-serif' }, ...option });
+    return chart.renderToSVGString();
+  } finally {
+    chart.dispose();
+  }
+}
+
+/** Stacked 100 % bars: one bar per group, one segment per verdict value. */
+export function shareBars(title: string, rows: readonly ShareRow[]): string {
+  const shown = rows.filter((r) => r.total > 0);
+  const values = Object.keys(shown[0]?.shares ?? {});
+  return render({
+    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+    legend: { bottom: 0 },
+    grid: { left: 50, right: 20, top: 40, bottom: 60 },
+    xAxis: { type: 'category', data: shown.map((r) => `${r.group} (n=${r.total})`), axisLabel: { interval: 0, rotate: shown.length > 6 ? 30 : 0, fontSize: 10 } },
+    yAxis: { type: 'value', max: 1, axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` } },
+    series: values.map((v) => ({
+      name: v,
+      type: 'bar',
+      stack: 'share',
+      itemStyle: { color: VERDICT_COLOURS[v] },
+      data: shown.map((r) => r.shares[v]!.share ?? 0),
+    })),
+  });
+}
+
+/** One line per series over x in [0, 1]. */
+export function curvePlot(title: string, xName: string, fractions: readonly number[], series: readonly { name: string; values: readonly number[] }[]): string {
+  return render({
+    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+    legend: { bottom: 0 },
+    grid: { left: 50, right: 20, top: 40, bottom: 60 },
+    xAxis: { type: 'value', min: 0, max: 1, name: xName, nameLocation: 'middle', nameGap: 25 },
+    yAxis: { type: 'value', min: 0, max: 1, name: 'class probability' },
+    series: series.map((s) => ({ name: s.name, type: 'line', showSymbol: false, data: fractions.map((x, i) => [x, s.values[i]]) })),
+  });
+}
+
+/** Grouped bars of named values per category (e.g. attribution mass vs time share per segment). */
+export function groupedBars(title: string, categories: readonly string[], series: readonly { name: string; values: readonly (number | null)[] }[]): string {
+  return render({
+    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+    legend: { bottom: 0 },
+    grid: { left: 50, right: 20, top: 40, bottom: 60 },
+    xAxis: { type: 'category', data: [...categories] },
+    yAxis: { type: 'value', min: 0, max: 1 },
+    series: series.map((s) => ({ name: s.name, type: 'bar', data: s.values.map((v) => v ?? 0) })),
+  });
+}
+
+/** Point estimates with their interval as a line per series over ordered bins. */
+export function estimatePlot(title: string, bins: readonly string[], series: readonly { name: string; values: readonly (number | null)[] }[]): string {
+  return render({
+    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+    legend: { bottom: 0 },
+    grid: { left: 50, right: 20, top: 40, bottom: 60 },
+    xAxis: { type: 'category', data: [...bins] },
+    yAxis: { type: 'value', min: (v: { min: number }) => Math.min(0, Math.floor(v.min * 10) / 10), max: 1 },
+    series: series.map((s) => ({ name: s.name, type: 'line', connectNulls: false, data: s.values.map((v) => v ?? '-') })),
+  });
+}

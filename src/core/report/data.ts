@@ -1,0 +1,175 @@
+/**
+ * The slice of the store one report reads: a study, its records with one model's latest runs and evidence
+ * regions (maps are not loaded: faithfulness recomputes them with the engine), the raters who labelled in the
+ * study and every label ever written there (the audit trail).
+ */
+import type { ModelManifest } from '../inference/manifest.ts';
+import type { Db } from '../store/db.ts';
+import { type LabelHistoryRow, labelHistory, listRaters, type Rater } from '../store/labels.ts';
+import { listModels } from '../store/runs.ts';
+import { findStudy, listStudies, type Study } from '../store/studies.ts';
+import { ReportError } from './errors.ts';
+
+export interface RegionInfo {
+  id: number;
+  classCode: string;
+  lead: string;
+  startSample: number;
+  endSample: number;
+  contribution: number;
+  rank: number;
+}
+
+export interface RunInfo {
+  runId: number;
+  /** Probability per class code. */
+  probabilities: Record<string, number>;
+  topClass: string;
+  topProbability: number;
+  completenessError: number;
+  regions: RegionInfo[];
+}
+
+export interface RecordInfo {
+  id: number;
+  pseudonym: string;
+  recordName: string;
+  sourcePath: string;
+  /** Identifying fields kept at import (JSON as stored), null when dropped. */
+  identifying: unknown;
+  run: RunInfo | null;
+}
+
+export interface StudyData {
+  study: Study;
+  model: { id: string; manifest: ModelManifest; manifestSha256: string } | null;
+  records: RecordInfo[];
+  /** Raters with at least one label in the study, in order of first label. */
+  raters: Rater[];
+  /** Every label in the study, oldest first, superseded ones included. */
+  labels: LabelHistoryRow[];
+}
+
+/** The study named, or the only one; anything else is a ReportError listing what exists. */
+export function chooseStudy(db: Db, name: string | undefined): Study {
+  if (name !== undefined) {
+    const study = findStudy(db, name);
+    if (!study) {
+      const names = listStudies(db).map((s) => JSON.stringify(s.name));
+      throw new ReportError('not-found', `study ${JSON.stringify(name)} does not exist (studies: ${names.join(', ') || 'none'})`);
+    }
+    return study;
+  }
+  const studies = listStudies(db);
+  if (studies.length === 1) return studies[0]!;
+  throw new ReportError(
+    'bad-options',
+    studies.length === 0 ? 'the database holds no study' : `choose a study (${studies.map((s) => JSON.stringify(s.name)).join(', ')})`,
+  );
+}
+
+/** The model named, else the one with the most runs in the study (ties: the model added first). */
+function chooseModel(db: Db, studyId: number, modelId: string | undefined): StudyData['model'] {
+  const models = listModels(db);
+  const counts = db
+    .prepare('SELECT run.model_id AS id, COUNT(*) AS n FROM runs run JOIN records r ON r.id = run.record_id WHERE r.study_id = ? GROUP BY run.model_id')
+    .all(studyId) as { id: string; n: number }[];
+  if (modelId !== undefined) {
+    const m = models.find((x) => x.id === modelId);
+    if (!m) throw new ReportError('not-found', `model ${JSON.stringify(modelId)} has no runs in this database`);
+    return { id: m.id, manifest: m.manifest, manifestSha256: m.manifestSha256 };
+  }
+  let best: (typeof models)[number] | undefined;
+  let bestN = 0;
+  for (const m of models) {
+    const n = counts.find((c) => c.id === m.id)?.n ?? 0;
+    if (n > bestN) {
+      best = m;
+      bestN = n;
+    }
+  }
+  return best ? { id: best.id, manifest: best.manifest, manifestSha256: best.manifestSha256 } : null;
+}
+
+export function loadStudyData(db: Db, options: { study?: string; modelId?: string } = {}): StudyData {
+  const study = chooseStudy(db, options.study);
+  const model = chooseModel(db, study.id, options.modelId);
+  const recordRows = db
+    .prepare('SELECT id, pseudonym, record_name, source_path, identifying FROM records WHERE study_id = ? ORDER BY id')
+    .all(study.id) as { id: number; pseudonym: string; record_name: string; source_path: string; identifying: string | null }[];
+  const runRows = model
+    ? (db
+        .prepare(
+          `SELECT run.id, run.record_id, run.classes, run.top_class, run.top_probability, run.completeness_error
+           FROM runs run JOIN records r ON r.id = run.record_id WHERE r.study_id = ? AND run.model_id = ?`,
+        )
+        .all(study.id, model.id) as {
+        id: number;
+        record_id: number;
+        classes: string;
+        top_class: string;
+        top_probability: number;
+        completeness_error: number;
+      }[])
+    : [];
+  const regionRows = model
+    ? (db
+        .prepare(
+          `SELECT g.* FROM evidence_regions g JOIN runs run ON run.id = g.run_id JOIN records r ON r.id = run.record_id
+           WHERE r.study_id = ? AND run.model_id = ? ORDER BY g.id`,
+        )
+        .all(study.id, model.id) as {
+        id: number;
+        run_id: number;
+        class_name: string;
+        lead: string;
+        start_sample: number;
+        end_sample: number;
+        contribution: number;
+        rank: number;
+      }[])
+    : [];
+  const regionsByRun = new Map<number, RegionInfo[]>();
+  for (const g of regionRows) {
+    let list = regionsByRun.get(g.run_id);
+    if (!list) regionsByRun.set(g.run_id, (list = []));
+    list.push({
+      id: g.id,
+      classCode: g.class_name,
+      lead: g.lead,
+      startSample: g.start_sample,
+      endSample: g.end_sample,
+      contribution: g.contribution,
+      rank: g.rank,
+    });
+  }
+  const runByRecord = new Map<number, RunInfo>();
+  for (const r of runRows) {
+    const classes = JSON.parse(r.classes) as { code: string; probability: number }[];
+    runByRecord.set(r.record_id, {
+      runId: r.id,
+      probabilities: Object.fromEntries(classes.map((c) => [c.code, c.probability])),
+      topClass: r.top_class,
+      topProbability: r.top_probability,
+      completenessError: r.completeness_error,
+      regions: regionsByRun.get(r.id) ?? [],
+    });
+  }
+  const labels = labelHistory(db, { studyId: study.id });
+  const raterIds = [...new Set(labels.map((l) => l.raterId))];
+  const raters = listRaters(db);
+  return {
+    study,
+    model,
+    records: recordRows.map((r) => ({
+      id: r.id,
+      pseudonym: r.pseudonym,
+      recordName: r.record_name,
+      sourcePath: r.source_path,
+      identifying: r.identifying === null ? null : JSON.parse(r.identifying),
+      run: runByRecord.get(r.id) ?? null,
+    })),
+    raters: raterIds.map((id) => raters.find((r) => r.id === id)!),
+    labels,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Writes a study's report files into a folder: report.json, labels.csv, metrics.csv, report.html and, when a
+ * PDF renderer is given, report.pdf. Used by the CLI and by the app's report screen.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InferenceEngine } from '../inference/engine.ts';
+import { resolveModelDir } from '../inference/modelFolder.ts';
+import type { Db } from '../store/db.ts';
+import { buildReport, DEFAULT_SETTINGS, type Report, type ReportSettings } from './build.ts';
+import { labelsCsv, metricsCsv } from './csv.ts';
+import { loadStudyData } from './data.ts';
+import { ReportError } from './errors.ts';
+import { reportHtml } from './html.ts';
+import { type PdfRenderer, writePdf } from './pdf.ts';
+
+export interface GenerateOptions {
+  outDir: string;
+  study?: string;
+  modelId?: string;
+  /** Where model folders live (looked up by the runs' model id); the default models folder when absent. */
+  modelsDir?: string;
+  /** An explicit model folder, overriding the lookup by id. */
+  modelDir?: string;
+  settings?: Partial<Omit<ReportSettings, 'study' | 'modelId'>>;
+  /** Null: no PDF. */
+  pdf: PdfRenderer | null;
+  onProgress?: (done: number, total: number) => void;
+  now?: () => Date;
+}
+
+export interface GeneratedReport {
+  files: string[];
+  report: Report;
+}
+
+async function openEngine(modelId: string, expectedOnnxSha: string, options: GenerateOptions): Promise<InferenceEngine> {
+  let engine: InferenceEngine;
+  try {
+    engine = await InferenceEngine.open(options.modelDir ?? resolveModelDir(modelId, options.modelsDir));
+  } catch (err) {
+    throw new ReportError('no-model', `faithfulness needs model ${modelId}: ${(err as Error).message} (or turn faithfulness off)`);
+  }
+  if (engine.model.manifest.onnx.sha256.toLowerCase() !== expectedOnnxSha.toLowerCase()) {
+    await engine.close();
+    throw new ReportError('no-model', `${engine.model.onnxPath}: this is not the ONNX file the study's runs were made with (sha256 differs)`);
+  }
+  return engine;
+}
+
+export async function generateReport(db: Db, options: GenerateOptions): Promise<GeneratedReport> {
+  const data = loadStudyData(db, { study: options.study, modelId: options.modelId });
+  const settings: ReportSettings = { ...DEFAULT_SETTINGS, ...options.settings, study: data.study.name, modelId: data.model?.id ?? null };
+  if (!Number.isInteger(settings.bootstrapResamples) || settings.bootstrapResamples < 0) {
+    throw new ReportError('bad-options', `bootstrap resamples must be a non-negative integer, got ${settings.bootstrapResamples}`);
+  }
+  if (!Number.isInteger(settings.deletionSteps) || settings.deletionSteps < 1) {
+    throw new ReportError('bad-options', `deletion steps must be a positive integer, got ${settings.deletionSteps}`);
+  }
+  const engine = settings.faithfulness && data.model ? await openEngine(data.model.id, data.model.manifest.onnx.sha256, options) : null;
+  let report: Report;
+  try {
+    report = await buildReport(db, data, { settings, engine, onProgress: options.onProgress, now: options.now });
+  } finally {
+    await engine?.close();
+  }
+
+  const outDir = resolve(options.outDir);
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (err) {
+    throw new ReportError('io', `${outDir}: cannot create the output folder (${(err as Error).message})`);
+  }
+  const files: string[] = [];
+  const write = (name: string, text: string): void => {
+    const path = join(outDir, name);
+    try {
+      writeFileSync(path, text);
+    } catch (err) {
+      throw new ReportError('io', `${path}: cannot write (${(err as Error).message})`);
+    }
+    files.push(path);
+  };
+  write('report.json', JSON.stringify(report, null, 2) + '\n');
+  write('labels.csv', labelsCsv(data, settings.includeIdentifiers));
+  write('metrics.csv', metricsCsv(report));
+  const html = reportHtml(report);
+  write('report.html', html);
+  if (options.pdf) {
+    const path = join(outDir, 'report.pdf');
+    await writePdf(options.pdf, html, path);
+    files.push(path);
+  }
+  return { files, report };
+}

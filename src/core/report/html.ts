@@ -1,0 +1,188 @@
+/**
+ * report.html: one self-contained page (inline CSS, inline SVG plots, no script, no external asset) that
+ * prints to the same PDF in Chromium and in Electron.
+ */
+import type { AgreementSummary } from '../audit/agreement.ts';
+import type { ShareRow } from '../audit/shares.ts';
+import type { BootstrapEstimate, Interval, Summary } from '../audit/stats.ts';
+import { SEGMENT_KINDS } from '../audit/localisation.ts';
+import type { Report } from './build.ts';
+import { curvePlot, estimatePlot, groupedBars, shareBars } from './charts.ts';
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const fmt = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
+const pct = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)} %`);
+const ci = (c: Interval | null, f: (v: number) => string = (v) => fmt(v)): string => (c ? `${f(c.low)} – ${f(c.high)}` : '–');
+
+function table(header: readonly string[], rows: readonly (readonly string[])[], caption?: string): string {
+  if (rows.length === 0) return `<p class="empty">${caption ? `${escapeHtml(caption)}: ` : ''}no data.</p>`;
+  return (
+    `<table>${caption ? `<caption>${escapeHtml(caption)}</caption>` : ''}<thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>` +
+    `<tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
+  );
+}
+
+function shareTable(caption: string, rows: readonly ShareRow[], groupName: string): string {
+  const values = Object.keys(rows[0]?.shares ?? {});
+  return table(
+    [groupName, 'n', ...values.flatMap((v) => [v, `95 % CI`])],
+    rows.filter((r) => r.total > 0).map((r) => [r.group, String(r.total), ...values.flatMap((v) => [pct(r.shares[v]!.share), ci(r.shares[v]!.ci, pct)])]),
+    caption,
+  );
+}
+
+const estimate = (e: BootstrapEstimate): string[] => [fmt(e.estimate), ci(e.ci), String(e.units)];
+
+function agreementBlock(title: string, a: AgreementSummary): string {
+  const overview = table(
+    ['statistic', 'estimate', '95 % bootstrap CI', 'units'],
+    [
+      ['percent agreement', ...estimate(a.percentAgreement)],
+      ["Fleiss' kappa (units rated by all)", ...estimate(a.fleissKappa)],
+      ["Krippendorff's alpha (nominal)", ...estimate(a.krippendorffAlpha)],
+    ],
+    `${title}: ${a.units} units, ${a.pairableUnits} with two or more ratings, ${a.completeUnits} rated by all ${a.raters.length} raters`,
+  );
+  const pairs = table(
+    ['raters', 'units', "Cohen's kappa", '95 % CI', 'percent agreement', '95 % CI'],
+    a.pairs.map((p) => [`${p.raterA} vs ${p.raterB}`, String(p.units), fmt(p.cohenKappa.estimate), ci(p.cohenKappa.ci), fmt(p.percentAgreement.estimate), ci(p.percentAgreement.ci)]),
+    `${title}: pairs of raters`,
+  );
+  const confusions = a.pairs
+    .filter((p) => p.units > 0)
+    .map((p) =>
+      table(
+        [`${p.raterA} \\ ${p.raterB}`, ...a.categories],
+        p.confusion.map((row, x) => [a.categories[x]!, ...row.map(String)]),
+        `Confusion ${p.raterA} (rows) vs ${p.raterB} (columns)`,
+      ),
+    )
+    .join('');
+  return overview + pairs + `<div class="confusions">${confusions}</div>`;
+}
+
+const summaryCells = (s: Summary): string[] => [String(s.n), fmt(s.mean, 4), fmt(s.median, 4), fmt(s.p05, 4), fmt(s.p95, 4), fmt(s.max, 4)];
+const summaryHeader = ['n', 'mean', 'median', 'p05', 'p95', 'max'];
+
+function faithfulnessHtml(report: Report): string {
+  const f = report.faithfulness;
+  if (!f) return `<p>Faithfulness ${escapeHtml(report.faithfulnessNote ?? 'not computed')}.</p>`;
+  const withCurves = f.curves.filter((c) => c.records > 0);
+  const parts = [
+    `<p>${f.recordsEvaluated} records evaluated${f.recordsSkipped.length ? `, ${f.recordsSkipped.length} skipped` : ''}; ${escapeHtml(f.settings.baseline)}</p>`,
+    table(['completeness error', ...summaryHeader], [
+      ['recomputed now', ...summaryCells(f.exactness.recomputed)],
+      ['stored with the runs', ...summaryCells(f.exactness.storedRuns)],
+    ], 'Exactness: |sum(W*x) + b - logit| (max over windows and classes, per record)'),
+    `<div class="plots">${curvePlot('Deletion (predicted class)', 'fraction of samples removed', f.settings.fractions, withCurves.map((c) => ({ name: `${c.order} (n=${c.records})`, values: c.meanDeletion })))}` +
+      `${curvePlot('Insertion (predicted class)', 'fraction of samples added back', f.settings.fractions, withCurves.map((c) => ({ name: `${c.order} (n=${c.records})`, values: c.meanInsertion })))}</div>`,
+    table(['order', 'curve', ...summaryHeader], f.curves.flatMap((c) => [
+      [c.order, 'deletion AUC (lower = more faithful)', ...summaryCells(c.deletionAuc)],
+      [c.order, 'insertion AUC (higher = more faithful)', ...summaryCells(c.insertionAuc)],
+    ]), 'Area under the deletion and insertion curves'),
+    table(['paired difference', ...summaryHeader], [
+      ['deletion AUC, attribution - random', ...summaryCells(f.attributionVsRandom.deletionAucDifference)],
+      ['insertion AUC, attribution - random', ...summaryCells(f.attributionVsRandom.insertionAucDifference)],
+    ], 'Attribution order against the seeded random order, per record'),
+    table(['class', 'records', `top ${f.settings.topFraction * 100} % samples: median share`, 'p95', 'top lead: median share', 'p95', 'most frequent top lead'],
+      f.degeneracy.map((d) => {
+        const lead = Object.entries(d.topLeadCounts).sort((a, b) => b[1] - a[1])[0];
+        return [d.classCode, String(d.records), pct(d.topSamplesShare.median), pct(d.topSamplesShare.p95), pct(d.topLeadShare.median), pct(d.topLeadShare.p95), lead ? `${lead[0]} (${lead[1]})` : '–'];
+      }), 'Degeneracy: concentration of |W*x|'),
+  ];
+  const loc = f.localisation;
+  if (loc.rows.length === 0) {
+    parts.push('<p>Localisation: no evaluated record has P/QRS/T delineation.</p>');
+  } else {
+    const allLeads = loc.rows.filter((r) => r.lead === 'all leads');
+    parts.push(
+      `<div class="plots">${groupedBars('Positive attribution mass vs time share (all leads)', allLeads.flatMap((r) => SEGMENT_KINDS.map((k) => `${r.classCode} ${k}`)), [
+        { name: 'attribution mass share', values: allLeads.flatMap((r) => SEGMENT_KINDS.map((k) => r.meanMassShare[k])) },
+        { name: 'time share', values: allLeads.flatMap((r) => SEGMENT_KINDS.map((k) => r.meanTimeShare[k])) },
+      ])}</div>`,
+      table(['class', 'lead', 'n', ...SEGMENT_KINDS.flatMap((k) => [`${k} mass`, `${k} time`, `${k} pointing`])],
+        loc.rows.map((r) => [r.classCode, r.lead, String(r.n), ...SEGMENT_KINDS.flatMap((k) => [pct(r.meanMassShare[k]), pct(r.meanTimeShare[k]), pct(r.pointing[k].share)])]),
+        `Physiological localisation on ${loc.delineatedRecords} delineated records (relevance mass accuracy and pointing game)`),
+    );
+  }
+  if (f.recordsSkipped.length) parts.push(table(['record', 'why skipped'], f.recordsSkipped.map((s) => [s.pseudonym, s.reason]), 'Records the faithfulness pass could not evaluate'));
+  return parts.join('\n');
+}
+
+const STYLE = `
+body{font-family:sans-serif;font-size:12px;color:#222;margin:24px;max-width:1000px}
+h1{font-size:20px}h2{font-size:16px;border-bottom:1px solid #ccc;padding-bottom:2px;margin-top:28px}
+table{border-collapse:collapse;margin:8px 0 14px;font-size:11px;page-break-inside:avoid}
+caption{text-align:left;font-weight:bold;padding:2px 0}
+th,td{border:1px solid #ccc;padding:2px 6px;text-align:left}th{background:#f2f2f2}
+.plots svg{display:block;margin:6px 0;page-break-inside:avoid}.confusions{display:flex;flex-wrap:wrap;gap:12px}
+.methods{background:#f8f8f8;border-left:3px solid #888;padding:6px 10px}.meta td:first-child{font-weight:bold}.empty{color:#777}
+@media print{body{margin:0}}
+`;
+
+export function reportHtml(report: Report): string {
+  const a = report.agreement;
+  const m = report.model;
+  const meta = table(['', ''], [
+    ['study', report.study.name],
+    ['model', m ? `${m.id} — ${m.name}` : 'none'],
+    ['manifest sha256', m?.manifestSha256 ?? '–'],
+    ['ONNX sha256', m?.onnxSha256 ?? '–'],
+    ['generated', report.generatedAt],
+    ['app version', report.appVersion],
+    ['records (with a model run)', `${report.counts.records} (${report.counts.recordsWithRun})`],
+    ['raters', String(report.counts.raters)],
+    ['labels (current)', `${report.counts.labels} (${report.counts.currentLabels})`],
+    ['identifiers', report.deidentified ? 'de-identified: records by pseudonym, raters by alias, notes withheld' : 'INCLUDED at the user\'s request'],
+  ]);
+  const raters = table(
+    ['rater', 'labels', 'current labels', ...(report.deidentified ? [] : ['id', 'name'])],
+    report.raters.map((r) => [r.alias, String(r.labels), String(r.currentLabels), ...(report.deidentified ? [] : [r.id ?? '', r.displayName ?? ''])]),
+  );
+  const binsTable = (title: string, bins: typeof a.interRater.regionsByConfidence, shares: readonly ShareRow[]): string =>
+    table(['bin', 'regions', 'valid share', '95 % CI', 'percent agreement', '95 % CI', "Krippendorff's alpha", '95 % CI'], bins.map((b) => {
+      const s = shares.find((r) => r.group === b.bin)?.shares.valid;
+      return [b.bin, String(b.units), pct(s?.share), ci(s?.ci ?? null, pct), fmt(b.percentAgreement.estimate), ci(b.percentAgreement.ci), fmt(b.krippendorffAlpha.estimate), ci(b.krippendorffAlpha.ci)];
+    }), title);
+  const binsPlot = (title: string, bins: typeof a.interRater.regionsByConfidence, shares: readonly ShareRow[]): string =>
+    estimatePlot(title, bins.map((b) => b.bin), [
+      { name: 'valid share', values: bins.map((b) => shares.find((r) => r.group === b.bin)?.shares.valid?.share ?? null) },
+      { name: 'percent agreement', values: bins.map((b) => b.percentAgreement.estimate) },
+      { name: "Krippendorff's alpha", values: bins.map((b) => b.krippendorffAlpha.estimate) },
+    ]);
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>ECG-IMN Audit report — ${escapeHtml(report.study.name)}</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<style>${STYLE}</style></head><body>
+<h1>ECG-IMN Audit report: ${escapeHtml(report.study.name)}</h1>
+${meta}
+<h2>Methods</h2><p class="methods">${escapeHtml(report.methods)}</p>
+<h2>Raters</h2>${raters}
+<h2>Evidence regions: verdicts</h2>
+<div class="plots">${shareBars('Region verdicts by class', a.regionShares.byClass)}${shareBars('Region verdicts by lead', a.regionShares.byLead)}</div>
+${shareTable('All judged regions', a.regionShares.overall, 'regions')}
+${shareTable('By class', a.regionShares.byClass, 'class')}
+${shareTable('By lead', a.regionShares.byLead, 'lead')}
+${shareTable('By reason code (a label may carry several)', a.regionShares.byReason, 'reason code')}
+<h2>Record-level verdicts</h2>
+${shareTable('Plausibility of the explanation, by predicted class', a.verdicts.plausibleByPredictedClass, 'predicted class')}
+${shareTable('Agreement with the predicted class', a.verdicts.agreeWithPrediction, 'class')}
+${shareTable('Agreement with each class asked about', a.verdicts.agreeByClass, 'class')}
+<h2>Agreement between raters</h2>
+${agreementBlock('Evidence regions', a.interRater.regions)}
+${agreementBlock('Record plausibility', a.interRater.plausible)}
+${agreementBlock('Agreement with a class', a.interRater.agreeClass)}
+<h2>Agreement by model confidence and by contribution rank</h2>
+<div class="plots">${binsPlot('By probability of the region\u2019s class', a.interRater.regionsByConfidence, a.regionShares.byConfidence)}${binsPlot('By contribution rank of the region', a.interRater.regionsByRank, a.regionShares.byRank)}</div>
+${binsTable('By probability of the region\u2019s class', a.interRater.regionsByConfidence, a.regionShares.byConfidence)}
+${binsTable('By contribution rank', a.interRater.regionsByRank, a.regionShares.byRank)}
+<h2>Faithfulness</h2>
+${faithfulnessHtml(report)}
+<h2>Settings</h2>
+${table(['setting', 'value'], Object.entries(report.settings).map(([k, v]) => [k, String(v)]))}
+</body></html>
+`;
+}

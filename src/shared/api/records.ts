@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { endpoint } from './contract.ts';
+
+/**
+ * Large arrays (signals, attribution maps) cross IPC/HTTP as base64 of little-endian float32, lead-major,
+ * not as JSON number arrays: about 4x smaller and decoded in the renderer straight into a Float32Array.
+ */
+export const float32Payload = z.object({
+  encoding: z.literal('f32le-base64'),
+  /** Number of float32 values. */
+  length: z.number().int().nonnegative(),
+  data: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64'),
+});
+export type Float32Payload = z.infer<typeof float32Payload>;
+
+/** Bytes a base64 string of n chars decodes to. */
+function base64Bytes(data: string): number {
+  const pad = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  return (data.length / 4) * 3 - pad;
+}
+
+/** Checks a payload holds exactly `expected` float32 values (the sizes the rest of the reply states). */
+function checkPayload(ctx: z.RefinementCtx, payload: Float32Payload, expected: number, path: (string | number)[]): void {
+  if (payload.length !== expected || payload.data.length % 4 !== 0 || base64Bytes(payload.data) !== expected * 4) {
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: `payload holds ${payload.length} values in ${payload.data.length} base64 chars, expected ${expected} float32`,
+    });
+  }
+}
+
+const studySummary = z.object({ id: z.number().int(), name: z.string(), records: z.number().int() });
+
+const worklistItem = z.object({
+  recordId: z.number().int(),
+  pseudonym: z.string(),
+  recordName: z.string(),
+  durationS: z.number(),
+  topClass: z.string().nullable(),
+  topProbability: z.number().nullable(),
+  /** Classes at or above 0.5, else the top class alone. */
+  predicted: z.array(z.string()),
+  labelsByMe: z.number().int(),
+  reviewedByMe: z.boolean(),
+  /** My verdicts disagree with the model, or (unblinded) raters' verdicts disagree with each other. */
+  disagreement: z.boolean(),
+});
+export type WorklistItemDto = z.infer<typeof worklistItem>;
+
+const recordDto = z
+  .object({
+    id: z.number().int(),
+    studyId: z.number().int(),
+    pseudonym: z.string(),
+    recordName: z.string(),
+    samplingRateHz: z.number().positive(),
+    samplesPerLead: z.number().int().positive(),
+    durationS: z.number(),
+    leads: z.array(z.string()).min(1),
+    /** leads x samplesPerLead, in mV. */
+    signal: float32Payload,
+    age: z.number().nullable(),
+    sex: z.string().nullable(),
+    warnings: z.array(z.string()),
+  })
+  .superRefine((r, ctx) => checkPayload(ctx, r.signal, r.leads.length * r.samplesPerLead, ['signal']));
+export type RecordDto = z.infer<typeof recordDto>;
+
+const regionDto = z.object({
+  id: z.number().int(),
+  classCode: z.string(),
+  lead: z.string(),
+  /** Samples at the run's map rate, end exclusive. */
+  startSample: z.number().int(),
+  endSample: z.number().int(),
+  contribution: z.number(),
+  rank: z.number().int(),
+});
+export type RegionDto = z.infer<typeof regionDto>;
+
+const classDto = z.object({
+  code: z.string(),
+  name: z.string(),
+  logit: z.number(),
+  probability: z.number(),
+  bias: z.number(),
+  leadContributions: z.record(z.string(), z.number()),
+});
+export type ClassDto = z.infer<typeof classDto>;
+
+const runDto = z
+  .object({
+    id: z.number().int(),
+    modelId: z.string(),
+    classes: z.array(classDto).min(1),
+    topClass: z.string(),
+    completenessError: z.number(),
+    provider: z.string(),
+    mapRateHz: z.number().positive(),
+    mapSamples: z.number().int().positive(),
+    leads: z.array(z.string()).min(1),
+    /** A = W*x per class (classes order), each leads x mapSamples: classes x leads x mapSamples values. */
+    attribution: float32Payload,
+    regions: z.array(regionDto),
+    warnings: z.array(z.string()),
+    createdAt: z.string(),
+  })
+  .superRefine((r, ctx) =>
+    checkPayload(ctx, r.attribution, r.classes.length * r.leads.length * r.mapSamples, ['attribution']),
+  );
+export type RunDto = z.infer<typeof runDto>;
+
+const weightsDto = z
+  .object({
+    runId: z.number().int(),
+    classCode: z.string(),
+    leads: z.array(z.string()).min(1),
+    mapSamples: z.number().int().positive(),
+    mapRateHz: z.number().positive(),
+    /** Raw W (mean over the windows covering each sample), leads x mapSamples. */
+    weights: float32Payload,
+  })
+  .superRefine((r, ctx) => checkPayload(ctx, r.weights, r.leads.length * r.mapSamples, ['weights']));
+
+export const occlusionRequest = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('region'), regionId: z.number().int() }),
+  z.object({ kind: z.literal('lead'), lead: z.string().min(1) }),
+  z.object({ kind: z.literal('top-regions'), n: z.number().int().min(1).max(50) }),
+]);
+export type OcclusionRequest = z.infer<typeof occlusionRequest>;
+
+const outcome = z.object({ logit: z.number(), probability: z.number() });
+
+export const LAYOUT_IDS = ['3x4', '6x2', '12x1'] as const;
+
+export const viewerSettings = z.object({
+  /** Screen pixels per millimetre, measured by the user with a ruler (96 dpi CSS pixels = 3.78). */
+  pxPerMm: z.number().min(1).max(40),
+  layout: z.enum(LAYOUT_IDS),
+  speedMmPerS: z.union([z.literal(25), z.literal(50)]),
+  gainMmPerMv: z.union([z.literal(5), z.literal(10), z.literal(20)]),
+  highPass: z.boolean(),
+  notchHz: z.union([z.literal(50), z.literal(60)]).nullable(),
+  scaleMode: z.enum(['per-record', 'fixed']),
+  /** The fixed scale's end, in logit units per sample (A) or raw W units. */
+  fixedScaleMax: z.number().positive(),
+  randomOrder: z.boolean(),
+});
+export type ViewerSettings = z.infer<typeof viewerSettings>;
+
+const studyAndRater = { studyId: z.number().int(), raterId: z.string().min(1) };
+
+export const recordsApi = {
+  'records.studies': endpoint(z.object({}).strict(), z.array(studySummary)),
+  'records.worklist': endpoint(z.object(studyAndRater).strict(), z.array(worklistItem)),
+  'records.get': endpoint(z.object({ recordId: z.number().int() }).strict(), recordDto),
+  /** The latest model run on the record, or null when it was imported without a model. */
+  'records.run': endpoint(z.object({ recordId: z.number().int() }).strict(), z.object({ run: runDto.nullable() })),
+  /** Raw W for one class: needs the model (the store keeps W*x), so it re-runs the record. */
+  'records.weights': endpoint(z.object({ runId: z.number().int(), classCode: z.string().min(1) }).strict(), weightsDto),
+  /** Re-runs the model with the chosen part of the input replaced by the baseline (see docs/viewer.md). */
+  'records.whatIf': endpoint(
+    z.object({ runId: z.number().int(), classCode: z.string().min(1), occlude: occlusionRequest }).strict(),
+    z.object({
+      classCode: z.string(),
+      baseline: z.string(),
+      occluded: z.array(z.object({ lead: z.string(), startSample: z.number().int(), endSample: z.number().int() })),
+      original: outcome,
+      whatIf: outcome,
+    }),
+  ),
+  'records.viewerSettings': endpoint(z.object({}).strict(), viewerSettings),
+  'records.saveViewerSettings': endpoint(viewerSettings.partial().strict(), viewerSettings),
+};

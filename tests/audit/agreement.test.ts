@@ -1,0 +1,120 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  MISSING,
+  type RatingTable,
+  cohenKappa,
+  confusionTable,
+  fleissKappa,
+  krippendorffAlpha,
+  percentAgreement,
+  ratingTable,
+  summarizeAgreement,
+} from '../../src/core/audit/agreement.ts';
+import { runPythonJson } from '../helpers/python.ts';
+
+interface Reference {
+  cohen: Record<string, number | null>;
+  fleiss: number | null;
+  alpha: number | null;
+}
+
+const all = (t: RatingTable): number[] => t.rows.map((_, i) => i);
+const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+function expectClose(actual: number | null, expected: number | null, what: string): void {
+  if (expected === null || actual === null) {
+    expect(actual, what).toBe(expected);
+    return;
+  }
+  expect(Math.abs(actual - expected), `${what}: ${actual} vs ${expected}`).toBeLessThan(1e-9);
+}
+
+/** Random tables: 2-6 raters, 2-4 categories, 1-80 units, some cells missing, skewed category use. */
+const tableArb = fc
+  .record({ raters: fc.integer({ min: 2, max: 6 }), categories: fc.integer({ min: 2, max: 4 }), units: fc.integer({ min: 1, max: 80 }) })
+  .chain(({ raters, categories, units }) =>
+    fc.record({
+      categories: fc.constant(categories),
+      rows: fc.array(
+        fc.array(fc.oneof({ weight: 1, arbitrary: fc.constant(MISSING) }, { weight: 5, arbitrary: fc.integer({ min: 0, max: categories - 1 }) }), {
+          minLength: raters,
+          maxLength: raters,
+        }),
+        { minLength: units, maxLength: units },
+      ),
+    }),
+  );
+
+describe('agreement statistics against scikit-learn, statsmodels and krippendorff', () => {
+  it('match the Python reference implementations to 1e-9 on random tables', () => {
+    const samples = fc.sample(tableArb, { numRuns: 300, seed: 20261128 });
+    const ref = runPythonJson<{ tables: Reference[] }>(
+      'reference_metrics.py',
+      { tables: samples },
+      'scikit-learn statsmodels krippendorff numpy',
+    );
+    samples.forEach((sample, i) => {
+      const table: RatingTable = {
+        raters: sample.rows[0]!.map((_, r) => `r${r}`),
+        categories: Array.from({ length: sample.categories }, (_, k) => `c${k}`),
+        rows: sample.rows.map((r) => Int32Array.from(r)),
+      };
+      const expected = ref.tables[i]!;
+      for (const [pair, kappa] of Object.entries(expected.cohen)) {
+        const [a, b] = pair.split(',').map(Number) as [number, number];
+        expectClose(orNull(cohenKappa(table, a, b, all(table))), kappa, `table ${i} cohen ${pair}`);
+      }
+      expectClose(orNull(fleissKappa(table, all(table))), expected.fleiss, `table ${i} fleiss`);
+      expectClose(orNull(krippendorffAlpha(table, all(table))), expected.alpha, `table ${i} alpha`);
+    });
+  });
+});
+
+describe('agreement statistics by hand', () => {
+  const table = ratingTable(
+    [
+      { unit: 'u1', rater: 'A', value: 'valid' },
+      { unit: 'u1', rater: 'B', value: 'valid' },
+      { unit: 'u2', rater: 'A', value: 'valid' },
+      { unit: 'u2', rater: 'B', value: 'not_valid' },
+      { unit: 'u3', rater: 'A', value: 'not_valid' },
+      { unit: 'u3', rater: 'B', value: 'not_valid' },
+      { unit: 'u4', rater: 'A', value: 'unsure' },
+    ],
+    { categories: ['valid', 'not_valid', 'unsure'] },
+  );
+
+  it('percent agreement counts only units with two ratings', () => {
+    expect(percentAgreement(table, all(table))).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('the confusion table is rater A by rater B', () => {
+    expect(confusionTable(table, 0, 1)).toEqual([
+      [1, 1, 0],
+      [0, 1, 0],
+      [0, 0, 0],
+    ]);
+  });
+
+  it('bootstrap intervals are reproducible from the seed and bracket the estimate', () => {
+    const s1 = summarizeAgreement(table, { resamples: 200, seed: 7 });
+    const s2 = summarizeAgreement(table, { resamples: 200, seed: 7 });
+    expect(s1).toEqual(s2);
+    const k = s1.pairs[0]!.cohenKappa;
+    expect(k.estimate).toBeCloseTo(0.4, 12);
+    expect(k.ci!.low).toBeLessThanOrEqual(k.estimate!);
+    expect(k.ci!.high).toBeGreaterThanOrEqual(k.estimate!);
+    expect(s1.pairableUnits).toBe(3);
+    expect(s1.completeUnits).toBe(3);
+  });
+
+  it('perfect agreement on one category leaves kappa undefined rather than dividing by zero', () => {
+    const same = ratingTable([
+      { unit: 'u1', rater: 'A', value: 'valid' },
+      { unit: 'u1', rater: 'B', value: 'valid' },
+    ]);
+    expect(Number.isNaN(cohenKappa(same, 0, 1, [0]))).toBe(true);
+    expect(summarizeAgreement(same, { resamples: 10, seed: 1 }).krippendorffAlpha.estimate).toBeNull();
+  });
+});

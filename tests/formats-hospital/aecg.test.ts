@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { hl7AecgReader } from '../../src/core/formats/hospital/aecg.ts';
+import { writeAecg } from '../helpers/hospitalWriters/aecg.ts';
+import { EIGHT_LEADS, syntheticSignal, TWELVE_LEADS } from '../helpers/hospitalWriters/signal.ts';
+import { expectFormatError, expectSameSignal, readBytes, sniffs } from './harness.ts';
+import { ludb, ptbxl } from './realData.ts';
+
+describe('HL7 aECG reader', () => {
+  it('round-trips a real LUDB record with its per-lead wave annotations (absolute and relative times)', async () => {
+    const sig = await ludb(1);
+    for (const annotationTimes of ['absolute', 'relative'] as const) {
+      const bytes = writeAecg(sig, { annotationTimes });
+      expect(sniffs(hl7AecgReader, bytes)).toBe(true);
+      const rec = await readBytes(hl7AecgReader, bytes, '.xml');
+      expect(rec.format).toBe('hl7-aecg');
+      expect(rec.leads.map((l) => l.name)).toEqual(TWELVE_LEADS);
+      expectSameSignal(rec, sig);
+      const strip = (a: (typeof rec.annotations)[number]) => [a.lead, a.kind, a.onsetSample, a.offsetSample];
+      const want = sig.annotations!.map(strip).sort();
+      expect(rec.annotations.map(strip).sort()).toEqual(want);
+      expect(rec.annotations.length).toBeGreaterThan(100);
+    }
+  });
+
+  it('round-trips a real PTB-XL record at 100 Hz with an origin offset', async () => {
+    const sig = await ptbxl(7, 100);
+    const rec = await readBytes(hl7AecgReader, writeAecg(sig, { originUv: 250 }), '.xml');
+    expect(rec.samplingRateHz).toBe(100);
+    expectSameSignal(rec, sig, 1e-5);
+  });
+
+  it('keeps identifying fields apart and derives missing limb leads', async () => {
+    const rec = await readBytes(hl7AecgReader, writeAecg(syntheticSignal(EIGHT_LEADS)), '.xml');
+    expect(rec.leads.filter((l) => l.derived).map((l) => l.name)).toEqual(['III', 'aVR', 'aVL', 'aVF']);
+    expect(rec.identifying).toEqual({
+      patientId: 'PAT-123456',
+      name: 'Doe^Jane',
+      birthDate: '1961-04-02',
+      other: { trialSite: 'SITE-42' },
+    });
+    expect(rec.clinical.sex).toBe('female');
+    expect(rec.clinical.device).toBe('Acme Medical CardioWriter 9');
+    expect(rec.clinical.recordedAt).toBe('2002-11-22T09:10:00');
+    expect(JSON.stringify(rec.clinical)).not.toMatch(/PAT-123456|Doe|1961|SITE-42/);
+  });
+});
+
+describe('HL7 aECG bad input', () => {
+  const good = () => writeAecg(syntheticSignal(TWELVE_LEADS)).toString('utf8');
+  const read = (xml: string) => readBytes(hl7AecgReader, Buffer.from(xml), '.xml');
+
+  it('refuses zero, negative and absurd increments', async () => {
+    for (const inc of ['0', '-0.002', '1e-9']) {
+      await expectFormatError(read(good().replace(/increment value="[^"]+"/, `increment value="${inc}"`)), 'bad-value', /sampling rate/);
+    }
+  });
+
+  it('refuses duplicated leads and mismatched lengths', async () => {
+    await expectFormatError(read(good().replace('MDC_ECG_LEAD_V2', 'MDC_ECG_LEAD_V1')), 'inconsistent', /V1 is stored twice/);
+    await expectFormatError(read(good().replace(/<digits>(\S+) /, '<digits>')), 'inconsistent', /samples/);
+  });
+
+  it('refuses non-integer digits and missing time axis', async () => {
+    await expectFormatError(read(good().replace('<digits>', '<digits>1.5 ')), 'bad-value', /not an integer/);
+    await expectFormatError(
+      read(good().replace(/<component>\s*<sequence>\s*<code code="TIME_ABSOLUTE"[\s\S]*?<\/component>/, '')),
+      'bad-header',
+      /TIME_ABSOLUTE/,
+    );
+  });
+});

@@ -1,0 +1,211 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cohenKappa, MISSING, ratingTable } from '../../src/core/audit/agreement.ts';
+import { InferenceEngine } from '../../src/core/inference/engine.ts';
+import { loadModelFolder } from '../../src/core/inference/modelFolder.ts';
+import { startImport } from '../../src/core/import/index.ts';
+import type { Report } from '../../src/core/report/build.ts';
+import { ReportError } from '../../src/core/report/errors.ts';
+import { generateReport } from '../../src/core/report/generate.ts';
+import { chromiumPdfRenderer } from '../../src/core/report/pdf.ts';
+import { type Db, labelHistory, openStore } from '../../src/core/store/index.ts';
+import { launchChromium } from '../helpers/chromium.ts';
+import { writeLinearModel } from '../helpers/linearModel.ts';
+import { repoPath, sharedDataDir } from '../helpers/sharedData.ts';
+import { synthesizeLabels } from '../helpers/syntheticLabels.ts';
+
+const RATER_NAMES = ['Dr Alice Examplename', 'Dr Bob Samplename', 'Dr Carol Testname'];
+let work: string;
+let dbPath: string;
+let modelDir: string;
+let db: Db;
+let ludbFiles: string[];
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'ecg-report-'));
+  dbPath = join(work, 'audit.sqlite');
+  modelDir = writeLinearModel();
+  db = openStore(dbPath);
+  const ludb = join(sharedDataDir(), 'ludb', 'data');
+  ludbFiles = Array.from({ length: 16 }, (_, i) => join(ludb, `${i + 1}.hea`));
+  const engine = await InferenceEngine.open(modelDir);
+  const model = {
+    manifest: loadModelFolder(modelDir).manifest,
+    predictBatch: async (records: Parameters<InferenceEngine['predict']>[0][]) => {
+      const out = [];
+      for (const r of records) {
+        try {
+          out.push({ ok: true as const, prediction: await engine.predict(r) });
+        } catch (err) {
+          out.push({ ok: false as const, error: err as Error });
+        }
+      }
+      return out;
+    },
+  };
+  const summary = await startImport(db, { inputs: ludbFiles, study: 'LUDB audit', model }).done;
+  await engine.close();
+  expect(summary.imported).toBe(16);
+  synthesizeLabels(db, { studyId: summary.studyId, raterNames: RATER_NAMES, seed: 11, revise: 0.2 });
+});
+
+afterAll(() => db?.close());
+
+describe('report on an imported LUDB subset with seeded labels', () => {
+  let out: string;
+  let files: string[];
+  let report: Report;
+
+  beforeAll(async () => {
+    out = process.env.REPORT_OUT ?? join(work, 'report');
+    ({ files, report } = await generateReport(db, {
+      outDir: out,
+      modelDir,
+      settings: { bootstrapResamples: 200, deletionSteps: 10 },
+      pdf: chromiumPdfRenderer(),
+    }));
+  });
+
+  it('writes every file', () => {
+    expect(files.map((f) => f.slice(out.length + 1))).toEqual(['report.json', 'labels.csv', 'metrics.csv', 'report.html', 'report.pdf']);
+    for (const f of files) expect(existsSync(f)).toBe(true);
+    expect(readFileSync(join(out, 'report.pdf')).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
+    expect(json.model!.id).toBe('linear-imn');
+    expect(json.model!.manifestSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(json.settings).toMatchObject({ study: 'LUDB audit', bootstrapResamples: 200, deletionSteps: 10, seed: expect.any(Number) });
+    expect(json.appVersion).toMatch(/^\d+\.\d+\.\d+/);
+    expect(json.counts.records).toBe(16);
+    expect(json.counts.raters).toBe(3);
+  });
+
+  it('labels.csv has one row per label with the supersession trail', () => {
+    const history = labelHistory(db);
+    const lines = readFileSync(join(out, 'labels.csv'), 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(history.length + 1);
+    const header = lines[0]!.split(',');
+    const col = (name: string): number => header.indexOf(name);
+    const rows = lines.slice(1).map((l) => l.split(','));
+    const superseded = history.filter((h) => !h.current);
+    expect(superseded.length).toBeGreaterThan(0);
+    for (const h of superseded) {
+      const row = rows.find((r) => r[col('label_id')] === h.id)!;
+      const successor = history.find((x) => x.supersedes === h.id)!;
+      expect(row[col('superseded_by')]).toBe(successor.id);
+      expect(row[col('current')]).toBe('false');
+    }
+    expect(new Set(rows.map((r) => r[col('rater')]))).toEqual(new Set(['R1', 'R2', 'R3']));
+  });
+
+  it('agreement figures agree with the statistics computed directly from the store', () => {
+    const current = labelHistory(db).filter((l) => l.current && l.targetKind === 'region');
+    const aliases = new Map(report.raters.map((r, i) => [i, r.alias]));
+    expect(aliases.size).toBe(3);
+    const table = ratingTable(
+      current.map((l) => ({ unit: String(l.regionId), rater: l.raterId, value: l.value })),
+      { categories: ['valid', 'not_valid', 'unsure'] },
+    );
+    expect(report.agreement.regionJudgements).toBe(current.length);
+    const pair = report.agreement.interRater.regions.pairs[0]!;
+    expect(pair.units).toBe(table.rows.filter((r) => r[0] !== MISSING && r[1] !== MISSING).length);
+    expect(pair.cohenKappa.estimate).toBeCloseTo(cohenKappa(table, 0, 1, table.rows.map((_, i) => i)), 12);
+    const overall = report.agreement.regionShares.overall[0]!;
+    expect(overall.total).toBe(current.length);
+    expect(overall.shares.valid!.count).toBe(current.filter((l) => l.value === 'valid').length);
+    expect(overall.shares.valid!.ci!.low).toBeLessThan(overall.shares.valid!.share!);
+    const metrics = readFileSync(join(out, 'metrics.csv'), 'utf8');
+    expect(metrics).toContain("inter-rater: regions,Cohen's kappa,R1 vs R2");
+  });
+
+  it('faithfulness is exact on the linear model, has all three orders and localises on LUDB delineation', () => {
+    const f = report.faithfulness!;
+    expect(f.recordsEvaluated).toBe(16);
+    expect(f.exactness.recomputed.max!).toBeLessThan(1e-3);
+    expect(f.curves.find((c) => c.order === 'attribution')!.records).toBe(16);
+    expect(f.curves.find((c) => c.order === 'random')!.records).toBe(16);
+    expect(f.curves.find((c) => c.order === 'rater-valid')!.records).toBeGreaterThan(0);
+    for (const c of f.curves.filter((x) => x.records > 0)) expect(c.meanDeletion).toHaveLength(11);
+    expect(f.localisation.delineatedRecords).toBe(16);
+    const all = f.localisation.rows.find((r) => r.lead === 'all leads')!;
+    expect(all.n).toBeGreaterThan(0);
+    expect(all.meanTimeShare.QRS!).toBeGreaterThan(0.05);
+    expect(f.degeneracy).toHaveLength(3);
+    expect(f.deletionInsertionMsPerRecord).toBeGreaterThan(0);
+  });
+
+  it('is de-identified by default: no rater name, source path or note text in any file', () => {
+    for (const f of files.filter((x) => !x.endsWith('.pdf'))) {
+      const text = readFileSync(f, 'utf8');
+      for (const name of RATER_NAMES) expect(text, f).not.toContain(name);
+      expect(text, f).not.toContain(sharedDataDir());
+      expect(text, f).not.toContain('see lead II');
+    }
+  });
+
+  it('report.html opens in Chromium without console errors or network requests', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+      const errors: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      const url = `file://${join(out, 'report.html')}`;
+      await page.route('**/*', (route) => {
+        if (route.request().url() !== url) requests.push(route.request().url());
+        return route.request().url() === url ? route.continue() : route.abort();
+      });
+      await page.goto(url, { waitUntil: 'load' });
+      expect(await page.locator('svg').count()).toBe(7);
+      expect(await page.locator('h2').allTextContents()).toContain('Faithfulness');
+      if (process.env.REPORT_SCREENSHOT) await page.screenshot({ path: process.env.REPORT_SCREENSHOT, fullPage: true });
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe('report options and errors', () => {
+  it('includes identifiers only when asked', async () => {
+    const { files } = await generateReport(db, {
+      outDir: join(work, 'with-ids'),
+      settings: { includeIdentifiers: true, faithfulness: false, bootstrapResamples: 20 },
+      pdf: null,
+    });
+    const json = readFileSync(files[0]!, 'utf8');
+    for (const name of RATER_NAMES) expect(json).toContain(name);
+    expect(json).toContain(sharedDataDir());
+    expect(readFileSync(files[1]!, 'utf8')).toContain('see lead II');
+  });
+
+  it('names the missing study, and refuses a model folder that is not the runs\' model', async () => {
+    await expect(generateReport(db, { outDir: join(work, 'x'), study: 'nope', pdf: null })).rejects.toThrow(/study "nope" does not exist.*LUDB audit/);
+    await expect(
+      generateReport(db, { outDir: join(work, 'y'), modelDir: repoPath('tests/fixtures/models/tiny-imn'), pdf: null }),
+    ).rejects.toBeInstanceOf(ReportError);
+  });
+
+  it('the CLI writes the files and prints the JSON summary', () => {
+    const outDir = join(work, 'cli');
+    const res = spawnSync(
+      process.execPath,
+      [repoPath('bin/ecg-audit.mjs'), 'report', '--db', dbPath, '--study', 'LUDB audit', '--out', outDir, '--json', '--no-pdf', '--no-faithfulness', '--bootstrap', '50'],
+      { encoding: 'utf8' },
+    );
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    const summary = JSON.parse(res.stdout) as { files: string[]; raters: number; labels: number; records: number };
+    expect(summary.files.map((f) => f.slice(outDir.length + 1))).toEqual(['report.json', 'labels.csv', 'metrics.csv', 'report.html']);
+    expect(summary).toMatchObject({ raters: 3, records: 16, labels: labelHistory(db).length });
+    const bad = spawnSync(process.execPath, [repoPath('bin/ecg-audit.mjs'), 'report', '--db', dbPath, '--out', outDir, '--steps', 'x'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--steps must be an integer');
+  });
+});

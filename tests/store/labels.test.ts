@@ -1,0 +1,130 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readEcgFile } from '../../src/core/formats/index.ts';
+import { InferenceEngine } from '../../src/core/inference/engine.ts';
+import {
+  appendLabel,
+  createRater,
+  currentLabels,
+  type Db,
+  ensureStudy,
+  getRun,
+  insertRecord,
+  insertRun,
+  labelHistory,
+  openStore,
+  registerModel,
+  signalHash,
+  StoreError,
+  worklist,
+} from '../../src/core/store/index.ts';
+import { repoPath, sharedDataDir } from '../helpers/sharedData.ts';
+
+let db: Db;
+let recordId: number;
+let regionId: number;
+
+beforeAll(async () => {
+  db = openStore(join(mkdtempSync(join(tmpdir(), 'ecg-labels-')), 'a.sqlite'));
+  const engine = await InferenceEngine.open(repoPath('tests/fixtures/models/tiny-imn'));
+  const rec = await readEcgFile(join(sharedDataDir(), 'ptbxl/records100/00000/00010_lr.hea'));
+  const prediction = await engine.predict(rec);
+  await engine.close();
+  const study = ensureStudy(db, 'labels');
+  db.transaction(() => {
+    registerModel(db, engine.model.manifest);
+    recordId = insertRecord(db, study.id, rec, signalHash(rec), false).id;
+    insertRun(db, recordId, prediction, {});
+  })();
+  const run = getRun(db, recordId)!;
+  expect(run.regions.length).toBeGreaterThan(0);
+  regionId = run.regions[0]!.id;
+});
+afterAll(() => db.close());
+
+describe('raters', () => {
+  it('gives two raters with the same name distinct ids', () => {
+    const a = createRater(db, 'Dr. Smith');
+    const b = createRater(db, 'Dr. Smith');
+    expect(a.id).not.toBe(b.id);
+    expect(a.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('append-only labels', () => {
+  it('keeps every version; a change supersedes, the current label is the newest', () => {
+    const rater = createRater(db, 'Ann');
+    const first = appendLabel(db, { raterId: rater.id, target: { kind: 'region', regionId }, value: 'valid', reasons: ['qrs'], scale: 'per-record' });
+    expect(first.supersedes).toBeNull();
+    expect(first).toMatchObject({ recordId, targetKind: 'region', regionId, value: 'valid', reasons: ['qrs'] });
+    expect(first.className).not.toBeNull();
+    const second = appendLabel(db, { raterId: rater.id, target: { kind: 'region', regionId }, value: 'not_valid', reasons: ['noise_artifact'], note: 'artefact' });
+    expect(second.supersedes).toBe(first.id);
+    expect(currentLabels(db, recordId, { raterId: rater.id }).map((l) => l.id)).toEqual([second.id]);
+    const history = labelHistory(db).filter((h) => h.raterId === rater.id);
+    expect(history.map((h) => [h.id, h.current])).toEqual([
+      [first.id, false],
+      [second.id, true],
+    ]);
+    expect(history[0]!.raterName).toBe('Ann');
+  });
+
+  it('rejects UPDATE and DELETE on labels at the database level', () => {
+    const rater = createRater(db, 'Bob');
+    const l = appendLabel(db, { raterId: rater.id, target: { kind: 'plausible', recordId }, value: 'partly' });
+    expect(() => db.prepare("UPDATE labels SET value = 'yes' WHERE id = ?").run(l.id)).toThrow(/append-only: UPDATE is forbidden/);
+    expect(() => db.prepare('DELETE FROM labels WHERE id = ?').run(l.id)).toThrow(/append-only: DELETE is forbidden/);
+    expect(() => db.prepare('DELETE FROM labels').run()).toThrow(/append-only/);
+    expect(currentLabels(db, recordId, { raterId: rater.id })[0]!.value).toBe('partly');
+  });
+
+  it('keeps raters blind to each other and shows everyone without a rater filter', () => {
+    const a = createRater(db, 'Cara');
+    const b = createRater(db, 'Dan');
+    appendLabel(db, { raterId: a.id, target: { kind: 'agree-class', recordId, className: 'NORM' }, value: 'yes' });
+    appendLabel(db, { raterId: b.id, target: { kind: 'agree-class', recordId, className: 'NORM' }, value: 'no' });
+    expect(currentLabels(db, recordId, { raterId: a.id }).map((l) => l.value)).toEqual(['yes']);
+    expect(currentLabels(db, recordId, { raterId: b.id }).map((l) => l.value)).toEqual(['no']);
+    const all = currentLabels(db, recordId).filter((l) => l.targetKind === 'agree-class');
+    expect(all.map((l) => l.raterId).sort()).toEqual([a.id, b.id].sort());
+  });
+
+  it('stores user-drawn regions and reports them in the worklist progress', () => {
+    const rater = createRater(db, 'Eve');
+    appendLabel(db, {
+      raterId: rater.id,
+      target: { kind: 'drawn-region', recordId, className: 'MI', lead: 'V2', startSample: 120, endSample: 180 },
+      value: 'valid',
+      reasons: ['st_t', 'misses_key_finding'],
+      scale: 'fixed',
+    });
+    appendLabel(db, { raterId: rater.id, target: { kind: 'plausible', recordId }, value: 'yes' });
+    const [item] = worklist(db, 1, { raterId: rater.id });
+    expect(item).toMatchObject({ recordId, labelsByRater: 2, reviewedByRater: true });
+    expect(item!.topClass).not.toBeNull();
+    expect(worklist(db, 1, { raterId: createRater(db, 'New').id })[0]).toMatchObject({ labelsByRater: 0, reviewedByRater: false });
+  });
+
+  it('rejects bad values, unknown reasons, other raters\' labels and labels that are not current', () => {
+    const a = createRater(db, 'Fay');
+    const b = createRater(db, 'Gus');
+    const bad = (fn: () => unknown, problem: string): void => {
+      expect(fn).toThrow(StoreError);
+      try {
+        fn();
+      } catch (err) {
+        expect((err as StoreError).problem).toBe(problem);
+      }
+    };
+    bad(() => appendLabel(db, { raterId: a.id, target: { kind: 'plausible', recordId }, value: 'valid' }), 'invalid');
+    bad(() => appendLabel(db, { raterId: a.id, target: { kind: 'region', regionId }, value: 'valid', reasons: ['vibes' as never] }), 'invalid');
+    bad(() => appendLabel(db, { raterId: a.id, target: { kind: 'region', regionId: 999_999 }, value: 'valid' }), 'not-found');
+    bad(() => appendLabel(db, { raterId: 'nobody', target: { kind: 'plausible', recordId }, value: 'yes' }), 'not-found');
+    const mine = appendLabel(db, { raterId: a.id, target: { kind: 'region', regionId }, value: 'unsure' });
+    bad(() => appendLabel(db, { raterId: b.id, target: { kind: 'region', regionId }, value: 'valid', supersedes: mine.id }), 'conflict');
+    appendLabel(db, { raterId: a.id, target: { kind: 'region', regionId }, value: 'valid', supersedes: mine.id });
+    bad(() => appendLabel(db, { raterId: a.id, target: { kind: 'region', regionId }, value: 'not_valid', supersedes: mine.id }), 'conflict');
+  });
+});
