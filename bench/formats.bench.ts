@@ -59,12 +59,18 @@ export default async function (): Promise<BenchResult> {
 
   // Memory: hold 100 records at once and measure, after full collections, the ArrayBuffer growth per record.
   setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  gc();
+  const collect = runInNewContext('gc') as () => void;
+  const gc = async () => {
+    for (let i = 0; i < 3; i++) {
+      collect();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  await gc();
   const before = process.memoryUsage().arrayBuffers;
   const held: EcgRecord[] = [];
   for (const r of records.slice(0, 100)) held.push(await readEcgFile(r));
-  gc();
+  await gc();
   const measured = (process.memoryUsage().arrayBuffers - before) / held.length;
   const datBytes = statSync(`${records[0]}.dat`).size;
   const retained = retainedBytes(held[0]);

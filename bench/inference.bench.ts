@@ -30,6 +30,7 @@ function percentile(xs: number[], p: number): number {
 }
 
 interface PythonFigures {
+  ortVersion?: string;
   ortSingleMs: number;
   ortRunOnlyMs: number;
   ortBatchRecordsPerS: number;
@@ -57,6 +58,40 @@ async function poolThroughput(modelDir: string, records: EcgRecord[], batchWorke
   }
 }
 
+async function python(part: 'ort' | 'torch', modelDir: string, threads: number, headers: string[]): Promise<PythonFigures> {
+  const { stdout } = await promisify(execFile)(
+    'python3',
+    [
+      join(repoRoot, 'bench', 'python', 'ort_baseline.py'),
+      '--part',
+      part,
+      '--model-dir',
+      modelDir,
+      '--threads',
+      String(threads),
+      '--explain-subset',
+      String(EXPLAIN_SUBSET),
+      ...headers,
+    ],
+    { maxBuffer: 16 * 2 ** 20, cwd: repoRoot },
+  );
+  return JSON.parse(stdout) as PythonFigures;
+}
+
+/** Median per-record latency of engine.predict over all records, and the worst completeness error seen. */
+async function singleLatency(engine: InferenceEngine, records: EcgRecord[]): Promise<{ times: number[]; worst: number }> {
+  for (const r of records.slice(0, 5)) await engine.predict(r);
+  const times: number[] = [];
+  let worst = 0;
+  for (const r of records) {
+    const t0 = performance.now();
+    const p = await engine.predict(r);
+    times.push(performance.now() - t0);
+    worst = Math.max(worst, p.completenessMaxAbsError);
+  }
+  return { times, worst };
+}
+
 export default async function inferenceBench(): Promise<BenchResult> {
   const cores = availableParallelism();
   const realModel = join(defaultModelDir(), DEFAULT_MODEL_ID);
@@ -68,17 +103,24 @@ export default async function inferenceBench(): Promise<BenchResult> {
     .map((f) => join(ptbxl, f));
   const records = await Promise.all(headers.map((h) => readEcgFile(h)));
 
-  // single record, in process: preprocess + run + completeness + attribution views + regions
+  // Single record: preprocess + run + completeness + attribution views + regions, in process, all cores.
+  // Node and Python alternate twice and each keeps its better pass, so load from other processes on a
+  // shared machine biases neither side.
   const engine = await InferenceEngine.open(modelDir, { providers: ['cpu'], intraOpThreads: cores });
-  for (const r of records.slice(0, 5)) await engine.predict(r);
-  const single: number[] = [];
-  let worstCompleteness = 0;
-  for (const r of records) {
-    const t0 = performance.now();
-    const p = await engine.predict(r);
-    single.push(performance.now() - t0);
-    worstCompleteness = Math.max(worstCompleteness, p.completenessMaxAbsError);
+  const modelId = engine.model.manifest.id;
+  const passes: { node: number[]; worst: number; py: PythonFigures }[] = [];
+  for (let pass = 0; pass < 2; pass++) {
+    const { times, worst } = await singleLatency(engine, records);
+    passes.push({ node: times, worst, py: await python('ort', modelDir, cores, headers) });
   }
+  const best = <T>(xs: T[], key: (x: T) => number): number => Math.min(...xs.map(key));
+  const nodeSingle = best(passes, (p) => median(p.node));
+  const nodeP95 = best(passes, (p) => percentile(p.node, 95));
+  const pySingle = best(passes, (p) => p.py.ortSingleMs);
+  const pyRunOnly = best(passes, (p) => p.py.ortRunOnlyMs);
+  const pyBatch = Math.max(...passes.map((p) => p.py.ortBatchRecordsPerS));
+  const worstCompleteness = Math.max(...passes.map((p) => p.worst));
+
   const oneInput = engine.preprocess(records[0]!);
   const oneWindow = { ...oneInput, windowStarts: [0], windows: oneInput.windows.subarray(0, 12 * oneInput.inputLength) };
   const runOnly: number[] = [];
@@ -87,69 +129,73 @@ export default async function inferenceBench(): Promise<BenchResult> {
     await engine.runWindows([oneWindow]);
     runOnly.push(performance.now() - t0);
   }
-  const modelId = engine.model.manifest.id;
+
+  // one in-process session with every core intra-op, windows batched 64 per run
+  const t0 = performance.now();
+  const inputs = records.map((r) => engine.preprocess(r));
+  for (let i = 0; i < inputs.length; i += 64) await engine.predictInputs(inputs.slice(i, i + 64));
+  const inProcess = records.length / ((performance.now() - t0) / 1000);
   await engine.close();
 
   // pool layouts: one session using every core vs one single-threaded session per core
   const oneBig = await poolThroughput(modelDir, records, 1, cores);
   const perCore = await poolThroughput(modelDir, records, cores, 1);
 
-  // the priority lane while a batch import of all records runs
+  // the priority lane while a batch import of all records runs (default layout)
   const pool = await InferencePool.open(modelDir, { providers: ['cpu'] });
   await pool.predict(records[0]!, { priority: true });
   const batch = pool.predictBatch(records);
   const underLoad: number[] = [];
   for (const r of records.slice(0, 20)) {
-    const t0 = performance.now();
+    const t1 = performance.now();
     await pool.predict(r, { priority: true });
-    underLoad.push(performance.now() - t0);
+    underLoad.push(performance.now() - t1);
   }
   await batch;
   await pool.close();
 
-  const { stdout } = await promisify(execFile)(
-    'python3',
-    [join(repoRoot, 'bench', 'python', 'ort_baseline.py'), '--model-dir', modelDir, '--threads', String(cores), '--explain-subset', String(EXPLAIN_SUBSET), ...headers],
-    { maxBuffer: 16 * 2 ** 20, cwd: repoRoot },
-  );
-  const py = JSON.parse(stdout) as PythonFigures;
-
-  const imnMs = median(single);
-  const bestThroughput = Math.max(oneBig, perCore);
+  const py = await python('torch', modelDir, cores, headers);
+  const bestPool = Math.max(oneBig, perCore);
   const figures: BenchFigure[] = [
     withRatio({
       metric: 'single record predict + exact explanation (median)',
-      value: imnMs,
+      value: nodeSingle,
       unit: 'ms',
-      baseline: { name: 'Python preprocess.py + onnxruntime + completeness', value: py.ortSingleMs },
+      baseline: { name: 'Python preprocess.py + onnxruntime + completeness', value: pySingle },
       goal: '< 50 ms; ratio <= 1.2',
     }),
-    { metric: 'single record predict + explanation (p95)', value: percentile(single, 95), unit: 'ms' },
+    { metric: 'single record predict + explanation (p95)', value: nodeP95, unit: 'ms' },
     withRatio({
       metric: 'onnxruntime run, one window (median)',
       value: median(runOnly),
       unit: 'ms',
-      baseline: { name: 'Python onnxruntime session.run', value: py.ortRunOnlyMs },
+      baseline: { name: 'Python onnxruntime session.run', value: pyRunOnly },
       goal: 'ratio <= 1.2',
     }),
     withRatio({
-      metric: 'batch throughput, all cores, best pool layout',
-      value: bestThroughput,
+      metric: 'batch throughput, all cores, default pool layout',
+      value: perCore,
       unit: 'records/s',
-      baseline: { name: 'Python pipeline, batches of 64 windows', value: py.ortBatchRecordsPerS },
+      baseline: { name: 'Python pipeline, batches of 64 windows', value: pyBatch },
       goal: 'ratio >= 0.83 (within 1.2x)',
     }),
     withRatio({
-      metric: `pool: ${cores} workers x 1 thread`,
+      metric: `pool: ${cores} workers x 1 thread (default)`,
       value: perCore,
       unit: 'records/s',
-      baseline: { name: `1 worker x ${cores} threads`, value: oneBig },
+      baseline: { name: `one in-process session, ${cores} intra-op threads`, value: inProcess },
     }),
     withRatio({
-      metric: 'priority request during a 500-record batch (median)',
+      metric: `pool: 1 worker x ${cores} threads`,
+      value: oneBig,
+      unit: 'records/s',
+      baseline: { name: `one in-process session, ${cores} intra-op threads`, value: inProcess },
+    }),
+    withRatio({
+      metric: 'priority request during a 500-record batch import (median)',
       value: median(underLoad),
       unit: 'ms',
-      baseline: { name: 'same request, idle engine', value: imnMs },
+      baseline: { name: 'same request, idle in-process engine', value: nodeSingle },
     }),
   ];
   if (py.torchImnRunOnlyMs !== undefined) {
@@ -168,28 +214,29 @@ export default async function inferenceBench(): Promise<BenchResult> {
         metric: 'black-box Integrated Gradients (50 steps, captum), one class',
         value: py.igOneClassMs,
         unit: 'ms',
-        baseline: { name: `IMN predict + exact explanation, all ${py.classes} classes`, value: imnMs },
+        baseline: { name: `IMN predict + exact explanation, all ${py.classes} classes`, value: nodeSingle },
       }),
       withRatio({
         metric: 'black-box occlusion (12 leads x 200 ms patches, captum), one class',
         value: py.occlusionOneClassMs,
         unit: 'ms',
-        baseline: { name: `IMN predict + exact explanation, all ${py.classes} classes`, value: imnMs },
+        baseline: { name: `IMN predict + exact explanation, all ${py.classes} classes`, value: nodeSingle },
       }),
     );
   }
   return {
     name: 'inference',
-    description: `ECG-IMN inference (${modelId}) on ${records.length} PTB-XL records at 500 Hz, CPU, ${cores} intra-op threads`,
+    description: `ECG-IMN inference (${modelId}) on ${records.length} PTB-XL records at 500 Hz, CPU, ${cores} cores`,
     figures,
     notes: [
       `model: ${modelId}${modelId === 'tiny-imn' ? ' (the untrained test fixture: the trained model was not installed when this ran)' : ''}`,
       `worst completeness |sum(W*x)+b-logit| over the records: ${worstCompleteness.toExponential(2)}`,
-      `pool default (defaultLayout): 1 batch worker x all cores + the priority worker; measured ${oneBig.toFixed(1)} vs ${perCore.toFixed(1)} records/s for ${cores} single-thread workers`,
+      'single-record figures: Node and Python alternate two passes over all records and each side keeps its better pass (the machine is shared)',
+      `best pool layout this run: ${bestPool === perCore ? `${cores} workers x 1 thread` : `1 worker x ${cores} threads`}; defaultLayout() follows the measured winner`,
       'Node figures include preprocessing, stitched attribution maps and evidence regions; the Python pipeline computes only the completeness check',
-      `black-box explanations: training/baseline.py ResNet1dWang (random weights; cost does not depend on them), first ${py.explainSubset ?? 0} records; IMN explains all classes in one pass, IG/occlusion cost that much per class`,
-      py.torchMissing ? `PyTorch not measured: ${py.torchMissing}` : 'PyTorch IMN: same architecture as the manifest, random weights, CPU',
-      `onnxruntime-node ${(await import('onnxruntime-node')).env.versions.node ?? ''} vs Python onnxruntime (training/requirements.txt pin)`,
+      `black-box explanations: training/baseline.py ResNet1dWang (random weights; the cost does not depend on them), first ${py.explainSubset ?? 0} records; the IMN explains all classes in one pass, IG and occlusion cost this much per class`,
+      py.torchMissing ? `PyTorch not measured: ${py.torchMissing}` : 'PyTorch IMN: the manifest\'s architecture with random weights, CPU',
+      `onnxruntime-node ${(await import('onnxruntime-node')).env.versions.node ?? ''} vs Python onnxruntime ${py.ortVersion ?? ''}`,
     ],
   };
 }

@@ -145,7 +145,7 @@ def render_model_card(manifest: dict, results: dict, variant: str, onnx_bytes: i
     w("")
     w("![reliability](reliability.png)")
     w("")
-    w("No post-hoc calibration is applied; with 64 test records the per-class curves rest on a handful of records per bin.")
+    w(f"No post-hoc calibration is applied; with {data['testRecords']} test records the per-class curves rest on a handful of records per bin.")
     w("")
     w("## Explanation degeneracy (test fold)")
     w("")
@@ -202,7 +202,7 @@ def render_model_card(manifest: dict, results: dict, variant: str, onnx_bytes: i
     w(f"- The test fold has **{data['testRecords']} records**; classes have few positives ("
       + ", ".join(f"{c}: {data['testPositives'][c]}" for c in codes)
       + "), so the confidence intervals are wide and differences between variants are mostly within noise.")
-    w("- Checkpoint selection on a 72-record validation fold is itself noisy.")
+    w(f"- Checkpoint selection on a {data['valRecords']}-record validation fold is itself noisy.")
     w("- Attributions of a weak model are not evidence about ECG physiology; the degeneracy table quantifies how "
       "concentrated they are, not whether they are right.")
     w("- PTB-XL comes from one German institution (1989-1996, Schiller devices): population and device shift apply.")

@@ -9,7 +9,7 @@ Prints one JSON object on stdout. Figures (all CPU, `--threads` intra-op threads
   ig*/occlusion*   explanations of the black-box baseline (training/baseline.py ResNet1dWang, random
                    weights: cost does not depend on the weights) with captum, on `--explain-subset` records
 
-Usage: python bench/python/ort_baseline.py --model-dir DIR --threads N --explain-subset M HEADER...
+Usage: python bench/python/ort_baseline.py --part ort|torch --model-dir DIR --threads N [--explain-subset M] HEADER...
 """
 from __future__ import annotations
 
@@ -52,19 +52,29 @@ def main() -> None:
     ap.add_argument("--model-dir", required=True)
     ap.add_argument("--threads", type=int, required=True)
     ap.add_argument("--explain-subset", type=int, default=20)
+    ap.add_argument("--part", choices=("ort", "torch"), required=True, help="ort: the onnxruntime pipeline; torch: PyTorch IMN + captum")
     ap.add_argument("headers", nargs="+")
     a = ap.parse_args()
 
     manifest = json.loads((Path(a.model_dir) / "model.json").read_text())
-    rate, length = manifest["samplingRateHz"], manifest["inputLength"]
     records = load(a.headers)
-    out: dict[str, object] = {"records": len(records), "threads": a.threads}
+    out: dict[str, object] = {"records": len(records), "threads": a.threads, "ortVersion": ort.__version__}
 
+    if a.part == "ort":
+        out.update(ort_figures(a.model_dir, manifest, a.threads, records))
+    else:
+        out.update(torch_figures(manifest, a.threads, records, a.explain_subset))
+    print(json.dumps(out))
+
+
+def ort_figures(model_dir: str, manifest: dict, threads: int, records) -> dict:
+    rate, length = manifest["samplingRateHz"], manifest["inputLength"]
+    out: dict[str, object] = {}
     so = ort.SessionOptions()
-    so.intra_op_num_threads = a.threads
+    so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    sess = ort.InferenceSession(str(Path(a.model_dir) / manifest["onnx"]["file"]), so, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(str(Path(model_dir) / manifest["onnx"]["file"]), so, providers=["CPUExecutionProvider"])
     prep = lambda r: preprocess_record(r[0], r[1], r[2], rate, length)  # noqa: E731
 
     for r in records[:5]:  # warm-up
@@ -95,17 +105,23 @@ def main() -> None:
         logits, w, b = sess.run(["logits", "W", "bias"], {"ecg": x})
         np.abs((w.astype(np.float64) * x[:, None]).sum(axis=(2, 3)) + b - logits).max()
     out["ortBatchRecordsPerS"] = len(records) / (time.perf_counter() - t0)
+    return out
 
+
+def torch_figures(manifest: dict, threads: int, records, explain_subset: int) -> dict:
+    rate, length = manifest["samplingRateHz"], manifest["inputLength"]
+    out: dict[str, object] = {}
     try:
         import torch
-    except Exception as e:  # torch is optional (training env)
-        out["torchMissing"] = str(e)
-        print(json.dumps(out))
-        return
+    except Exception as e:  # torch is optional (the training env installs it)
+        return {"torchMissing": str(e)}
     from training.baseline import ResNet1dWang
     from training.model import EcgImn, ImnArch
 
-    torch.set_num_threads(a.threads)
+    windows = [preprocess_record(r[0], r[1], r[2], rate, length) for r in records]
+    one = windows[0][:1]
+    batch = np.concatenate(windows)
+    torch.set_num_threads(threads)
     torch.manual_seed(0)
     hp = (manifest.get("training") or {}).get("hyperparameters") or {}
     arch = ImnArch(num_classes=len(manifest["classes"]), widths=tuple(hp.get("widths", (16, 32, 64))), kernel=tuple(hp.get("kernel", (3, 15))))
@@ -130,7 +146,7 @@ def main() -> None:
 
     k = len(manifest["classes"])
     bb = ResNet1dWang(num_classes=k).eval()
-    subset = [torch.from_numpy(w[:1]) for w in windows[: a.explain_subset]]
+    subset = [torch.from_numpy(w[:1]) for w in windows[:explain_subset]]
     bb(subset[0])
     ig = IntegratedGradients(bb)
     occ = Occlusion(bb)
@@ -152,7 +168,7 @@ def main() -> None:
     out["igOneClassMs"] = statistics.median(ig_ms)
     out["occlusionOneClassMs"] = statistics.median(occ_ms)
     out["classes"] = k
-    print(json.dumps(out))
+    return out
 
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ const RUN_CACHE_SIZE = 4;
 
 function createRunContexts(ctx: AppContext) {
   const engines = new Map<string, Promise<InferenceEngine>>();
-  const runs = new Map<number, Promise<RunContext>>();
+  const runs = new Map<string, Promise<RunContext>>();
 
   const engineFor = (modelId: string): Promise<InferenceEngine> => {
     let engine = engines.get(modelId);
@@ -126,11 +126,13 @@ function createRunContexts(ctx: AppContext) {
   };
 
   return (runId: number): Promise<RunContext> => {
-    let entry = runs.get(runId);
+    // keyed by database too: opening another database (switchAppStore) reuses run ids
+    const key = `${ctx.dbPath}\n${runId}`;
+    let entry = runs.get(key);
     if (!entry) {
       entry = load(runId);
-      entry.catch(() => runs.delete(runId));
-      runs.set(runId, entry);
+      entry.catch(() => runs.delete(key));
+      runs.set(key, entry);
       if (runs.size > RUN_CACHE_SIZE) runs.delete(runs.keys().next().value!);
     }
     return entry;

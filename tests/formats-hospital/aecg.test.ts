@@ -43,6 +43,35 @@ describe('HL7 aECG reader', () => {
     expect(rec.clinical.recordedAt).toBe('2002-11-22T09:10:00');
     expect(JSON.stringify(rec.clinical)).not.toMatch(/PAT-123456|Doe|1961|SITE-42/);
   });
+
+  it('keeps the representative beat of a derived series in extra', async () => {
+    const xml = writeAecg(syntheticSignal(TWELVE_LEADS)).toString('utf8');
+    const sequenceSet = /<sequenceSet>[\s\S]*?<\/sequenceSet>/.exec(xml)![0].replace(/<digits>(\S+ ){900}/g, '<digits>');
+    const derived = `<derivation><derivedSeries><code code="REPRESENTATIVE_BEAT" codeSystem="2.16.840.1.113883.5.4"/><component>${sequenceSet}</component></derivedSeries></derivation>`;
+    const rec = await readBytes(hl7AecgReader, Buffer.from(xml.replace('</series>', `${derived}</series>`)), '.xml');
+    const beat = rec.extra?.representativeBeat as { axis: { samplingRateHz: number }; leads: { name: string; mv: Float32Array }[] };
+    expect(beat.axis.samplingRateHz).toBe(500);
+    expect(beat.leads.map((l) => l.name)).toEqual(TWELVE_LEADS);
+    expect(beat.leads[0].mv.length).toBe(100);
+    expect(rec.samplesPerLead).toBe(1000);
+  });
+});
+
+describe('HL7 aECG time axes', () => {
+  it('reads a TIME_RELATIVE axis in ms and skips absolute-time annotations with a warning', async () => {
+    const sig = await ludb(5);
+    const xml = writeAecg(sig)
+      .toString('utf8')
+      .replace(
+        /<code code="TIME_ABSOLUTE" codeSystem="2.16.840.1.113883.5.4"\/>\s*<value xsi:type="GLIST_TS">.*?<\/value>/,
+        '<code code="TIME_RELATIVE" codeSystem="2.16.840.1.113883.5.4"/><value xsi:type="GLIST_PQ"><head value="0" unit="ms"/><increment value="2" unit="ms"/></value>',
+      );
+    const rec = await readBytes(hl7AecgReader, Buffer.from(xml), '.xml');
+    expect(rec.samplingRateHz).toBe(500);
+    expectSameSignal(rec, sig);
+    expect(rec.annotations).toEqual([]);
+    expect(rec.warnings.filter((w) => /\d+ wave annotation\(s\) without a usable time boundary/.test(w))).toHaveLength(1);
+  });
 });
 
 describe('HL7 aECG bad input', () => {

@@ -1,13 +1,8 @@
-/** Runs the independent Python reference readers (pydicom, sierraecg) when installed; tests skip without them. */
+/** Runs the independent Python reference readers (pydicom, sierraecg); a missing reader fails the test with the install command. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const python = process.env.PYTHON ?? 'python3';
-
-export function hasPythonModule(module: string): boolean {
-  const r = spawnSync(python, ['-c', `import ${module}`], { encoding: 'utf8' });
-  return r.status === 0;
-}
 
 export function runPythonJson<T>(script: string, args: string[]): T {
   const r = spawnSync(python, [join(import.meta.dirname, script), ...args], {
@@ -15,6 +10,8 @@ export function runPythonJson<T>(script: string, args: string[]): T {
     maxBuffer: 256 * 2 ** 20,
     timeout: 60_000,
   });
-  if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
+  if (r.status !== 0) {
+    throw new Error(`${script} failed (install the readers: pip install -r tests/formats-hospital/requirements.txt): ${r.stderr}`);
+  }
   return JSON.parse(r.stdout) as T;
 }

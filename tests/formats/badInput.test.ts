@@ -78,6 +78,12 @@ describe('bad input', () => {
     expect(e.message).toMatch(/format 999/);
   });
 
+  it('header declaring 0 samples', async () => {
+    const hea = record('zero');
+    writeFileSync(hea, readFileSync(hea, 'utf8').replace('zero 2 500 100', 'zero 2 500 0'));
+    await expectProblem(hea, 'truncated');
+  });
+
   it('multi-segment record', async () => {
     writeFileSync(join(dir, 'multi.hea'), 'multi/2 2 360 1000\nseg1 500\nseg2 500\n');
     await expectProblem(join(dir, 'multi.hea'), 'unsupported-encoding');

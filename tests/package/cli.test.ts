@@ -36,7 +36,20 @@ describe('ecg-audit package', () => {
   it('exports, returns labels and merges them once however often it is run', () => {
     const db = join(dir, 'researcher.sqlite');
     const pkg = join(dir, 'study.ecgaudit');
-    const exported = json('package', 'export', '--db', db, '--study', STUDY, '--out', pkg, '--hide-probabilities', '--randomise-order', '--seed', '9');
+    const exported = json(
+      'package',
+      'export',
+      '--db',
+      db,
+      '--study',
+      STUDY,
+      '--out',
+      pkg,
+      '--hide-probabilities',
+      '--randomise-order',
+      '--seed',
+      '9',
+    );
     expect(exported).toMatchObject({ kind: 'study', records: 4, studyName: STUDY });
     const verified = json('package', 'verify', pkg);
     expect(verified.sha256).toBe(exported.sha256);
@@ -66,7 +79,18 @@ describe('ecg-audit package', () => {
   });
 
   it('rejects bad usage with exit code 2', () => {
-    const r = cli('package', 'export', '--db', join(dir, 'researcher.sqlite'), '--study', STUDY, '--out', join(dir, 'x.ecgaudit'), '--seed', '4');
+    const r = cli(
+      'package',
+      'export',
+      '--db',
+      join(dir, 'researcher.sqlite'),
+      '--study',
+      STUDY,
+      '--out',
+      join(dir, 'x.ecgaudit'),
+      '--seed',
+      '4',
+    );
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--seed only makes sense with --randomise-order');
   });

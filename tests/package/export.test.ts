@@ -75,8 +75,16 @@ describe('study package', () => {
     const src = openStore(researcherDb, { readonly: true });
     const dst = openStore(pkg, { readonly: true });
     try {
-      const byHash = new Map((dst.prepare('SELECT id, content_sha256 FROM records').all() as { id: number; content_sha256: string }[]).map((r) => [r.content_sha256, r.id]));
-      for (const { id, content_sha256 } of src.prepare('SELECT id, content_sha256 FROM records').all() as { id: number; content_sha256: string }[]) {
+      const byHash = new Map(
+        (dst.prepare('SELECT id, content_sha256 FROM records').all() as { id: number; content_sha256: string }[]).map((r) => [
+          r.content_sha256,
+          r.id,
+        ]),
+      );
+      for (const { id, content_sha256 } of src.prepare('SELECT id, content_sha256 FROM records').all() as {
+        id: number;
+        content_sha256: string;
+      }[]) {
         const a = getRecord(src, id);
         const b = getRecord(dst, byHash.get(content_sha256)!);
         expect(b.leads.map((l) => Array.from(l.mv))).toEqual(a.leads.map((l) => Array.from(l.mv)));
@@ -100,10 +108,16 @@ describe('study package', () => {
       source_files: JSON.stringify(['/ward/2024/DOE_JOHN_123456.xml', '/ward/2024/DOE_JOHN_123456.ann']),
       record_name: 'DOE_JOHN_123456',
       identifying: '{"name":"John Doe"}',
-      warnings: JSON.stringify(['DOE_JOHN_123456.xml: standard lead(s) V6 missing from the file', 'DOE_JOHN_123456.ann: 2 wave peaks without onset']),
+      warnings: JSON.stringify([
+        'DOE_JOHN_123456.xml: standard lead(s) V6 missing from the file',
+        'DOE_JOHN_123456.ann: 2 wave peaks without onset',
+      ]),
     });
     expect(row).toMatchObject({ source_path: '', source_files: '[]', record_name: 'S1-0007', identifying: null });
-    expect(JSON.parse(String(row.warnings))).toEqual(['S1-0007: standard lead(s) V6 missing from the file', 'S1-0007: 2 wave peaks without onset']);
+    expect(JSON.parse(String(row.warnings))).toEqual([
+      'S1-0007: standard lead(s) V6 missing from the file',
+      'S1-0007: 2 wave peaks without onset',
+    ]);
   });
 
   it('follows import order, or a shuffle reproducible from its seed, and carries blinding', () => {
@@ -180,19 +194,51 @@ describe('content hash', () => {
       db.close();
       return sha;
     };
-    const a = make([['package.a', 'x'], ['package.b', 2]]);
-    expect(make([['package.b', 2], ['package.a', 'x']])).toBe(a);
-    expect(make([['package.a', 'x'], ['package.b', 2.5]])).not.toBe(a);
-    expect(make([['package.a', Buffer.from('x')], ['package.b', 2]])).not.toBe(a);
-    expect(make([['package.a', 'x'], ['package.b', '2']])).not.toBe(a);
-    expect(make([['package.a', 'x'], ['package.b', 2], [CONTENT_HASH_KEY, 'ignored']])).toBe(a);
+    const a = make([
+      ['package.a', 'x'],
+      ['package.b', 2],
+    ]);
+    expect(
+      make([
+        ['package.b', 2],
+        ['package.a', 'x'],
+      ]),
+    ).toBe(a);
+    expect(
+      make([
+        ['package.a', 'x'],
+        ['package.b', 2.5],
+      ]),
+    ).not.toBe(a);
+    expect(
+      make([
+        ['package.a', Buffer.from('x')],
+        ['package.b', 2],
+      ]),
+    ).not.toBe(a);
+    expect(
+      make([
+        ['package.a', 'x'],
+        ['package.b', '2'],
+      ]),
+    ).not.toBe(a);
+    expect(
+      make([
+        ['package.a', 'x'],
+        ['package.b', 2],
+        [CONTENT_HASH_KEY, 'ignored'],
+      ]),
+    ).toBe(a);
   });
 });
 
 describe('labels package', () => {
   it('holds one rater history without signals or maps, and names the package it was made in', () => {
     const pkg = exportTo('labels-src.ecgaudit');
-    const raterIds = withDb(pkg, (db) => [labelAsRater(db, { name: 'Dr. A', seed: 1 }).raterId, labelAsRater(db, { name: 'Dr. B', seed: 2 }).raterId]);
+    const raterIds = withDb(pkg, (db) => [
+      labelAsRater(db, { name: 'Dr. A', seed: 1 }).raterId,
+      labelAsRater(db, { name: 'Dr. B', seed: 2 }).raterId,
+    ]);
     const out = join(dir, 'labels-a.ecgaudit');
     const summary = withDb(pkg, (db) => exportLabelsPackage(db, pkg, { studyName: STUDY, out, raterId: raterIds[0] }));
     expect(summary.raters).toBe(1);

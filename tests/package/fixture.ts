@@ -41,7 +41,8 @@ export async function buildResearcherDb(path: string, n: number): Promise<void> 
   const db = openStore(path);
   try {
     const summary = await startImport(db, { inputs: ludbFiles(n), study: STUDY, model: tiny.model }).done;
-    if (summary.imported !== n) throw new Error(`expected ${n} imported records, got ${summary.imported}: ${JSON.stringify(summary.failed)}`);
+    if (summary.imported !== n)
+      throw new Error(`expected ${n} imported records, got ${summary.imported}: ${JSON.stringify(summary.failed)}`);
   } finally {
     db.close();
     await tiny.close();
@@ -72,7 +73,11 @@ function targets(db: Db): Target[] {
     recordId: r.id,
     contentSha256: r.content_sha256,
     topClass: r.top_class,
-    regions: (regions.all(r.id) as { id: number; class_name: string; lead: string }[]).map((g) => ({ id: g.id, className: g.class_name, lead: g.lead })),
+    regions: (regions.all(r.id) as { id: number; class_name: string; lead: string }[]).map((g) => ({
+      id: g.id,
+      className: g.class_name,
+      lead: g.lead,
+    })),
   }));
 }
 
@@ -119,7 +124,14 @@ export function labelAsRater(db: Db, rater: SimulatedRater): { raterId: string; 
     if (random() < 0.3) {
       const start = Math.floor(random() * 500);
       label({
-        target: { kind: 'drawn-region', recordId: t.recordId, className: t.topClass, lead: 'II', startSample: start, endSample: start + 40 },
+        target: {
+          kind: 'drawn-region',
+          recordId: t.recordId,
+          className: t.topClass,
+          lead: 'II',
+          startSample: start,
+          endSample: start + 40,
+        },
         value: 'valid',
         note: 'the model missed this',
       });

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -64,7 +64,11 @@ function snapshot(path: string): unknown {
 function pointFigures(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(pointFigures);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'ci').map(([k, v]) => [k, pointFigures(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== 'ci')
+        .map(([k, v]) => [k, pointFigures(v)]),
+    );
   }
   return value;
 }
@@ -91,7 +95,9 @@ beforeAll(async () => {
   researcherDb = join(dir, 'researcher.sqlite');
   await buildResearcherDb(researcherDb, RECORDS);
   studyPackage = join(dir, 'study.ecgaudit');
-  withDb(researcherDb, (db) => exportStudyPackage(db, researcherDb, { studyName: STUDY, out: studyPackage, hideProbabilities: true, randomiseOrder: true, seed: 7 }));
+  withDb(researcherDb, (db) =>
+    exportStudyPackage(db, researcherDb, { studyName: STUDY, out: studyPackage, hideProbabilities: true, randomiseOrder: true, seed: 7 }),
+  );
   // Each rater labels in their own copy of the package (it is their database), then exports the history.
   for (const [i, rater] of RATERS.entries()) {
     const copy = join(dir, `rater${i}.ecgaudit`);
@@ -175,7 +181,10 @@ describe('merging three raters', () => {
   it('keeps two raters with the same display name apart', () => {
     const a = join(dir, 'smith-a.ecgaudit');
     const b = join(dir, 'smith-b.ecgaudit');
-    for (const [copy, seed] of [[a, 1], [b, 2]] as const) {
+    for (const [copy, seed] of [
+      [a, 1],
+      [b, 2],
+    ] as const) {
       copyFileSync(studyPackage, copy);
       withDb(copy, (db) => labelAsRater(db, { name: 'Dr. Smith', seed }));
     }
@@ -199,6 +208,22 @@ describe('refusals change nothing', () => {
     expect(snapshot(target)).toEqual(before);
   });
 
+  it('refuses files that are not packages', () => {
+    const text = join(dir, 'notes.ecgaudit');
+    writeFileSync(text, 'these are not the labels you are looking for');
+    const empty = join(dir, 'empty.ecgaudit');
+    writeFileSync(empty, '');
+    const target = freshTarget('t-not-packages.sqlite');
+    const before = snapshot(target);
+    const merge = (p: string) => () => withDb(target, (db) => mergeLabelPackages(db, target, [labelPackages[0]!, p]));
+    expectRefused(merge(text), 'not-a-package', /notes\.ecgaudit: not an SQLite database/);
+    expectRefused(merge(empty), 'corrupt', /empty\.ecgaudit: file is empty/);
+    expectRefused(merge(researcherDb), 'not-a-package', /researcher\.sqlite: not an audit package/);
+    expectRefused(merge(join(dir, 'missing.ecgaudit')), 'not-found', /missing\.ecgaudit: file does not exist/);
+    expectRefused(() => withDb(target, (db) => importStudyPackage(db, target, labelPackages[0]!)), 'not-a-package', /is a labels package; merge it/);
+    expect(snapshot(target)).toEqual(before);
+  });
+
   it('refuses an edited package', () => {
     const bad = join(dir, 'edited.ecgaudit');
     copyFileSync(labelPackages[0]!, bad);
@@ -208,7 +233,11 @@ describe('refusals change nothing', () => {
     raw.close();
     const target = freshTarget('t-edited.sqlite');
     const before = snapshot(target);
-    expectRefused(() => withDb(target, (db) => mergeLabelPackages(db, target, [labelPackages[1]!, bad])), 'tampered', /edited\.ecgaudit: package content does not match its hash/);
+    expectRefused(
+      () => withDb(target, (db) => mergeLabelPackages(db, target, [labelPackages[1]!, bad])),
+      'tampered',
+      /edited\.ecgaudit: package content does not match its hash/,
+    );
     expect(snapshot(target)).toEqual(before);
   });
 
@@ -218,7 +247,11 @@ describe('refusals change nothing', () => {
     raw.prepare(`UPDATE models SET manifest_sha256 = 'f00d' || substr(manifest_sha256, 5)`).run();
     raw.close();
     const before = snapshot(target);
-    expectRefused(() => withDb(target, (db) => mergeLabelPackages(db, target, labelPackages)), 'mismatch', /labels were made against model tiny-imn with manifest sha256 .*\(a different model under the same id\)/);
+    expectRefused(
+      () => withDb(target, (db) => mergeLabelPackages(db, target, labelPackages)),
+      'mismatch',
+      /labels were made against model tiny-imn with manifest sha256 .*\(a different model under the same id\)/,
+    );
     expect(snapshot(target)).toEqual(before);
   });
 
@@ -226,7 +259,11 @@ describe('refusals change nothing', () => {
     const other = join(dir, 'other-records.sqlite');
     await buildResearcherDb(other, 3);
     const before = snapshot(other);
-    expectRefused(() => withDb(other, (db) => mergeLabelPackages(db, other, labelPackages)), 'mismatch', /the labels were made against different records/);
+    expectRefused(
+      () => withDb(other, (db) => mergeLabelPackages(db, other, labelPackages)),
+      'mismatch',
+      /the labels were made against different records/,
+    );
     expect(snapshot(other)).toEqual(before);
   });
 
@@ -239,7 +276,11 @@ describe('refusals change nothing', () => {
     raw.prepare(`UPDATE labels SET note = 'changed' WHERE id = (SELECT MIN(id) FROM labels)`).run();
     raw.close();
     const before = snapshot(target);
-    expectRefused(() => withDb(target, (db) => mergeLabelPackages(db, target, [labelPackages[0]!])), 'conflict', /differs from the label with the same id/);
+    expectRefused(
+      () => withDb(target, (db) => mergeLabelPackages(db, target, [labelPackages[0]!])),
+      'conflict',
+      /differs from the label with the same id/,
+    );
     expect(snapshot(target)).toEqual(before);
   });
 });

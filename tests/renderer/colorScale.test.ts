@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildLut, divergingRgba, lutIndex, maxAbs, scaleMax } from '../../src/renderer/src/ecg/colorScale.ts';
+import { absQuantile, buildLut, divergingRgba, lutIndex, maxAbs, scaleMax } from '../../src/renderer/src/ecg/colorScale.ts';
 
 describe('diverging attribution scale', () => {
   it('is transparent at zero and for NaN, orange for evidence for, purple for evidence against', () => {
@@ -29,10 +29,14 @@ describe('diverging attribution scale', () => {
     expect(lutIndex(Number.NaN, 2)).toBe(lutIndex(0, 2));
   });
 
-  it('takes the per-record end from the data and the fixed end from the user', () => {
+  it('takes the per-record end from the data (99th percentile of |A|) and the fixed end from the user', () => {
     const a = Float32Array.from([0.1, -0.4, Number.NaN, 0.2]);
     expect(maxAbs(a)).toBeCloseTo(0.4);
-    expect(scaleMax('per-record', a, 3)).toBeCloseTo(0.4);
     expect(scaleMax('fixed', a, 3)).toBe(3);
+    // one spike among 1000 small values does not wash out the rest of the record
+    const spiky = Float32Array.from({ length: 1000 }, (_, i) => (i === 500 ? -50 : ((i % 10) - 5) / 10));
+    expect(scaleMax('per-record', spiky, 3)).toBeCloseTo(0.5);
+    expect(absQuantile(new Float32Array(10), 0.99)).toBe(0);
+    expect(absQuantile(Float32Array.from([0, 0, 0, 2]), 0.5)).toBe(2);
   });
 });

@@ -2,11 +2,12 @@
  * A database for the viewer's tests: real LUDB records through the real batch import and the tiny model,
  * and an app context whose models folder holds that model (what-if and raw W re-run it).
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createAppContext, type AppContext } from '../../src/app/index.ts';
+import { createAppContext, createHandlers, dispatch, type AppContext } from '../../src/app/index.ts';
 import { startImport } from '../../src/core/import/index.ts';
 import { openStore } from '../../src/core/store/index.ts';
+import { type BrowserServer, startBrowserServer } from '../../src/server/browserServer.ts';
 import { repoPath, sharedDataDir } from '../helpers/sharedData.ts';
 import { TINY_MODEL_DIR, tinyModel } from '../import/helpers.ts';
 
@@ -34,4 +35,12 @@ export async function buildViewerDb(dbPath: string, numbers: readonly number[]):
 
 export function viewerContext(dbPath: string): AppContext {
   return createAppContext({ mode: 'browser', dbPath, modelsDir: dirname(TINY_MODEL_DIR) }, repoPath());
+}
+
+/** The browser-mode server (real HTTP server, real handlers) over a viewer database, serving the built renderer. */
+export async function startViewerServer(dbPath: string): Promise<BrowserServer> {
+  const rendererDir = repoPath('out', 'renderer');
+  if (!existsSync(join(rendererDir, 'index.html'))) throw new Error(`${rendererDir}/index.html missing: run npm run build`);
+  const handlers = createHandlers(viewerContext(dbPath));
+  return startBrowserServer({ rendererDir, dispatch: (method, request) => dispatch(handlers, method, request) });
 }

@@ -3,10 +3,12 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAppContext, createHandlers, dispatch } from '../../src/app/index.ts';
 import { cohenKappa, MISSING, ratingTable } from '../../src/core/audit/agreement.ts';
 import { InferenceEngine } from '../../src/core/inference/engine.ts';
 import { loadModelFolder } from '../../src/core/inference/modelFolder.ts';
-import { startImport } from '../../src/core/import/index.ts';
+import { type ImportModel, startImport } from '../../src/core/import/index.ts';
+import type { BatchOutcome } from '../../src/core/inference/pool.ts';
 import type { Report } from '../../src/core/report/build.ts';
 import { ReportError } from '../../src/core/report/errors.ts';
 import { generateReport } from '../../src/core/report/generate.ts';
@@ -32,15 +34,15 @@ beforeAll(async () => {
   const ludb = join(sharedDataDir(), 'ludb', 'data');
   ludbFiles = Array.from({ length: 16 }, (_, i) => join(ludb, `${i + 1}.hea`));
   const engine = await InferenceEngine.open(modelDir);
-  const model = {
+  const model: ImportModel = {
     manifest: loadModelFolder(modelDir).manifest,
-    predictBatch: async (records: Parameters<InferenceEngine['predict']>[0][]) => {
-      const out = [];
+    predictBatch: async (records) => {
+      const out: BatchOutcome[] = [];
       for (const r of records) {
         try {
-          out.push({ ok: true as const, prediction: await engine.predict(r) });
+          out.push({ ok: true, prediction: await engine.predict(r) });
         } catch (err) {
-          out.push({ ok: false as const, error: err as Error });
+          out.push({ ok: false, error: err as Error });
         }
       }
       return out;
@@ -199,13 +201,29 @@ describe('report options and errors', () => {
       [repoPath('bin/ecg-audit.mjs'), 'report', '--db', dbPath, '--study', 'LUDB audit', '--out', outDir, '--json', '--no-pdf', '--no-faithfulness', '--bootstrap', '50'],
       { encoding: 'utf8' },
     );
-    expect(res.stderr).toBe('');
-    expect(res.status).toBe(0);
+    expect(res.status, res.stderr).toBe(0);
     const summary = JSON.parse(res.stdout) as { files: string[]; raters: number; labels: number; records: number };
     expect(summary.files.map((f) => f.slice(outDir.length + 1))).toEqual(['report.json', 'labels.csv', 'metrics.csv', 'report.html']);
     expect(summary).toMatchObject({ raters: 3, records: 16, labels: labelHistory(db).length });
     const bad = spawnSync(process.execPath, [repoPath('bin/ecg-audit.mjs'), 'report', '--db', dbPath, '--out', outDir, '--steps', 'x'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--steps must be an integer');
+  });
+});
+
+describe('reports.generate over the app API', () => {
+  it('writes the files beside the database and returns the summary; errors keep their code', async () => {
+    const ctx = createAppContext({ mode: 'browser', dbPath, modelsDir: join(modelDir, '..') }, repoPath());
+    const handlers = createHandlers(ctx);
+    const ok = await dispatch(handlers, 'reports.generate', { study: 'LUDB audit', pdf: false, bootstrapResamples: 50, faithfulnessMaxRecords: 3 });
+    expect(ok.ok, JSON.stringify(ok)).toBe(true);
+    const value = (ok as { ok: true; value: { outDir: string; files: { name: string; bytes: number }[]; summary: { counts: { raters: number }; faithfulness: { recordsEvaluated: number } } } }).value;
+    expect(value.outDir.startsWith(join(work, 'reports'))).toBe(true);
+    expect(value.files.map((f) => f.name)).toEqual(['report.json', 'labels.csv', 'metrics.csv', 'report.html']);
+    expect(value.files.every((f) => f.bytes > 0)).toBe(true);
+    expect(value.summary.counts.raters).toBe(3);
+    expect(value.summary.faithfulness.recordsEvaluated).toBe(3);
+    expect(await dispatch(handlers, 'reports.generate', { study: 'missing', pdf: false })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await dispatch(handlers, 'reports.generate', { study: 'LUDB audit', bootstrapResamples: -1 })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
   });
 });

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { errorReportCsv, ImportInputError, startImport, type ImportModel } from '../../core/import/index.ts';
-import { DEFAULT_MODEL_ID, defaultModelDir, loadModelFolder } from '../../core/inference/modelFolder.ts';
+import { DEFAULT_MODEL_ID, loadModelFolder, resolveModelDir } from '../../core/inference/modelFolder.ts';
 import { InferencePool } from '../../core/inference/pool.ts';
 import { defaultDbPath, openStore, StoreError } from '../../core/store/index.ts';
 import { CliError, printJson, ProgressBar } from '../output.ts';
@@ -16,13 +16,6 @@ interface ImportOptions {
   errors?: string;
 }
 
-/** `--model` is a model id in the models folder or a path to a model folder. */
-function modelDir(model: string | undefined): string {
-  const id = model ?? DEFAULT_MODEL_ID;
-  if (isAbsolute(id) || id.includes('/') || id.includes('\\')) return resolve(id);
-  return join(defaultModelDir(), id);
-}
-
 export function registerImport(program: Command): void {
   program
     .command('import')
@@ -30,14 +23,19 @@ export function registerImport(program: Command): void {
     .argument('<paths...>', 'files and folders (searched recursively)')
     .option('--db <file>', 'audit database (default: $ECG_AUDIT_DB or the app data folder)')
     .option('--study <name>', 'study to import into (default: the first folder or file name)')
-    .option('--model <id>', `model id in the models folder, or a model folder path (default: ${DEFAULT_MODEL_ID})`)
+    .option('--model <id>', `model id in the models folder, or a model folder path (default: ${DEFAULT_MODEL_ID}, else the only installed model)`)
     .option('--keep-identifiers', 'keep patient names, ids and birth dates (dropped by default)')
     .option('--errors <file>', 'write the files that were skipped or failed, with the problem, as CSV')
     .option('--json', 'print one JSON object with the outcome')
     .action(async (paths: string[], opts: ImportOptions) => {
       const dbPath = resolve(opts.db ?? defaultDbPath());
       const study = opts.study ?? basename(resolve(paths[0]!));
-      const dir = modelDir(opts.model);
+      let folder;
+      try {
+        folder = loadModelFolder(resolveModelDir(opts.model));
+      } catch (err) {
+        throw new CliError(`cannot load the model: ${(err as Error).message}`);
+      }
       let db;
       try {
         db = openStore(dbPath);
@@ -47,15 +45,13 @@ export function registerImport(program: Command): void {
       }
       let pool: InferencePool | undefined;
       try {
-        let model: ImportModel;
         try {
-          const folder = loadModelFolder(dir);
-          pool = await InferencePool.open(dir);
-          const p = pool;
-          model = { manifest: folder.manifest, predictBatch: (records) => p.predictBatch(records) };
+          pool = await InferencePool.open(folder.dir);
         } catch (err) {
-          throw new CliError(`cannot load the model: ${(err as Error).message}`);
+          throw new CliError(`cannot start the model: ${(err as Error).message}`);
         }
+        const running = pool;
+        const model: ImportModel = { manifest: folder.manifest, predictBatch: (records) => running.predictBatch(records) };
         const bar = new ProgressBar('import');
         const task = startImport(db, {
           inputs: paths,

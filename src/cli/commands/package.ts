@@ -43,7 +43,8 @@ function seedOption(text: string | undefined, randomise: boolean): number | unde
   if (text === undefined) return undefined;
   if (!randomise) throw new CliError('--seed only makes sense with --randomise-order', 2);
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new CliError(`--seed must be an integer from 0 to 4294967295, got ${JSON.stringify(text)}`, 2);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1)
+    throw new CliError(`--seed must be an integer from 0 to 4294967295, got ${JSON.stringify(text)}`, 2);
   return n;
 }
 
@@ -60,15 +61,31 @@ export function registerPackage(program: Command): void {
     .option('--randomise-order', 'shuffle the worklist order')
     .option('--seed <n>', 'seed of the shuffle (default: drawn at random and recorded in the package)')
     .option('--json', 'print one JSON object describing the package')
-    .action((opts: { study: string; out: string; db?: string; hideProbabilities?: boolean; randomiseOrder?: boolean; seed?: string; json?: boolean }) => {
-      const randomiseOrder = opts.randomiseOrder ?? false;
-      const seed = seedOption(opts.seed, randomiseOrder);
-      const summary = withStore(opts.db, true, (db, path) =>
-        exportStudyPackage(db, path, { studyName: opts.study, out: resolve(opts.out), hideProbabilities: opts.hideProbabilities ?? false, randomiseOrder, seed }),
-      );
-      if (opts.json) printJson(summary);
-      else process.stdout.write(describe(summary));
-    });
+    .action(
+      (opts: {
+        study: string;
+        out: string;
+        db?: string;
+        hideProbabilities?: boolean;
+        randomiseOrder?: boolean;
+        seed?: string;
+        json?: boolean;
+      }) => {
+        const randomiseOrder = opts.randomiseOrder ?? false;
+        const seed = seedOption(opts.seed, randomiseOrder);
+        const summary = withStore(opts.db, true, (db, path) =>
+          exportStudyPackage(db, path, {
+            studyName: opts.study,
+            out: resolve(opts.out),
+            hideProbabilities: opts.hideProbabilities ?? false,
+            randomiseOrder,
+            seed,
+          }),
+        );
+        if (opts.json) printJson(summary);
+        else process.stdout.write(describe(summary));
+      },
+    );
 
   pkg
     .command('labels')
@@ -79,7 +96,9 @@ export function registerPackage(program: Command): void {
     .option('--rater <id>', 'only this rater (their full history)')
     .option('--json', 'print one JSON object describing the package')
     .action((opts: { study: string; out: string; db?: string; rater?: string; json?: boolean }) => {
-      const summary = withStore(opts.db, true, (db, path) => exportLabelsPackage(db, path, { studyName: opts.study, out: resolve(opts.out), raterId: opts.rater }));
+      const summary = withStore(opts.db, true, (db, path) =>
+        exportLabelsPackage(db, path, { studyName: opts.study, out: resolve(opts.out), raterId: opts.rater }),
+      );
       if (opts.json) printJson(summary);
       else process.stdout.write(describe(summary));
     });
@@ -91,7 +110,13 @@ export function registerPackage(program: Command): void {
     .option('--db <file>', DB_HELP)
     .option('--json', 'print one JSON object with what was merged')
     .action((inputs: string[], opts: { db?: string; json?: boolean }) => {
-      const summary = withStore(opts.db, false, (db, path) => mergeLabelPackages(db, path, inputs.map((p) => resolve(p))));
+      const summary = withStore(opts.db, false, (db, path) =>
+        mergeLabelPackages(
+          db,
+          path,
+          inputs.map((p) => resolve(p)),
+        ),
+      );
       if (opts.json) printJson(summary);
       else {
         process.stdout.write(
@@ -131,7 +156,13 @@ export function registerPackage(program: Command): void {
         if (err instanceof PackageError) throw new CliError(err.message);
         throw err;
       }
-      const result = { path: read.path, sha256: read.sha256, manifest: read.manifest, labels: read.labels.length, raters: read.raters.length };
+      const result = {
+        path: read.path,
+        sha256: read.sha256,
+        manifest: read.manifest,
+        labels: read.labels.length,
+        raters: read.raters.length,
+      };
       if (opts.json) printJson(result);
       else {
         const m = read.manifest;

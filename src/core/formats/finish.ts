@@ -7,6 +7,7 @@ export function finishRecord(record: Omit<EcgRecord, 'durationS' | 'samplesPerLe
   const { sourcePath, samplingRateHz } = record;
   if (record.leads.length === 0) throw new EcgFormatError(sourcePath, 'inconsistent', 'the file holds no ECG leads');
   const n = record.leads[0].mv.length;
+  if (n === 0) throw new EcgFormatError(sourcePath, 'truncated', 'the file holds no samples');
   const odd = record.leads.find((l) => l.mv.length !== n);
   if (odd)
     throw new EcgFormatError(

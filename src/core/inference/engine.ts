@@ -55,6 +55,8 @@ export class InferenceEngine {
     const m = this.model.manifest;
     const K = m.classes.length;
     const per = m.leadOrder.length * m.inputLength;
+    const only = inputs.length === 1 ? inputs[0]! : undefined;
+    if (only && only.windowStarts.length <= MAX_RUN_BATCH) return [await this.session.run(only.windows, only.windowStarts.length)];
     const jobs = inputs.flatMap((input, i) => input.windowStarts.map((_, w) => ({ i, w })));
     const logits = inputs.map((inp) => new Float32Array(inp.windowStarts.length * K));
     const bias = inputs.map((inp) => new Float32Array(inp.windowStarts.length * K));

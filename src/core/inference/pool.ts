@@ -28,12 +28,13 @@ export interface PoolOptions extends Omit<SessionOptions, 'intraOpThreads'> {
 }
 
 /**
- * Measured on this project's bench (bench/inference.bench.ts): one batch session using every core beats
- * several single-threaded sessions for this model, so the default is one batch worker with all cores
- * plus the priority worker.
+ * Measured by bench/inference.bench.ts (figures in bench/results/inference.json): one single-threaded session
+ * per core beat one session using every core intra-op for batch work on this model, so the default is one
+ * batch worker per core with one intra-op thread each, plus the priority worker (also one thread: a single
+ * record is too small for intra-op parallelism to pay).
  */
 export function defaultLayout(cores = availableParallelism()): { batchWorkers: number; threadsPerWorker: number } {
-  return { batchWorkers: 1, threadsPerWorker: Math.max(1, cores) };
+  return { batchWorkers: Math.max(1, cores), threadsPerWorker: 1 };
 }
 
 export type BatchOutcome = { ok: true; prediction: Prediction } | { ok: false; error: Error };

@@ -52,9 +52,13 @@ export function exportLabelsPackage(src: Db, srcPath: string, options: LabelsExp
       copyRows(src, dst, 'records', 'study_id = ?', [studyId], deidentifiedRecord);
       copyRows(src, dst, 'models', `id IN (SELECT value FROM json_each(?))`, [JSON.stringify(content.models.map((m) => m.id))]);
       copyRows(src, dst, 'runs', inStudy, [studyId]);
-      copyRows(src, dst, 'evidence_regions', 'run_id IN (SELECT run.id FROM runs run JOIN records r ON r.id = run.record_id WHERE r.study_id = ?)', [
-        studyId,
-      ]);
+      copyRows(
+        src,
+        dst,
+        'evidence_regions',
+        'run_id IN (SELECT run.id FROM runs run JOIN records r ON r.id = run.record_id WHERE r.study_id = ?)',
+        [studyId],
+      );
       copyRows(src, dst, 'raters', `id IN (SELECT value FROM json_each(?))`, [JSON.stringify(raterIds)]);
       const labels = copyRows(src, dst, 'labels', labelWhere, [studyId, rater, rater]);
       const sha256 = sealPackage(dst, {

@@ -43,10 +43,12 @@ export function applyBlinding(db: Db, studyId: number, blinding: Blinding): void
  */
 export function exportStudyPackage(src: Db, srcPath: string, options: StudyExportOptions): PackageSummary {
   const content = studyContent(src, srcPath, options.studyName);
-  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new PackageError('invalid', `seed ${options.seed} is not an integer`);
+  if (options.seed !== undefined && !Number.isInteger(options.seed))
+    throw new PackageError('invalid', `seed ${options.seed} is not an integer`);
   const randomise = options.randomiseOrder ?? false;
   const seed = randomise ? (options.seed ?? Math.floor(Math.random() * 2 ** 31)) : null;
-  const order = seed === null ? content.records : Array.from(permutation(content.records.length, seededRandom(seed)), (i) => content.records[i]!);
+  const order =
+    seed === null ? content.records : Array.from(permutation(content.records.length, seededRandom(seed)), (i) => content.records[i]!);
   const newId = new Map(order.map((r, i) => [r.id, i + 1]));
   const blinding: Blinding = { hideProbabilities: options.hideProbabilities ?? false, randomiseOrder: randomise, seed };
   const mapRecord = (row: Record<string, unknown>) => ({ ...row, record_id: newId.get(Number(row.record_id)) });

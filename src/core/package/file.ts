@@ -6,7 +6,8 @@ import { PackageError } from './errors.ts';
 function fromStoreError(path: string, err: unknown): PackageError {
   if (err instanceof PackageError) return err;
   if (err instanceof StoreError) {
-    const problem = err.problem === 'not-sqlite' ? 'not-a-package' : err.problem === 'not-found' ? 'not-found' : err.problem === 'io' ? 'io' : 'corrupt';
+    const problem =
+      err.problem === 'not-sqlite' ? 'not-a-package' : err.problem === 'not-found' ? 'not-found' : err.problem === 'io' ? 'io' : 'corrupt';
     return new PackageError(problem, err.message);
   }
   return new PackageError('corrupt', `${path}: ${(err as Error).message}`);
@@ -70,7 +71,9 @@ export function writeNewPackage<T>(out: string, build: (db: Db) => T): T {
  */
 export function rowInserter(dst: Db, table: string): (row: Record<string, unknown>) => void {
   const cols = (dst.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
-  const insert = dst.prepare(`INSERT INTO ${table} (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`);
+  const insert = dst.prepare(
+    `INSERT INTO ${table} (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`,
+  );
   return (row) => {
     insert.run(row);
   };

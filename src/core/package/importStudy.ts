@@ -32,11 +32,21 @@ interface StudyRows {
 function readStudyPackage(path: string): StudyRows {
   return withReadonly(path, (src) => {
     const { manifest, sha256 } = verifyPackage(src, path);
-    if (manifest.kind !== 'study') throw new PackageError('not-a-package', `${path}: is a labels package; merge it instead of importing it`);
+    if (manifest.kind !== 'study')
+      throw new PackageError('not-a-package', `${path}: is a labels package; merge it instead of importing it`);
     const all = (sql: string) => src.prepare(sql).all() as Row[];
     return {
       sha256,
-      summary: { path, kind: 'study', sha256, studyName: manifest.study.name, records: manifest.records.length, models: manifest.models, labels: 0, raters: 0 },
+      summary: {
+        path,
+        kind: 'study',
+        sha256,
+        studyName: manifest.study.name,
+        records: manifest.records.length,
+        models: manifest.models,
+        labels: 0,
+        raters: 0,
+      },
       study: all('SELECT * FROM studies')[0]!,
       records: all('SELECT * FROM records ORDER BY id'),
       signals: new Map(all('SELECT * FROM signals').map((s) => [Number(s.record_id), s])),
@@ -55,7 +65,12 @@ function targetStudy(db: Db, name: string, preferredPrefix: string): number {
   if (existing) return existing.id;
   const id = ((db.prepare('SELECT MAX(id) AS m FROM studies').get() as { m: number | null }).m ?? 0) + 1;
   const prefixTaken = db.prepare('SELECT 1 FROM studies WHERE pseudonym_prefix = ?').get(preferredPrefix) !== undefined;
-  db.prepare('INSERT INTO studies (id, name, pseudonym_prefix, created_at) VALUES (?, ?, ?, ?)').run(id, name, prefixTaken ? `S${id}` : preferredPrefix, nowIso());
+  db.prepare('INSERT INTO studies (id, name, pseudonym_prefix, created_at) VALUES (?, ?, ?, ?)').run(
+    id,
+    name,
+    prefixTaken ? `S${id}` : preferredPrefix,
+    nowIso(),
+  );
   return id;
 }
 
@@ -95,7 +110,10 @@ export function importStudyPackage(db: Db, dbPath: string, packagePath: string):
           continue;
         }
         if (pseudonymTaken.get(studyId, r.pseudonym)) {
-          throw new PackageError('conflict', `${packagePath}: pseudonym ${String(r.pseudonym)} is already used by another record of the study in ${dbPath}`);
+          throw new PackageError(
+            'conflict',
+            `${packagePath}: pseudonym ${String(r.pseudonym)} is already used by another record of the study in ${dbPath}`,
+          );
         }
         const id = ((db.prepare('SELECT MAX(id) AS m FROM records').get() as { m: number | null }).m ?? 0) + 1;
         insertRecord({ ...r, id, study_id: studyId });

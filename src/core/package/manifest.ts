@@ -85,7 +85,8 @@ export function readManifest(db: Db, path: string): PackageManifest | null {
 /** Checks the stored hash against the content; returns the manifest and the hash. */
 export function verifyPackage(db: Db, path: string): { manifest: PackageManifest; sha256: string } {
   const manifest = readManifest(db, path);
-  if (!manifest) throw new PackageError('not-a-package', `${path}: not an audit package (an SQLite audit database without a package manifest)`);
+  if (!manifest)
+    throw new PackageError('not-a-package', `${path}: not an audit package (an SQLite audit database without a package manifest)`);
   const stored = getSetting(db, CONTENT_HASH_KEY);
   if (stored === null) throw new PackageError('tampered', `${path}: the package has no content hash`);
   const actual = contentHash(db, tablesOf(manifest.kind));

@@ -108,7 +108,8 @@ function checkMadeAgainstTarget(db: Db, targetPath: string, target: TargetIndex,
   const modelSha = db.prepare('SELECT manifest_sha256 AS s FROM models WHERE id = ?');
   for (const m of input.manifest.models) {
     const row = modelSha.get(m.id) as { s: string } | undefined;
-    if (!row) throw new PackageError('mismatch', `${input.path}: labels were made against model ${m.id}, which ${targetPath} does not have`);
+    if (!row)
+      throw new PackageError('mismatch', `${input.path}: labels were made against model ${m.id}, which ${targetPath} does not have`);
     if (row.s !== m.manifestSha256) {
       throw new PackageError(
         'mismatch',
@@ -136,7 +137,10 @@ export function mergeLabelPackages(db: Db, targetPath: string, inputs: readonly 
   const studyName = read[0]!.manifest.study.name;
   for (const p of read) {
     if (p.manifest.study.name !== studyName) {
-      throw new PackageError('mismatch', `${p.path}: is for study ${JSON.stringify(p.manifest.study.name)}, ${read[0]!.path} for ${JSON.stringify(studyName)}; merge one study at a time`);
+      throw new PackageError(
+        'mismatch',
+        `${p.path}: is for study ${JSON.stringify(p.manifest.study.name)}, ${read[0]!.path} for ${JSON.stringify(studyName)}; merge one study at a time`,
+      );
     }
   }
   return db
@@ -148,16 +152,23 @@ export function mergeLabelPackages(db: Db, targetPath: string, inputs: readonly 
       const incoming = new Map<string, { label: PortableLabel; path: string }>();
       for (const p of read) {
         for (const r of p.raters) {
-          const seen = incomingRaters.get(r.id) ?? (target.raters.has(r.id) ? { rater: target.raters.get(r.id)!, path: targetPath } : undefined);
+          const seen =
+            incomingRaters.get(r.id) ?? (target.raters.has(r.id) ? { rater: target.raters.get(r.id)!, path: targetPath } : undefined);
           if (seen && JSON.stringify(seen.rater) !== JSON.stringify(r)) {
-            throw new PackageError('conflict', `${p.path}: rater ${r.id} is ${JSON.stringify(r.displayName)} here but ${JSON.stringify(seen.rater.displayName)} in ${seen.path}`);
+            throw new PackageError(
+              'conflict',
+              `${p.path}: rater ${r.id} is ${JSON.stringify(r.displayName)} here but ${JSON.stringify(seen.rater.displayName)} in ${seen.path}`,
+            );
           }
           incomingRaters.set(r.id, { rater: r, path: p.path });
         }
         for (const l of p.labels) {
           const seen = incoming.get(l.id) ?? (target.labels.has(l.id) ? { label: target.labels.get(l.id)!, path: targetPath } : undefined);
           if (seen && !sameLabel(seen.label, l)) {
-            throw new PackageError('conflict', `${p.path}: label ${l.id} differs from the label with the same id in ${seen.path} (labels are append-only; one of them was edited)`);
+            throw new PackageError(
+              'conflict',
+              `${p.path}: label ${l.id} differs from the label with the same id in ${seen.path} (labels are append-only; one of them was edited)`,
+            );
           }
           incoming.set(l.id, { label: l, path: p.path });
         }
@@ -170,14 +181,21 @@ export function mergeLabelPackages(db: Db, targetPath: string, inputs: readonly 
         if (l.supersedes === null) continue;
         const other = supersededBy.get(l.supersedes);
         if (other !== undefined && other !== l.id) {
-          throw new PackageError('conflict', `labels ${other} and ${l.id} both supersede label ${l.supersedes}: two diverging histories of the same rater`);
+          throw new PackageError(
+            'conflict',
+            `labels ${other} and ${l.id} both supersede label ${l.supersedes}: two diverging histories of the same rater`,
+          );
         }
         supersededBy.set(l.supersedes, l.id);
       }
       for (const { label: l, path } of fresh) {
         if (l.supersedes === null) continue;
         const prev = all.get(l.supersedes);
-        if (!prev) throw new PackageError('invalid', `${path}: label ${l.id} supersedes ${l.supersedes}, which is neither in the package nor in ${targetPath} (incomplete history)`);
+        if (!prev)
+          throw new PackageError(
+            'invalid',
+            `${path}: label ${l.id} supersedes ${l.supersedes}, which is neither in the package nor in ${targetPath} (incomplete history)`,
+          );
         if (prev.raterId !== l.raterId || prev.recordSha256 !== l.recordSha256 || prev.targetKey !== l.targetKey) {
           throw new PackageError('invalid', `${path}: label ${l.id} supersedes ${l.supersedes}, a label of another rater or target`);
         }
@@ -232,7 +250,13 @@ export function mergeLabelPackages(db: Db, targetPath: string, inputs: readonly 
       return {
         target: targetPath,
         studyName,
-        files: read.map((p) => ({ path: p.path, sha256: p.sha256, kind: p.manifest.kind, labels: p.labels.length, raters: p.raters.length })),
+        files: read.map((p) => ({
+          path: p.path,
+          sha256: p.sha256,
+          kind: p.manifest.kind,
+          labels: p.labels.length,
+          raters: p.raters.length,
+        })),
         labelsAdded: fresh.length,
         labelsAlreadyPresent: incoming.size - fresh.length,
         ratersAdded,

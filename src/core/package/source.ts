@@ -56,4 +56,3 @@ export function deidentifiedRecord(row: Record<string, unknown>): Record<string,
     warnings: JSON.stringify(warnings),
   };
 }
-

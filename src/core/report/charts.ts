@@ -39,15 +39,23 @@ export function shareBars(title: string, rows: readonly ShareRow[]): string {
   });
 }
 
-/** One line per series over x in [0, 1]. */
+const LINE_TYPES = ['solid', 'dashed', 'dotted'] as const;
+
+/** One line per series over x in [0, 1]; each series has its own dash so overlapping curves stay visible. */
 export function curvePlot(title: string, xName: string, fractions: readonly number[], series: readonly { name: string; values: readonly number[] }[]): string {
   return render({
     title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
     legend: { bottom: 0 },
-    grid: { left: 50, right: 20, top: 40, bottom: 60 },
+    grid: { left: 60, right: 20, top: 40, bottom: 60 },
     xAxis: { type: 'value', min: 0, max: 1, name: xName, nameLocation: 'middle', nameGap: 25 },
-    yAxis: { type: 'value', min: 0, max: 1, name: 'class probability' },
-    series: series.map((s) => ({ name: s.name, type: 'line', showSymbol: false, data: fractions.map((x, i) => [x, s.values[i]]) })),
+    yAxis: { type: 'value', min: 0, max: 1, name: 'class probability', nameLocation: 'middle', nameGap: 40 },
+    series: series.map((s, i) => ({
+      name: s.name,
+      type: 'line',
+      showSymbol: false,
+      lineStyle: { type: LINE_TYPES[i % LINE_TYPES.length], width: 2 },
+      data: fractions.map((x, k) => [x, s.values[k]]),
+    })),
   });
 }
 
@@ -57,7 +65,7 @@ export function groupedBars(title: string, categories: readonly string[], series
     title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
     legend: { bottom: 0 },
     grid: { left: 50, right: 20, top: 40, bottom: 60 },
-    xAxis: { type: 'category', data: [...categories] },
+    xAxis: { type: 'category', data: [...categories], axisLabel: { interval: 0, rotate: categories.length > 6 ? 30 : 0, fontSize: 10 } },
     yAxis: { type: 'value', min: 0, max: 1 },
     series: series.map((s) => ({ name: s.name, type: 'bar', data: s.values.map((v) => v ?? 0) })),
   });

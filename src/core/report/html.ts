@@ -17,10 +17,12 @@ const fmt = (v: number | null | undefined, digits = 3): string => (v === null ||
 const pct = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)} %`);
 const ci = (c: Interval | null, f: (v: number) => string = (v) => fmt(v)): string => (c ? `${f(c.low)} – ${f(c.high)}` : '–');
 
+/** A table; an empty header makes a key/value table without a header row. */
 function table(header: readonly string[], rows: readonly (readonly string[])[], caption?: string): string {
   if (rows.length === 0) return `<p class="empty">${caption ? `${escapeHtml(caption)}: ` : ''}no data.</p>`;
+  const head = header.length ? `<thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>` : '';
   return (
-    `<table>${caption ? `<caption>${escapeHtml(caption)}</caption>` : ''}<thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>` +
+    `<table>${caption ? `<caption>${escapeHtml(caption)}</caption>` : ''}${head}` +
     `<tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
   );
 }
@@ -28,7 +30,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 function shareTable(caption: string, rows: readonly ShareRow[], groupName: string): string {
   const values = Object.keys(rows[0]?.shares ?? {});
   return table(
-    [groupName, 'n', ...values.flatMap((v) => [v, `95 % CI`])],
+    [groupName, 'labels', ...values.flatMap((v) => [v, `95 % CI`])],
     rows.filter((r) => r.total > 0).map((r) => [r.group, String(r.total), ...values.flatMap((v) => [pct(r.shares[v]!.share), ci(r.shares[v]!.ci, pct)])]),
     caption,
   );
@@ -64,7 +66,8 @@ function agreementBlock(title: string, a: AgreementSummary): string {
   return overview + pairs + `<div class="confusions">${confusions}</div>`;
 }
 
-const summaryCells = (s: Summary): string[] => [String(s.n), fmt(s.mean, 4), fmt(s.median, 4), fmt(s.p05, 4), fmt(s.p95, 4), fmt(s.max, 4)];
+const summaryCells = (s: Summary, f: (v: number | null) => string = (v) => fmt(v, 4)): string[] => [String(s.n), f(s.mean), f(s.median), f(s.p05), f(s.p95), f(s.max)];
+const sci = (v: number | null): string => (v === null || !Number.isFinite(v) ? '–' : v.toExponential(2));
 const summaryHeader = ['n', 'mean', 'median', 'p05', 'p95', 'max'];
 
 function faithfulnessHtml(report: Report): string {
@@ -74,8 +77,8 @@ function faithfulnessHtml(report: Report): string {
   const parts = [
     `<p>${f.recordsEvaluated} records evaluated${f.recordsSkipped.length ? `, ${f.recordsSkipped.length} skipped` : ''}; ${escapeHtml(f.settings.baseline)}</p>`,
     table(['completeness error', ...summaryHeader], [
-      ['recomputed now', ...summaryCells(f.exactness.recomputed)],
-      ['stored with the runs', ...summaryCells(f.exactness.storedRuns)],
+      ['recomputed now', ...summaryCells(f.exactness.recomputed, sci)],
+      ['stored with the runs', ...summaryCells(f.exactness.storedRuns, sci)],
     ], 'Exactness: |sum(W*x) + b - logit| (max over windows and classes, per record)'),
     `<div class="plots">${curvePlot('Deletion (predicted class)', 'fraction of samples removed', f.settings.fractions, withCurves.map((c) => ({ name: `${c.order} (n=${c.records})`, values: c.meanDeletion })))}` +
       `${curvePlot('Insertion (predicted class)', 'fraction of samples added back', f.settings.fractions, withCurves.map((c) => ({ name: `${c.order} (n=${c.records})`, values: c.meanInsertion })))}</div>`,
@@ -126,7 +129,7 @@ th,td{border:1px solid #ccc;padding:2px 6px;text-align:left}th{background:#f2f2f
 export function reportHtml(report: Report): string {
   const a = report.agreement;
   const m = report.model;
-  const meta = table(['', ''], [
+  const meta = table([], [
     ['study', report.study.name],
     ['model', m ? `${m.id} — ${m.name}` : 'none'],
     ['manifest sha256', m?.manifestSha256 ?? '–'],

@@ -47,7 +47,7 @@ function checkIntegrity(db: Db, path: string, size: number): void {
   const pragma = size > FULL_CHECK_MAX_BYTES ? 'quick_check' : 'integrity_check';
   let rows: string[];
   try {
-    rows = db.pragma(`${pragma}(20)`, { simple: false }).map((r) => String(Object.values(r as object)[0]));
+    rows = (db.pragma(`${pragma}(20)`) as Record<string, unknown>[]).map((r) => String(Object.values(r)[0]));
   } catch (err) {
     throw new StoreError('corrupt', `${path}: database is corrupt (${(err as Error).message}); the file was left untouched`);
   }

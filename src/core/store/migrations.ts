@@ -165,6 +165,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job_id, path)
   );
   `,
+  // 5: a per-study counter for pseudonyms, so numbering a record does not count the study's records.
+  `
+  ALTER TABLE studies ADD COLUMN records_numbered INTEGER NOT NULL DEFAULT 0;
+  UPDATE studies SET records_numbered = (SELECT COUNT(*) FROM records r WHERE r.study_id = studies.id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

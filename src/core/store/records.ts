@@ -87,10 +87,11 @@ export function insertRecord(
   contentSha256: string,
   keepIdentifiers: boolean,
 ): { id: number; pseudonym: string } {
-  const study = db.prepare('SELECT pseudonym_prefix AS p FROM studies WHERE id = ?').get(studyId) as { p: string } | undefined;
+  const study = db
+    .prepare('UPDATE studies SET records_numbered = records_numbered + 1 WHERE id = ? RETURNING pseudonym_prefix AS p, records_numbered AS n')
+    .get(studyId) as { p: string; n: number } | undefined;
   if (!study) throw new StoreError('not-found', `study ${studyId} does not exist`);
-  const count = (db.prepare('SELECT COUNT(*) AS n FROM records WHERE study_id = ?').get(studyId) as { n: number }).n;
-  const pseudonym = `${study.p}-${String(count + 1).padStart(4, '0')}`;
+  const pseudonym = `${study.p}-${String(study.n).padStart(4, '0')}`;
   const signal = encodeSignal(record.leads);
   const id = Number(
     db

@@ -1,13 +1,19 @@
 import type { z } from 'zod';
+import { importApi } from './import.ts';
 import { labelsApi } from './labels.ts';
 import { recordsApi } from './records.ts';
 import { systemApi } from './system.ts';
+import { packagesApi } from './packages.ts';
+import { reportsApi } from './reports.ts';
 
 /** The single contract between renderer and main, served by Electron IPC and by browser mode alike. */
 export const apiContract = {
   ...systemApi,
+  ...packagesApi,
   ...recordsApi,
   ...labelsApi,
+  ...importApi,
+  ...reportsApi,
 };
 
 export type ApiContract = typeof apiContract;

@@ -25,7 +25,13 @@ const blinding = z.object({ hideProbabilities: z.boolean(), randomiseOrder: z.bo
 const openDatabase = z.object({
   dbPath: z.string(),
   package: z
-    .object({ sha256: z.string(), studyName: z.string(), records: z.number().int(), models: z.array(modelRef), blinding: blinding.nullable() })
+    .object({
+      sha256: z.string(),
+      studyName: z.string(),
+      records: z.number().int(),
+      models: z.array(modelRef),
+      blinding: blinding.nullable(),
+    })
     .nullable(),
 });
 export type OpenDatabaseDto = z.infer<typeof openDatabase>;
@@ -33,7 +39,15 @@ export type OpenDatabaseDto = z.infer<typeof openDatabase>;
 const mergeSummary = z.object({
   target: z.string(),
   studyName: z.string(),
-  files: z.array(z.object({ path: z.string(), sha256: z.string(), kind: z.enum(['study', 'labels']), labels: z.number().int(), raters: z.number().int() })),
+  files: z.array(
+    z.object({
+      path: z.string(),
+      sha256: z.string(),
+      kind: z.enum(['study', 'labels']),
+      labels: z.number().int(),
+      raters: z.number().int(),
+    }),
+  ),
   labelsAdded: z.number().int(),
   labelsAlreadyPresent: z.number().int(),
   ratersAdded: z.number().int(),
@@ -59,11 +73,20 @@ export const packagesApi = {
       .strict(),
     packageSummary,
   ),
-  'packages.exportLabels': endpoint(z.object({ studyName: z.string().min(1), out: path, raterId: z.string().min(1).optional() }).strict(), packageSummary),
+  'packages.exportLabels': endpoint(
+    z.object({ studyName: z.string().min(1), out: path, raterId: z.string().min(1).optional() }).strict(),
+    packageSummary,
+  ),
   /** Imports a study package into the open database, with any labels it carries. */
   'packages.import': endpoint(
     z.object({ path }).strict(),
-    z.object({ package: packageSummary, recordsAdded: z.number().int(), recordsAlreadyPresent: z.number().int(), runsAdded: z.number().int(), labels: mergeSummary }),
+    z.object({
+      package: packageSummary,
+      recordsAdded: z.number().int(),
+      recordsAlreadyPresent: z.number().int(),
+      runsAdded: z.number().int(),
+      labels: mergeSummary,
+    }),
   ),
   /** Merges labels packages into the open database: all or nothing, and merging again changes nothing. */
   'packages.merge': endpoint(z.object({ paths: z.array(path).min(1).max(100) }).strict(), mergeSummary),

@@ -1,7 +1,7 @@
 /** Writes a DICOM 12-lead ECG waveform file (Part 10, explicit VR little endian), the subset PS3.3 A.34 needs. */
 import type { FixtureSignal } from './signal.ts';
 
-type Value = Buffer | Buffer[][];
+type Value = Buffer | El[][];
 interface El {
   tag: number;
   vr: string;
@@ -45,14 +45,15 @@ export const el = {
   us: (tag: number, v: number): El => ({ tag, vr: 'US', value: u16(v) }),
   ul: (tag: number, v: number): El => ({ tag, vr: 'UL', value: u32(v) }),
   raw: (tag: number, vr: string, value: Buffer): El => ({ tag, vr, value }),
-  sq: (tag: number, items: El[][]): El => ({ tag, vr: 'SQ', value: items.map((it) => it.map(encode)) }),
+  sq: (tag: number, items: El[][]): El => ({ tag, vr: 'SQ', value: items }),
 };
 
-function encode(e: El): Buffer {
+/** Explicit VR little endian, or implicit VR (tag + 32-bit length, the VR left to the data dictionary). */
+function encode(e: El, implicit = false): Buffer {
   const value = Array.isArray(e.value)
     ? Buffer.concat(
         e.value.map((item) => {
-          const body = Buffer.concat(item);
+          const body = dataset(item, implicit);
           const h = Buffer.alloc(8);
           h.writeUInt16LE(0xfffe, 0);
           h.writeUInt16LE(0xe000, 2);
@@ -62,17 +63,20 @@ function encode(e: El): Buffer {
       )
     : e.value;
   const long = LONG_VRS.has(e.vr);
-  const h = Buffer.alloc(long ? 12 : 8);
+  const h = Buffer.alloc(long && !implicit ? 12 : 8);
   h.writeUInt16LE(e.tag >>> 16, 0);
   h.writeUInt16LE(e.tag & 0xffff, 2);
-  h.write(e.vr, 4, 'latin1');
-  if (long) h.writeUInt32LE(value.length, 8);
-  else h.writeUInt16LE(value.length, 6);
+  if (implicit) h.writeUInt32LE(value.length, 4);
+  else {
+    h.write(e.vr, 4, 'latin1');
+    if (long) h.writeUInt32LE(value.length, 8);
+    else h.writeUInt16LE(value.length, 6);
+  }
   return Buffer.concat([h, value]);
 }
 
-function dataset(els: El[]): Buffer {
-  return Buffer.concat([...els].sort((a, b) => a.tag - b.tag).map(encode));
+function dataset(els: El[], implicit = false): Buffer {
+  return Buffer.concat([...els].sort((a, b) => a.tag - b.tag).map((e) => encode(e, implicit)));
 }
 
 export interface DicomGroup {
@@ -134,12 +138,14 @@ export interface DicomOptions {
   groups?: El[][];
   sopClass?: string;
   extra?: El[];
+  /** Implicit VR little endian (1.2.840.10008.1.2) instead of explicit VR. */
+  implicitVr?: boolean;
 }
 
 export function writeDicom(sig: FixtureSignal, opts: DicomOptions = {}): Buffer {
   const sop = opts.sopClass ?? TWELVE_LEAD_SOP;
   const instance = '1.2.826.0.1.3680043.8.498.1';
-  const syntax = '1.2.840.10008.1.2.1';
+  const syntax = opts.implicitVr ? '1.2.840.10008.1.2' : '1.2.840.10008.1.2.1';
   const metaBody = dataset([
     el.raw(0x00020001, 'OB', Buffer.from([0, 1])),
     el.s(0x00020002, 'UI', sop),
@@ -150,21 +156,24 @@ export function writeDicom(sig: FixtureSignal, opts: DicomOptions = {}): Buffer 
   const meta = Buffer.concat([encode(el.ul(0x00020000, metaBody.length)), metaBody]);
   const p = sig.patient;
   const groups = opts.groups ?? [waveformGroup({ label: 'RHYTHM', samplingRateHz: sig.samplingRateHz, sig })];
-  const body = dataset([
-    el.s(0x00080016, 'UI', sop),
-    el.s(0x00080018, 'UI', instance),
-    el.s(0x0008002a, 'DT', '20120314095223'),
-    el.s(0x00080060, 'CS', 'ECG'),
-    el.s(0x00080070, 'LO', 'Acme Medical'),
-    el.s(0x00080080, 'LO', 'General Hospital'),
-    el.s(0x00081090, 'LO', 'CardioWriter 9'),
-    el.s(0x00100010, 'PN', p?.name ?? 'Anonymous'),
-    el.s(0x00100020, 'LO', p?.id ?? 'X'),
-    el.s(0x00100030, 'DA', (p?.birthDate ?? '1970-01-01').replaceAll('-', '')),
-    el.s(0x00100040, 'CS', p?.sex === 'male' ? 'M' : 'F'),
-    el.s(0x00101010, 'AS', `${String(p?.age ?? 50).padStart(3, '0')}Y`),
-    el.sq(0x54000100, groups),
-    ...(opts.extra ?? []),
-  ]);
+  const body = dataset(
+    [
+      el.s(0x00080016, 'UI', sop),
+      el.s(0x00080018, 'UI', instance),
+      el.s(0x0008002a, 'DT', '20120314095223'),
+      el.s(0x00080060, 'CS', 'ECG'),
+      el.s(0x00080070, 'LO', 'Acme Medical'),
+      el.s(0x00080080, 'LO', 'General Hospital'),
+      el.s(0x00081090, 'LO', 'CardioWriter 9'),
+      el.s(0x00100010, 'PN', p?.name ?? 'Anonymous'),
+      el.s(0x00100020, 'LO', p?.id ?? 'X'),
+      el.s(0x00100030, 'DA', (p?.birthDate ?? '1970-01-01').replaceAll('-', '')),
+      el.s(0x00100040, 'CS', p?.sex === 'male' ? 'M' : 'F'),
+      el.s(0x00101010, 'AS', `${String(p?.age ?? 50).padStart(3, '0')}Y`),
+      el.sq(0x54000100, groups),
+      ...(opts.extra ?? []),
+    ],
+    opts.implicitVr,
+  );
   return Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), meta, body]);
 }

@@ -111,6 +111,7 @@ function readSequenceSet(path: string, set: XmlNode): { axis: TimeAxis; leads: L
 function annotationsOf(path: string, series: XmlNode, axis: TimeAxis, warnings: string[]): WaveAnnotation[] {
   const out: WaveAnnotation[] = [];
   const fs = axis.samplingRateHz;
+  let skipped = 0;
   const visit = (ann: XmlNode) => {
     const code = attr(at(ann, 'code'), 'code') ?? '';
     const kind = WAVES[code === 'MDC_ECG_WAVC' ? (attr(at(ann, 'value'), 'code') ?? '') : code];
@@ -143,7 +144,7 @@ function annotationsOf(path: string, series: XmlNode, axis: TimeAxis, warnings: 
           offsetSample,
         });
       } else {
-        warnings.push(`${kind} annotation without a usable time boundary skipped`);
+        skipped++;
       }
     }
     for (const c of children(ann, 'component')) for (const a of children(c, 'annotation')) visit(a);
@@ -151,6 +152,7 @@ function annotationsOf(path: string, series: XmlNode, axis: TimeAxis, warnings: 
   for (const set of children(series, 'subjectOf').map((s) => at(s, 'annotationSet'))) {
     for (const c of children(set, 'component')) for (const a of children(c, 'annotation')) visit(a);
   }
+  if (skipped > 0) warnings.push(`${skipped} wave annotation(s) without a usable time boundary skipped`);
   return out.sort((a, b) => a.onsetSample - b.onsetSample || a.lead.localeCompare(b.lead));
 }
 

@@ -29,12 +29,15 @@ export const SCP_LEAD_IDS: Record<number, string> = {
 /** Protocol versions 1.0-1.3, 2.0-2.2 and 3.0, as written in byte 9 of a section header. */
 export const KNOWN_PROTOCOLS = [10, 11, 12, 13, 20, 21, 22, 30];
 
+const CRC_TABLE = Uint16Array.from({ length: 256 }, (_, n) => {
+  let crc = n << 8;
+  for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  return crc;
+});
+
 export function crcCcitt(bytes: Uint8Array): number {
   let crc = 0xffff;
-  for (const b of bytes) {
-    crc ^= b << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
+  for (let i = 0; i < bytes.length; i++) crc = ((crc << 8) & 0xffff) ^ CRC_TABLE[(crc >> 8) ^ bytes[i]];
   return crc;
 }
 

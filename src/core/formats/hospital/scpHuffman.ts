@@ -34,63 +34,81 @@ export const DEFAULT_TABLE: HuffmanEntry[] = (() => {
 
 export class HuffmanError extends Error {}
 
-interface Node {
-  zero?: Node;
-  one?: Node;
-  entry?: HuffmanEntry;
+/** Longest prefix a table may use; lookup tables are indexed by this many upcoming bits. */
+const MAX_PREFIX_BITS = 16;
+
+/** For every value of the next `bits` bits (MSB first): the entry whose prefix they start with. */
+interface Lookup {
+  bits: number;
+  entries: (HuffmanEntry | undefined)[];
 }
 
-function buildTree(table: HuffmanEntry[]): Node {
-  const root: Node = {};
+function buildLookup(table: HuffmanEntry[]): Lookup {
+  const bits = Math.max(...table.map((e) => e.prefixBits));
+  if (table.length === 0 || bits > MAX_PREFIX_BITS) {
+    throw new HuffmanError(`Huffman table with ${table.length} entries and ${bits}-bit prefixes is not supported`);
+  }
+  const entries: (HuffmanEntry | undefined)[] = new Array(1 << bits);
   for (const e of table) {
-    if (e.prefixBits < 1 || e.prefixBits > 32 || e.totalBits < e.prefixBits || e.totalBits - e.prefixBits > 32) {
+    if (e.prefixBits < 1 || e.totalBits < e.prefixBits || e.totalBits - e.prefixBits > 31) {
       throw new HuffmanError(`Huffman entry with ${e.prefixBits} prefix / ${e.totalBits} total bits`);
     }
-    let node = root;
-    for (let b = 0; b < e.prefixBits; b++) {
-      if (node.entry) throw new HuffmanError('Huffman table is not a prefix code');
-      const bit = (e.baseCode >>> b) & 1;
-      node = bit ? (node.one ??= {}) : (node.zero ??= {});
+    let code = 0;
+    for (let b = 0; b < e.prefixBits; b++) code = (code << 1) | ((e.baseCode >>> b) & 1);
+    const free = bits - e.prefixBits;
+    for (let fill = 0; fill < 1 << free; fill++) {
+      const index = (code << free) | fill;
+      if (entries[index]) throw new HuffmanError('Huffman table is not a prefix code');
+      entries[index] = e;
     }
-    if (node.entry || node.zero || node.one) throw new HuffmanError('Huffman table is not a prefix code');
-    node.entry = e;
   }
-  return root;
+  return { bits, entries };
 }
 
 /** Decodes exactly `count` values (trailing pad bits are ignored), or throws when the data runs out or is invalid. */
 export function huffmanDecode(data: Uint8Array, count: number, tables: HuffmanEntry[][]): Int32Array {
-  const trees = tables.map(buildTree);
+  const lookups = tables.map(buildLookup);
   const out = new Int32Array(count);
   const totalBits = data.length * 8;
-  let bit = 0;
-  const readBit = () => (data[bit >> 3] >> (7 - (bit++ & 7))) & 1;
-  let tree = trees[0];
+  // MSB-first bit window: `acc` holds `accBits` unread bits (at most 23 + 8), zero bytes past the end
+  let acc = 0;
+  let accBits = 0;
+  let pos = 0;
+  const peek = (n: number): number => {
+    while (accBits < n) {
+      acc = ((acc & 0x7fffff) << 8) | (pos < data.length ? data[pos] : 0);
+      pos++;
+      accBits += 8;
+    }
+    return (acc >>> (accBits - n)) & ((1 << n) - 1);
+  };
+  const read = (n: number): number => {
+    if (n > 16) return read(n - 16) * 65536 + read(16);
+    const v = peek(n);
+    accBits -= n;
+    return v;
+  };
+  let lookup = lookups[0];
   let n = 0;
   while (n < count) {
-    let node = tree;
-    while (!node.entry) {
-      if (bit >= totalBits) throw new HuffmanError(`Huffman data ends after ${n} of ${count} values`);
-      const next = readBit() ? node.one : node.zero;
-      if (!next) throw new HuffmanError(`invalid Huffman code at bit ${bit}`);
-      node = next;
-    }
-    const e = node.entry;
+    const bit = pos * 8 - accBits;
+    if (bit >= totalBits) throw new HuffmanError(`Huffman data ends after ${n} of ${count} values`);
+    const e = lookup.entries[peek(lookup.bits)];
+    if (!e) throw new HuffmanError(`invalid Huffman code at bit ${bit}`);
+    if (bit + e.totalBits > totalBits) throw new HuffmanError(`Huffman data ends inside a code after ${n} of ${count} values`);
+    accBits -= e.prefixBits;
     if (e.modeSwitch === 0) {
-      const t = trees[e.baseValue - 1];
-      if (!t) throw new HuffmanError(`switch to Huffman table ${e.baseValue}, of ${trees.length}`);
-      tree = t;
+      const next = lookups[e.baseValue - 1];
+      if (!next) throw new HuffmanError(`switch to Huffman table ${e.baseValue}, of ${lookups.length}`);
+      lookup = next;
       continue;
     }
     const extra = e.totalBits - e.prefixBits;
-    if (extra === 0) {
-      out[n++] = e.baseValue;
-      continue;
+    if (extra === 0) out[n++] = e.baseValue;
+    else {
+      const v = read(extra);
+      out[n++] = v >= 2 ** (extra - 1) ? v - 2 ** extra : v;
     }
-    if (bit + extra > totalBits) throw new HuffmanError(`Huffman data ends inside a ${extra}-bit value`);
-    let v = 0;
-    for (let b = 0; b < extra; b++) v = v * 2 + readBit();
-    out[n++] = v >= 2 ** (extra - 1) ? v - 2 ** extra : v;
   }
   return out;
 }

@@ -60,9 +60,26 @@ export function maxAbs(values: Float32Array): number {
   return m;
 }
 
-/** The scale's end: the record's own max |A| per record, or the user's fixed value across records. */
+/** Share of |values| below the per-record scale end; the few larger values saturate instead of fading the rest. */
+export const PER_RECORD_QUANTILE = 0.99;
+
+/** The q-quantile of |values| (NaN ignored), or the largest |value| when that quantile is 0. */
+export function absQuantile(values: Float32Array, q: number): number {
+  const abs = new Float32Array(values.length);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const a = Math.abs(values[i]!);
+    if (!Number.isNaN(a)) abs[n++] = a;
+  }
+  if (n === 0) return 0;
+  const sorted = abs.subarray(0, n).sort();
+  const v = sorted[Math.min(n - 1, Math.floor(q * (n - 1)))]!;
+  return v > 0 ? v : sorted[n - 1]!;
+}
+
+/** The scale's end: the record's own 99th percentile of |A| per record, or the user's fixed value across records. */
 export function scaleMax(mode: ScaleMode, values: Float32Array, fixedMax: number): number {
-  return mode === 'fixed' ? fixedMax : maxAbs(values);
+  return mode === 'fixed' ? fixedMax : absQuantile(values, PER_RECORD_QUANTILE);
 }
 
 /** CSS gradient for the legend bar, purple (against) on the left to orange (for) on the right. */

@@ -183,6 +183,11 @@ function drawLabelsAndSeparators(ctx: CanvasRenderingContext2D, scene: Scene): v
   ctx.textBaseline = 'top';
   ctx.beginPath();
   for (const cell of layout.cells) {
+    // on a patch of paper so that an overlay or a region outline never hides the lead's name
+    const w = ctx.measureText(cell.lead).width;
+    ctx.fillStyle = 'rgba(255, 244, 242, 0.85)';
+    ctx.fillRect((cell.xMm + 0.8) * s, (cell.topMm + 0.6) * s, w + 0.8 * s, 4.2 * s);
+    ctx.fillStyle = PAPER.label;
     ctx.fillText(cell.lead, (cell.xMm + 1.2) * s, (cell.topMm + 1) * s);
     if (cell.col > 0) {
       // the short bar printouts put where one lead's column ends and the next begins
@@ -211,7 +216,8 @@ function drawRegions(ctx: CanvasRenderingContext2D, scene: Scene): void {
     const label = b.rank === null ? '+' : String(b.rank);
     const w = ctx.measureText(label).width + fontPx * 0.5;
     const x = b.xMm * s;
-    const y = b.yMm * s - fontPx * 0.55;
+    // bottom-left inside the box: the lead's name sits at the top-left of its cell
+    const y = (b.yMm + b.heightMm) * s - fontPx * 0.55;
     ctx.fillStyle = selected ? PAPER.selected : PAPER.region;
     ctx.fillRect(x, y - fontPx * 0.55, w, fontPx * 1.1);
     ctx.fillStyle = '#ffffff';

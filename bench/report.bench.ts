@@ -1,0 +1,129 @@
+/**
+ * Report speed. Setup (untimed): the 500 PTB-XL records at 100 Hz and the same 500 at 500 Hz imported into one
+ * study (1,000 distinct records) with the tiny test model, and seeded labels from 3 raters.
+ * Timed: the whole report without faithfulness (agreement with 1,000 bootstrap resamples per statistic, JSON,
+ * CSV, HTML with SSR plots) against reading the study from the store alone; deletion/insertion per record
+ * against one plain prediction of the same record, for the tiny model and, when installed, the real one.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startImport } from '../src/core/import/index.ts';
+import { InferenceEngine } from '../src/core/inference/engine.ts';
+import { DEFAULT_MODEL_ID, defaultModelDir, loadModelFolder } from '../src/core/inference/modelFolder.ts';
+import { InferencePool } from '../src/core/inference/pool.ts';
+import { loadStudyData } from '../src/core/report/data.ts';
+import { generateReport } from '../src/core/report/generate.ts';
+import { type Db, getRecord, openStore } from '../src/core/store/index.ts';
+import { sharedDataDir } from '../tests/helpers/sharedData.ts';
+import { synthesizeLabels } from '../tests/helpers/syntheticLabels.ts';
+import { type BenchFigure, type BenchResult, repoRoot, withRatio } from './harness.ts';
+
+const RATERS = ['Rater A', 'Rater B', 'Rater C'];
+const FAITHFULNESS_RECORDS = 20;
+
+function headers(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.hea'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+async function importStudy(db: Db, study: string, modelDir: string, inputs: string[]): Promise<number> {
+  const pool = await InferencePool.open(modelDir);
+  try {
+    const model = { manifest: loadModelFolder(modelDir).manifest, predictBatch: (r: Parameters<InferencePool['predictBatch']>[0]) => pool.predictBatch(r) };
+    const summary = await startImport(db, { inputs, study, model }).done;
+    if (summary.failed.length) throw new Error(`bench import failed: ${summary.failed[0]!.file}: ${summary.failed[0]!.error}`);
+    synthesizeLabels(db, { studyId: summary.studyId, raterNames: RATERS, seed: 7 });
+    return summary.imported;
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Mean wall time of one plain prediction (preprocessing + model + explanation) over the study's first records. */
+async function predictMsPerRecord(db: Db, study: string, modelDir: string, n: number): Promise<number> {
+  const data = loadStudyData(db, { study });
+  const records = data.records.slice(0, n).map((r) => getRecord(db, r.id));
+  const engine = await InferenceEngine.open(modelDir, { providers: ['cpu'] });
+  try {
+    await engine.predict(records[0]!);
+    const t0 = performance.now();
+    for (const r of records) await engine.predict(r);
+    return (performance.now() - t0) / records.length;
+  } finally {
+    await engine.close();
+  }
+}
+
+async function faithfulnessFigures(db: Db, study: string, modelDir: string, label: string, out: string): Promise<BenchFigure[]> {
+  const { report } = await generateReport(db, {
+    outDir: out,
+    study,
+    modelDir,
+    settings: { faithfulnessMaxRecords: FAITHFULNESS_RECORDS, bootstrapResamples: 0 },
+    pdf: null,
+  });
+  const f = report.faithfulness!;
+  const predictMs = await predictMsPerRecord(db, study, modelDir, FAITHFULNESS_RECORDS);
+  return [
+    withRatio({
+      metric: `deletion+insertion per record, ${label} (3 orders x 2 curves x 21 steps = 126 runs)`,
+      value: f.deletionInsertionMsPerRecord!,
+      unit: 'ms',
+      baseline: { name: 'one plain prediction of the record', value: predictMs },
+    }),
+  ];
+}
+
+export default async function (): Promise<BenchResult> {
+  const work = mkdtempSync(join(tmpdir(), 'ecg-report-bench-'));
+  const db = openStore(join(work, 'bench.sqlite'));
+  const tiny = join(repoRoot, 'tests', 'fixtures', 'models', 'tiny-imn');
+  const ptbxl = join(sharedDataDir(), 'ptbxl');
+  const notes: string[] = [];
+  try {
+    const imported = await importStudy(db, 'bench 1000', tiny, [
+      ...headers(join(ptbxl, 'records100', '00000')),
+      ...headers(join(ptbxl, 'records500', '00000')),
+    ]);
+    notes.push(`${imported} records imported (PTB-XL 1-500 at 100 Hz and at 500 Hz) with tiny-imn; labels from 3 seeded raters`);
+
+    const t0 = performance.now();
+    const data = loadStudyData(db, { study: 'bench 1000' });
+    const loadMs = performance.now() - t0;
+    const t1 = performance.now();
+    const { report } = await generateReport(db, { outDir: join(work, 'report'), study: 'bench 1000', settings: { faithfulness: false }, pdf: null });
+    const reportMs = performance.now() - t1;
+    notes.push(`${data.records.length} records, ${report.counts.labels} labels, ${report.counts.regionJudgements} current region judgements, 1,000 bootstrap resamples per statistic`);
+
+    const figures: BenchFigure[] = [
+      withRatio({
+        metric: 'report without faithfulness, 1,000 records x 3 raters (JSON, CSV, HTML)',
+        value: reportMs / 1000,
+        unit: 's',
+        baseline: { name: 'reading the study from the store', value: loadMs / 1000 },
+        goal: '< 10 s',
+      }),
+      ...(await faithfulnessFigures(db, 'bench 1000', tiny, 'tiny-imn', join(work, 'faith-tiny'))),
+    ];
+
+    const realDir = join(defaultModelDir(), DEFAULT_MODEL_ID);
+    if (existsSync(join(realDir, 'model.json'))) {
+      await importStudy(db, 'bench real', realDir, headers(join(ptbxl, 'records100', '00000')).slice(0, FAITHFULNESS_RECORDS));
+      figures.push(...(await faithfulnessFigures(db, 'bench real', realDir, DEFAULT_MODEL_ID, join(work, 'faith-real'))));
+    } else {
+      notes.push(`${DEFAULT_MODEL_ID} not installed: deletion/insertion measured on tiny-imn only`);
+    }
+    return {
+      name: 'report',
+      description: 'Agreement/faithfulness report over an imported study (onnxruntime cpu provider for the re-runs)',
+      figures,
+      notes,
+    };
+  } finally {
+    db.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { endpoint } from './contract.ts';
+
+const interval = z.object({ low: z.number(), high: z.number() }).nullable();
+const estimate = z.object({ estimate: z.number().nullable(), ci: interval, units: z.number().int() });
+
+const agreementRow = z.object({
+  target: z.string(),
+  units: z.number().int(),
+  percentAgreement: estimate,
+  fleissKappa: estimate,
+  krippendorffAlpha: estimate,
+});
+
+const shareRow = z.object({
+  group: z.string(),
+  labels: z.number().int(),
+  validShare: z.number().nullable(),
+  ci: interval,
+});
+
+const curveRow = z.object({
+  order: z.string(),
+  records: z.number().int(),
+  deletionAucMedian: z.number().nullable(),
+  insertionAucMedian: z.number().nullable(),
+});
+
+/** What the report screen shows after generating; the files hold everything else. */
+export const reportSummary = z.object({
+  study: z.string(),
+  modelId: z.string().nullable(),
+  generatedAt: z.string(),
+  deidentified: z.boolean(),
+  counts: z.object({
+    records: z.number().int(),
+    recordsWithRun: z.number().int(),
+    raters: z.number().int(),
+    labels: z.number().int(),
+    currentLabels: z.number().int(),
+    regionJudgements: z.number().int(),
+  }),
+  agreement: z.array(agreementRow),
+  regionsByClass: z.array(shareRow),
+  faithfulness: z
+    .object({
+      recordsEvaluated: z.number().int(),
+      completenessMax: z.number().nullable(),
+      curves: z.array(curveRow),
+      msPerRecord: z.number().nullable(),
+    })
+    .nullable(),
+  faithfulnessNote: z.string().nullable(),
+});
+export type ReportSummaryDto = z.infer<typeof reportSummary>;
+
+export const reportsApi = {
+  /** Writes the study's report files (JSON, CSV, HTML, PDF) into a new folder beside the database. */
+  'reports.generate': endpoint(
+    z
+      .object({
+        study: z.string().min(1),
+        faithfulness: z.boolean().default(true),
+        pdf: z.boolean().default(true),
+        includeIdentifiers: z.boolean().default(false),
+        bootstrapResamples: z.number().int().min(0).max(100_000).default(1000),
+        faithfulnessMaxRecords: z.number().int().min(0).default(200),
+      })
+      .strict(),
+    z.object({
+      outDir: z.string(),
+      files: z.array(z.object({ name: z.string(), path: z.string(), bytes: z.number().int() })),
+      summary: reportSummary,
+    }),
+  ),
+};

@@ -1,0 +1,61 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createAppContext, createHandlers, dispatch } from '../../src/app/index.ts';
+import type { ApiMethod, ApiRequest, ApiResponse } from '../../src/shared/api/index.ts';
+import { repoPath, sharedDataDir } from '../helpers/sharedData.ts';
+import { TINY_MODEL_DIR } from './helpers.ts';
+
+function app(dbPath: string) {
+  const ctx = createAppContext({ mode: 'browser', dbPath, modelsDir: dirname(TINY_MODEL_DIR) }, repoPath());
+  const handlers = createHandlers(ctx);
+  return {
+    async call<M extends ApiMethod>(method: M, request: ApiRequest<M>): Promise<ApiResponse<M>> {
+      const reply = await dispatch(handlers, method, request);
+      if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
+      return reply.value as ApiResponse<M>;
+    },
+    async error(method: ApiMethod, request: unknown): Promise<{ code: string; message: string }> {
+      const reply = await dispatch(handlers, method, request);
+      if (reply.ok) throw new Error(`${method} succeeded`);
+      return reply.error;
+    },
+  };
+}
+
+describe('import API', () => {
+  it('lists models, runs an import in the background with progress, and reports its jobs and problems', async () => {
+    const a = app(join(mkdtempSync(join(tmpdir(), 'ecg-import-app-')), 'audit.sqlite'));
+    expect(await a.call('import.models', {})).toEqual([expect.objectContaining({ id: 'tiny-imn', classes: ['NORM', 'MI', 'STTC', 'CD', 'HYP'] })]);
+    const cinc = join(sharedDataDir(), 'cinc2020');
+    const started = await a.call('import.start', { inputs: [cinc], study: 'CinC', modelId: 'tiny-imn' });
+    expect(started.running).toBe(true);
+    expect(await a.error('import.start', { inputs: [cinc], study: 'other', modelId: 'tiny-imn' })).toMatchObject({ code: 'conflict' });
+    let status = started;
+    while (status.running) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = await a.call('import.status', { jobId: started.jobId });
+    }
+    expect(status.error).toBeNull();
+    const records = readdirSync(cinc).filter((f) => f.endsWith('.hea')).length;
+    expect(status.summary).toMatchObject({ status: 'completed', imported: records, failed: [] });
+    expect(status.progress).toMatchObject({ phase: 'completed', filesDone: status.progress.filesTotal });
+    const [job] = await a.call('import.jobs', {});
+    expect(job).toMatchObject({ jobId: started.jobId, study: 'CinC', modelId: 'tiny-imn', status: 'completed', imported: records, skipped: 1 });
+    const problems = await a.call('import.problems', { jobId: started.jobId });
+    expect(problems.rows).toEqual([{ file: join(cinc, 'SOURCE.md'), outcome: 'skipped', problem: 'not an ECG: text document' }]);
+    expect(problems.csv).toContain('SOURCE.md,skipped');
+    const studies = await a.call('records.studies', {});
+    expect(studies).toEqual([expect.objectContaining({ name: 'CinC', records })]);
+  });
+
+  it('answers bad requests with their own codes', async () => {
+    const a = app(join(mkdtempSync(join(tmpdir(), 'ecg-import-app-')), 'audit.sqlite'));
+    expect(await a.error('import.start', { inputs: ['/no/such/dir'], study: 'x', modelId: 'tiny-imn' })).toMatchObject({ code: 'bad-request', message: expect.stringContaining('/no/such/dir') });
+    expect(await a.error('import.start', { inputs: ['/tmp'], study: 'x', modelId: 'no-model' })).toMatchObject({ code: 'not-found' });
+    expect(await a.error('import.start', { inputs: [], study: 'x', modelId: 'tiny-imn' })).toMatchObject({ code: 'bad-request' });
+    expect(await a.error('import.status', { jobId: 99 })).toMatchObject({ code: 'not-found' });
+    expect(await a.error('import.problems', { jobId: 99 })).toMatchObject({ code: 'not-found' });
+  });
+});

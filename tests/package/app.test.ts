@@ -1,0 +1,97 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAppContext, createHandlers, dispatch } from '../../src/app/index.ts';
+import type { ApiMethod, ApiRequest, ApiResponse } from '../../src/shared/api/index.ts';
+import { repoPath } from '../helpers/sharedData.ts';
+import { buildResearcherDb, STUDY } from './fixture.ts';
+
+let dir: string;
+
+/** One installation of the app, called through the same dispatch both transports use. */
+function app(dbPath: string) {
+  const ctx = createAppContext({ mode: 'browser', dbPath }, repoPath());
+  const handlers = createHandlers(ctx);
+  return {
+    async call<M extends ApiMethod>(method: M, request: ApiRequest<M>): Promise<ApiResponse<M>> {
+      const reply = await dispatch(handlers, method, request);
+      if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
+      return reply.value as ApiResponse<M>;
+    },
+    async error(method: ApiMethod, request: unknown): Promise<{ code: string; message: string }> {
+      const reply = await dispatch(handlers, method, request);
+      if (reply.ok) throw new Error(`${method} succeeded`);
+      return reply.error;
+    },
+  };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ecg-audit-package-app-'));
+  await buildResearcherDb(join(dir, 'researcher.sqlite'), 5);
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('packages API', () => {
+  it('exports, opens a package as the database with the same rater, returns labels and merges them', async () => {
+    const researcher = app(join(dir, 'researcher.sqlite'));
+    const pkg = join(dir, 'study.ecgaudit');
+    const exported = await researcher.call('packages.exportStudy', { studyName: STUDY, out: pkg, hideProbabilities: true });
+    expect(exported).toMatchObject({ kind: 'study', records: 5 });
+    expect((await researcher.call('packages.current', {})).package).toBeNull();
+
+    // A rater's installation: their own database, their rater, then the package opened as the database.
+    const rater = app(join(dir, 'rater-home.sqlite'));
+    const me = await rater.call('labels.createRater', { displayName: 'Dr. Api' });
+    const copy = join(dir, 'rater.ecgaudit');
+    copyFileSync(pkg, copy);
+    const opened = await rater.call('packages.open', { path: copy, raterId: me.id });
+    expect(opened.dbPath).toBe(copy);
+    expect(opened.package).toMatchObject({ sha256: exported.sha256, studyName: STUDY, records: 5, blinding: { hideProbabilities: true } });
+    expect((await rater.call('system.info', {})).dbPath).toBe(copy);
+    expect((await rater.call('labels.raters', {})).map((r) => r.id)).toEqual([me.id]);
+    const [study] = await rater.call('records.studies', {});
+    expect(await rater.call('labels.blinding', { studyId: study!.id })).toEqual({ blinded: true, hideProbability: true });
+    const worklist = await rater.call('records.worklist', { studyId: study!.id, raterId: me.id });
+    for (const item of worklist) {
+      await rater.call('labels.append', { raterId: me.id, target: { kind: 'plausible', recordId: item.recordId }, value: 'partly' });
+    }
+    await rater.call('labels.append', { raterId: me.id, target: { kind: 'plausible', recordId: worklist[0]!.recordId }, value: 'yes' });
+    const out = join(dir, 'labels.ecgaudit');
+    const returned = await rater.call('packages.exportLabels', { studyName: STUDY, out, raterId: me.id });
+    expect(returned).toMatchObject({ kind: 'labels', labels: 6, raters: 1 });
+
+    const merged = await researcher.call('packages.merge', { paths: [out] });
+    expect(merged).toMatchObject({ labelsAdded: 6, ratersAdded: 1 });
+    expect(await researcher.call('packages.merge', { paths: [out] })).toMatchObject({ labelsAdded: 0, labelsAlreadyPresent: 6 });
+    expect((await researcher.call('labels.raters', {})).map((r) => [r.id, r.displayName])).toEqual([[me.id, 'Dr. Api']]);
+  });
+
+  it('answers bad packages with the right error codes', async () => {
+    const researcher = app(join(dir, 'researcher.sqlite'));
+    expect(await researcher.error('packages.open', { path: join(dir, 'nope.ecgaudit') })).toMatchObject({ code: 'not-found' });
+    expect(await researcher.error('packages.open', { path: join(dir, 'researcher.sqlite') })).toMatchObject({
+      code: 'bad-request',
+      message: expect.stringMatching(/not an audit package/),
+    });
+    expect(await researcher.error('packages.merge', { paths: [] })).toMatchObject({ code: 'bad-request' });
+    expect(await researcher.error('packages.exportStudy', { studyName: STUDY, out: join(dir, 'researcher.sqlite') })).toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/file already exists/),
+    });
+  });
+
+  it('imports a study package into the open database', async () => {
+    const researcher = app(join(dir, 'researcher.sqlite'));
+    const pkg = join(dir, 'for-import.ecgaudit');
+    await researcher.call('packages.exportStudy', { studyName: STUDY, out: pkg, randomiseOrder: true, seed: 1 });
+    const own = app(join(dir, 'own.sqlite'));
+    const imported = await own.call('packages.import', { path: pkg });
+    expect(imported).toMatchObject({ recordsAdded: 5, recordsAlreadyPresent: 0 });
+    expect((await own.call('records.studies', {})).map((s) => [s.name, s.records])).toEqual([[STUDY, 5]]);
+  });
+});
