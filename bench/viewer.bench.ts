@@ -86,11 +86,24 @@ async function zoomPan(page: Page): Promise<{ drawMs: number[]; intervalMs: numb
     }
     const drawMs: number[] = [];
     const intervalMs: number[] = [];
-    const steps = [...Array(30).fill({ deltaY: -100, shiftKey: false }), ...Array(60).fill({ deltaY: 120, shiftKey: true }), ...Array(30).fill({ deltaY: 100, shiftKey: false })];
+    const steps = [
+      ...Array(30).fill({ deltaY: -100, shiftKey: false }),
+      ...Array(60).fill({ deltaY: 120, shiftKey: true }),
+      ...Array(30).fill({ deltaY: 100, shiftKey: false }),
+    ];
     last = await new Promise<number>((r) => requestAnimationFrame(r));
     for (const s of steps) {
       const before = Number(canvas.dataset.frames);
-      canvas.dispatchEvent(new WheelEvent('wheel', { deltaY: s.deltaY, shiftKey: s.shiftKey, clientX: rect.left + rect.width * 0.4, clientY: rect.top + 60, bubbles: true, cancelable: true }));
+      canvas.dispatchEvent(
+        new WheelEvent('wheel', {
+          deltaY: s.deltaY,
+          shiftKey: s.shiftKey,
+          clientX: rect.left + rect.width * 0.4,
+          clientY: rect.top + 60,
+          bubbles: true,
+          cancelable: true,
+        }),
+      );
       const t = await new Promise<number>((r) => requestAnimationFrame(r));
       // the viewer draws in its own rAF callback, registered before ours, so the frame is done here
       if (Number(canvas.dataset.frames) > before) {

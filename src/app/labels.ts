@@ -37,7 +37,14 @@ export function labelsHandlers(ctx: AppContext): Handlers<LabelsMethod> {
 
     'labels.append': ({ raterId, target, value, reasons, note, scale }) =>
       asApiErrors(() => {
-        const label = appendLabel(appStore(ctx), { raterId, target: target as LabelTarget, value, reasons, note, scale: scale ?? undefined });
+        const label = appendLabel(appStore(ctx), {
+          raterId,
+          target: target as LabelTarget,
+          value,
+          reasons,
+          note,
+          scale: scale ?? undefined,
+        });
         return withRaterName(label, raterNames());
       }),
 

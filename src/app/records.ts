@@ -6,12 +6,7 @@ import type { Prediction } from '../core/inference/explain.ts';
 import { type Occlusion, occludeLeads, occludeTopRegions, WHAT_IF_BASELINE } from '../core/inference/whatIf.ts';
 import type { ModelInput } from '../core/signal/preprocess.ts';
 import { type Db, getRecord, getRun, listStudies, openStore, StoreError, type StoredRun } from '../core/store/index.ts';
-import {
-  getBlinding,
-  getViewerSettings,
-  setViewerSettings,
-  viewerWorklist,
-} from '../core/store/viewerQueries.ts';
+import { getBlinding, getViewerSettings, setViewerSettings, viewerWorklist } from '../core/store/viewerQueries.ts';
 import { ApiError } from '../shared/api/contract.ts';
 import { type Float32Payload, type OcclusionRequest, type ViewerSettings, viewerSettings } from '../shared/api/records.ts';
 import type { AppContext } from './context.ts';
@@ -52,7 +47,14 @@ export async function asApiErrors<T>(work: () => T | Promise<T>): Promise<T> {
     return await work();
   } catch (err) {
     if (err instanceof StoreError) {
-      const code = err.problem === 'not-found' ? 'not-found' : err.problem === 'invalid' ? 'bad-request' : err.problem === 'conflict' ? 'conflict' : 'internal';
+      const code =
+        err.problem === 'not-found'
+          ? 'not-found'
+          : err.problem === 'invalid'
+            ? 'bad-request'
+            : err.problem === 'conflict'
+              ? 'conflict'
+              : 'internal';
       throw new ApiError(code, err.message);
     }
     if (err instanceof ModelError && err.problem === 'not-found') throw new ApiError('not-found', err.message);
@@ -112,15 +114,17 @@ function createRunContexts(ctx: AppContext) {
   const load = async (runId: number): Promise<RunContext> => {
     const db = appStore(ctx);
     const row = db.prepare('SELECT record_id, model_id FROM runs WHERE id = ?').get(runId) as
-      | { record_id: number; model_id: string }
-      | undefined;
+      { record_id: number; model_id: string } | undefined;
     if (!row) throw new ApiError('not-found', `run ${runId} does not exist`);
     const run = getRun(db, row.record_id, row.model_id);
     if (!run || run.id !== runId) throw new ApiError('conflict', `run ${runId} is not the latest run of record ${row.record_id}`);
     const engine = await engineFor(run.modelId);
     const input = engine.preprocess(getRecord(db, run.recordId));
     if (input.samples !== run.windows.samples || input.leads.join() !== run.leads.join()) {
-      throw new ApiError('conflict', `run ${runId}: the model ${run.modelId} now preprocesses this record differently from when it was run`);
+      throw new ApiError(
+        'conflict',
+        `run ${runId}: the model ${run.modelId} now preprocesses this record differently from when it was run`,
+      );
     }
     return { engine, run, input };
   };

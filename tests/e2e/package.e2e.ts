@@ -36,12 +36,17 @@ describe('audit package round trip in Chromium', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function packagesPage(server: BrowserServer): Promise<Page> {
+  const pageErrors: string[] = [];
+
+  async function newPage(server: BrowserServer): Promise<Page> {
     const page = await browser.newPage();
-    page.on('pageerror', (err) => {
-      throw err;
-    });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
     await page.goto(server.url);
+    return page;
+  }
+
+  async function packagesPage(server: BrowserServer): Promise<Page> {
+    const page = await newPage(server);
     await page.getByTestId('nav-packages').click();
     await page.getByTestId('packages-view').waitFor();
     return page;
@@ -67,8 +72,7 @@ describe('audit package round trip in Chromium', () => {
     // The rater receives the file, starts the app, says who they are and opens the package as their database.
     const received = join(dir, 'received.ecgaudit');
     copyFileSync(sent, received);
-    const page = await browser.newPage();
-    await page.goto(rater.url);
+    const page = await newPage(rater);
     await page.getByTestId('rater-name').fill('Dr. Round Trip');
     await page.getByTestId('rater-create').click();
     await page.getByTestId('current-rater').waitFor();
@@ -137,5 +141,6 @@ describe('audit package round trip in Chromium', () => {
     expect(labelHistory(after)).toHaveLength(4);
     after.close();
     await home.close();
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -57,7 +57,10 @@ async function waitForFrame(page: Page, pseudonym: string, classCode?: string): 
 }
 
 async function regionLabels(page: Page): Promise<string[]> {
-  return page.getByTestId('region-list').locator('li[data-label]').evaluateAll((els) => els.map((e) => e.getAttribute('data-label') ?? ''));
+  return page
+    .getByTestId('region-list')
+    .locator('li[data-label]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-label') ?? ''));
 }
 
 describe('audit viewer in Chromium (browser mode, real server and database)', () => {
@@ -136,7 +139,9 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
     await expect.poll(() => regionLabels(b).then((l) => l[0])).toBe('valid');
     // the server itself refuses to hand out A's label to B
     const reply = await b.evaluate(async (token) => {
-      const raters = await (await fetch('/api/labels.raters', { method: 'POST', headers: { 'x-ecg-audit-token': token }, body: '{}' })).json();
+      const raters = await (
+        await fetch('/api/labels.raters', { method: 'POST', headers: { 'x-ecg-audit-token': token }, body: '{}' })
+      ).json();
       const me = raters.value.find((r: { displayName: string }) => r.displayName === 'Dr Blind B');
       const res = await fetch('/api/labels.current', {
         method: 'POST',
@@ -151,7 +156,52 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
     await b.getByTestId('blinded').uncheck();
     await expect.poll(() => b.getByTestId('label-panel').textContent()).toContain('Dr Blind A: not valid');
     await b.getByTestId('blinded').check();
+    // optionally without the model's probabilities
+    await b.getByTestId('hide-probability').check();
+    await expect.poll(() => b.getByTestId('class-selector').locator('ul').textContent()).not.toMatch(/0\.\d{3}/);
+    await b.getByTestId('hide-probability').uncheck();
+    await expect.poll(() => b.getByTestId('class-selector').locator('ul').textContent()).toMatch(/0\.\d{3}/);
     await b.close();
+  });
+
+  it('measures with calipers, zooms, draws a missed region and keeps its reasons', async () => {
+    const page = await openAs('Dr Tools');
+    await page.getByTestId('layout-12x1').click();
+    const canvas = page.getByTestId('ecg-canvas');
+    const box = (await canvas.boundingBox())!;
+    const pxPerMm = 96 / 25.4;
+    // 12x1 at 25 mm/s and 10 mm/mV: 25 mm apart = 1000 ms, 10 mm apart = 1 mV
+    await page.getByTestId('mode-calipers').click();
+    const x0 = box.x + 40 * pxPerMm;
+    const y0 = box.y + 10 * pxPerMm;
+    await page.mouse.click(x0, y0);
+    await page.mouse.click(x0 + 25 * pxPerMm, y0 + 10 * pxPerMm);
+    await expect.poll(() => canvas.getAttribute('data-caliper')).toMatch(/Δt 100\d ms · ΔV 1\.0\d mV|Δt 99\d ms · ΔV (0\.9\d|1\.0\d) mV/);
+    await page.keyboard.press('Escape');
+    // zoom in time from the keyboard: the effective paper speed grows
+    await page.keyboard.press('+');
+    await expect.poll(() => page.getByTestId('zoom').textContent()).toBe('31 mm/s');
+    await page.keyboard.press('-');
+    // draw a region the model missed on the first row (lead I), 1.0 to 1.4 s
+    await page.keyboard.press('d');
+    const rowY = box.y + 12 * pxPerMm;
+    const traceLeft = box.x + (2 + 5 + 2) * pxPerMm;
+    await page.mouse.move(traceLeft + 25 * pxPerMm, rowY);
+    await page.mouse.down();
+    await page.mouse.move(traceLeft + 30 * pxPerMm, rowY, { steps: 4 });
+    await page.mouse.move(traceLeft + 35 * pxPerMm, rowY, { steps: 4 });
+    await page.mouse.up();
+    const drawn = page.getByTestId('region-item-drawn');
+    await expect.poll(() => drawn.getAttribute('data-label')).toBe('valid');
+    expect(await drawn.textContent()).toMatch(/I (0\.9\d|1\.0\d)–1\.4\d s/);
+    await page.getByTestId('reason-st_t').check();
+    await expect.poll(() => page.getByTestId('reason-st_t').isChecked()).toBe(true);
+    await page.reload();
+    await waitForFrame(page, 'S1-0001');
+    await page.getByTestId('region-item-drawn').click();
+    await expect.poll(() => page.getByTestId('reason-st_t').isChecked()).toBe(true);
+    await page.getByTestId('layout-3x4').click();
+    await page.close();
   });
 
   it('draws the three layouts like an ECG printout (visual regression)', async () => {
@@ -169,10 +219,17 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
         continue;
       }
       const share = await diffShare(page, readFileSync(file), shot);
-      expect(share, `${file} differs in ${(share * 100).toFixed(2)}% of pixels (UPDATE_SCREENSHOTS=1 regenerates)`).toBeLessThan(MAX_DIFF_SHARE);
+      expect(share, `${file} differs in ${(share * 100).toFixed(2)}% of pixels (UPDATE_SCREENSHOTS=1 regenerates)`).toBeLessThan(
+        MAX_DIFF_SHARE,
+      );
     }
     await page.getByTestId('layout-3x4').click();
-    if (UPDATE) await page.screenshot({ path: repoPath('docs', 'screenshot-viewer.png') });
+    if (UPDATE) {
+      await page.setViewportSize({ width: 1600, height: 1250 });
+      await page.getByTestId('whatif-top').click();
+      await expect.poll(() => page.getByTestId('whatif-results').textContent()).toContain('→');
+      await page.screenshot({ path: repoPath('docs', 'screenshot-viewer.png') });
+    }
     await page.close();
   });
 });

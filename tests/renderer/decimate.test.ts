@@ -13,16 +13,20 @@ describe('min/max trace decimation', () => {
 
   it('keeps every spike: each pixel column shows its min and max', () => {
     fc.assert(
-      fc.property(fc.array(fc.float({ min: -5, max: 5, noNaN: true }), { minLength: 50, maxLength: 400 }), fc.double({ min: 0.01, max: 0.4, noNaN: true }), (arr, pps) => {
-        const v = Float32Array.from(arr);
-        const p = decimateMinMax(v, 0, v.length, pps);
-        const ys = Array.from(p.ys.subarray(0, p.length));
-        expect(Math.max(...ys)).toBe(Math.max(...v));
-        expect(Math.min(...ys)).toBe(Math.min(...v));
-        expect(p.length).toBeLessThanOrEqual(4 * (Math.ceil(v.length * pps) + 1));
-        const xs = Array.from(p.xs.subarray(0, p.length));
-        expect(xs).toEqual([...xs].sort((a, b) => a - b));
-      }),
+      fc.property(
+        fc.array(fc.float({ min: -5, max: 5, noNaN: true }), { minLength: 50, maxLength: 400 }),
+        fc.double({ min: 0.01, max: 0.4, noNaN: true }),
+        (arr, pps) => {
+          const v = Float32Array.from(arr);
+          const p = decimateMinMax(v, 0, v.length, pps);
+          const ys = Array.from(p.ys.subarray(0, p.length));
+          expect(Math.max(...ys)).toBe(Math.max(...v));
+          expect(Math.min(...ys)).toBe(Math.min(...v));
+          expect(p.length).toBeLessThanOrEqual(4 * (Math.ceil(v.length * pps) + 1));
+          const xs = Array.from(p.xs.subarray(0, p.length));
+          expect(xs).toEqual([...xs].sort((a, b) => a - b));
+        },
+      ),
     );
   });
 

@@ -24,7 +24,11 @@ describe('display filters', () => {
   it('removes baseline wander (0.1 Hz) and a DC offset with the high-pass but keeps QRS-band content', () => {
     const drift = sine(0.1, 1).map((v) => v + 2);
     const wave = sine(10, 1);
-    const out = applyDisplayFilters(drift.map((v, i) => v + wave[i]!), fs, { highPassHz: 0.5, notchHz: null });
+    const out = applyDisplayFilters(
+      drift.map((v, i) => v + wave[i]!),
+      fs,
+      { highPassHz: 0.5, notchHz: null },
+    );
     const residual = out.map((v, i) => v - wave[i]!);
     expect(rms(residual)).toBeLessThan(0.1);
   });

@@ -55,7 +55,13 @@ describe('paper layout', () => {
     const c = l.cells[0]!;
     expect(cellX(c, l, 1) - cellX(c, l, 0)).toBeCloseTo(25);
     expect(cellY(c, l, 0) - cellY(c, l, 1)).toBeCloseTo(10);
-    const fast = buildLayout({ choice: '12x1', durationS: 10, startS: 0, viewportWidthMm: 600, paper: { speedMmPerS: 50, gainMmPerMv: 20, zoom: 1 } });
+    const fast = buildLayout({
+      choice: '12x1',
+      durationS: 10,
+      startS: 0,
+      viewportWidthMm: 600,
+      paper: { speedMmPerS: 50, gainMmPerMv: 20, zoom: 1 },
+    });
     const f = fast.cells[0]!;
     expect(cellX(f, fast, 1) - cellX(f, fast, 0)).toBeCloseTo(50);
     expect(cellY(f, fast, 0) - cellY(f, fast, 1)).toBeCloseTo(20);
@@ -71,6 +77,16 @@ describe('paper layout', () => {
     expect(l.startS + l.spanS).toBeCloseTo(10);
     expect(clampStart(-3, 2, 10)).toBe(0);
     expect(l.mmPerS).toBe(100);
+  });
+
+  it('prints 3x4 and 6x2 as a 10 s page of a longer record, while 12x1 shows what fits', () => {
+    const long = buildLayout({ choice: '3x4', durationS: 60, startS: 0, viewportWidthMm: 600, paper });
+    expect(long.spanS).toBe(10);
+    expect(long.cells[0]!.t1).toBeCloseTo(2.5);
+    const paged = buildLayout({ choice: '6x2', durationS: 60, startS: 20, viewportWidthMm: 600, paper });
+    expect(paged.cells[0]!.t0).toBe(20);
+    const strip = buildLayout({ choice: '12x1', durationS: 60, startS: 0, viewportWidthMm: 600, paper });
+    expect(strip.spanS).toBeGreaterThan(20);
   });
 
   it('keeps the time under the cursor fixed when zooming', () => {

@@ -40,7 +40,12 @@ describe('evidence region outlines', () => {
   });
 
   it('orders regions by rank with drawn regions last by start', () => {
-    const order = regionOrder([region('d2', 'I', 300, 310, null), region('b', 'I', 0, 5, 2), region('d1', 'I', 100, 110, null), region('a', 'I', 0, 5, 1)]);
+    const order = regionOrder([
+      region('d2', 'I', 300, 310, null),
+      region('b', 'I', 0, 5, 2),
+      region('d1', 'I', 100, 110, null),
+      region('a', 'I', 0, 5, 1),
+    ]);
     expect(order.map((r) => r.key)).toEqual(['a', 'b', 'd1', 'd2']);
   });
 

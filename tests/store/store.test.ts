@@ -83,6 +83,10 @@ describe('openStore', () => {
     const other = await readEcgFile(join(sharedDataDir(), 'ludb/data/3.hea'));
     const added = db.transaction(() => insertRecord(db!, 1, other, signalHash(other), false))();
     expect(added.pseudonym).toBe('S1-0002');
+    // a record copied in without the counter (as a package import does) is stepped over
+    db.prepare("UPDATE records SET pseudonym = 'S1-0003' WHERE id = 7").run();
+    const third = await readEcgFile(join(sharedDataDir(), 'ludb/data/4.hea'));
+    expect(db.transaction(() => insertRecord(db!, 1, third, signalHash(third), false))().pseudonym).toBe('S1-0004');
   });
 
   it('refuses a file that is not SQLite and leaves it untouched', () => {

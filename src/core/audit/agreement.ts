@@ -7,14 +7,14 @@
  * Cohen's kappa as scikit-learn's cohen_kappa_score (unweighted), Fleiss' kappa as statsmodels' fleiss_kappa
  * (method 'fleiss'), Krippendorff's alpha as the `krippendorff` package at level 'nominal'.
  */
-import { type BootstrapEstimate, type BootstrapSettings, bootstrap } from './stats.ts';
+import { type BootstrapEstimate, type BootstrapSettings, bootstrapAll } from './stats.ts';
 
 export const MISSING = -1;
 
 export interface RatingTable {
   raters: string[];
   categories: string[];
-  /** rows[u][r]: category index given by rater r to unit u, or MISSING. */
+  /** rows[u][r]: category index given by rater r to unit u, or MISSING. Not changed once statistics are computed (they cache per-unit counts). */
   rows: Int32Array[];
 }
 
@@ -76,18 +76,40 @@ export function cohenKappa(table: RatingTable, a: number, b: number, indices: Ar
   return expectedDisagree === 0 ? Number.NaN : 1 - observedDisagree / expectedDisagree;
 }
 
-/** Category counts per unit (how many raters chose each category). */
-function unitCounts(row: Int32Array, K: number, out: Float64Array): number {
-  out.fill(0);
-  let m = 0;
-  for (let r = 0; r < row.length; r++) {
-    const c = row[r]!;
-    if (c !== MISSING) {
-      out[c]! += 1;
-      m++;
+/**
+ * Per unit: how many raters chose each category, how many rated it, and the number of ordered agreeing rater
+ * pairs sum_c n_c (n_c - 1). Computed once per table; every statistic and bootstrap resample reuses them.
+ */
+interface UnitCounts {
+  counts: Float64Array;
+  raters: Int32Array;
+  agreeingPairs: Float64Array;
+}
+
+const unitCountsCache = new WeakMap<RatingTable, UnitCounts>();
+
+function unitCounts(table: RatingTable): UnitCounts {
+  const cached = unitCountsCache.get(table);
+  if (cached) return cached;
+  const K = table.categories.length;
+  const n = table.rows.length;
+  const counts = new Float64Array(n * K);
+  const raters = new Int32Array(n);
+  const agreeingPairs = new Float64Array(n);
+  table.rows.forEach((row, u) => {
+    for (let r = 0; r < row.length; r++) {
+      const c = row[r]!;
+      if (c === MISSING) continue;
+      counts[u * K + c]! += 1;
+      raters[u]! += 1;
     }
-  }
-  return m;
+    let pairs = 0;
+    for (let k = 0; k < K; k++) pairs += counts[u * K + k]! * (counts[u * K + k]! - 1);
+    agreeingPairs[u] = pairs;
+  });
+  const result = { counts, raters, agreeingPairs };
+  unitCountsCache.set(table, result);
+  return result;
 }
 
 /**
@@ -98,18 +120,15 @@ export function fleissKappa(table: RatingTable, indices: ArrayLike<number>): num
   const K = table.categories.length;
   const m = table.raters.length;
   if (m < 2) return Number.NaN;
-  const counts = new Float64Array(K);
+  const { counts, raters, agreeingPairs } = unitCounts(table);
   const catTotals = new Float64Array(K);
   let units = 0;
   let pSum = 0;
   for (let i = 0; i < indices.length; i++) {
-    if (unitCounts(table.rows[indices[i]!]!, K, counts) !== m) continue;
-    let sq = 0;
-    for (let k = 0; k < K; k++) {
-      sq += counts[k]! * counts[k]!;
-      catTotals[k]! += counts[k]!;
-    }
-    pSum += (sq - m) / (m * (m - 1));
+    const u = indices[i]!;
+    if (raters[u] !== m) continue;
+    for (let k = 0; k < K; k++) catTotals[k]! += counts[u * K + k]!;
+    pSum += agreeingPairs[u]! / (m * (m - 1));
     units++;
   }
   if (units === 0) return Number.NaN;
@@ -122,50 +141,42 @@ export function fleissKappa(table: RatingTable, indices: ArrayLike<number>): num
   return pExp === 1 ? Number.NaN : (pMean - pExp) / (1 - pExp);
 }
 
-/** Krippendorff's alpha, nominal metric; units with fewer than two ratings are not pairable and drop out. */
+/**
+ * Krippendorff's alpha, nominal metric; units with fewer than two ratings are not pairable and drop out.
+ * With the coincidence matrix o (unit u adds n_uc (n_uk - [c = k]) / (m_u - 1) to o_ck), its marginals n_c = sum
+ * of n_uc and n = sum of m_u: alpha = 1 - (n - 1) (n - sum_c o_cc) / (n^2 - sum_c n_c^2).
+ */
 export function krippendorffAlpha(table: RatingTable, indices: ArrayLike<number>): number {
   const K = table.categories.length;
-  const coincidence = new Float64Array(K * K);
-  const counts = new Float64Array(K);
-  for (let i = 0; i < indices.length; i++) {
-    const m = unitCounts(table.rows[indices[i]!]!, K, counts);
-    if (m < 2) continue;
-    for (let c = 0; c < K; c++) {
-      if (counts[c] === 0) continue;
-      for (let k = 0; k < K; k++) {
-        coincidence[c * K + k]! += (counts[c]! * (counts[k]! - (c === k ? 1 : 0))) / (m - 1);
-      }
-    }
-  }
+  const { counts, raters, agreeingPairs } = unitCounts(table);
   const nc = new Float64Array(K);
   let n = 0;
-  let observedDisagree = 0;
-  for (let c = 0; c < K; c++) {
-    for (let k = 0; k < K; k++) {
-      const v = coincidence[c * K + k]!;
-      nc[c]! += v;
-      n += v;
-      if (c !== k) observedDisagree += v;
-    }
+  let diagonal = 0;
+  for (let i = 0; i < indices.length; i++) {
+    const u = indices[i]!;
+    const m = raters[u]!;
+    if (m < 2) continue;
+    n += m;
+    diagonal += agreeingPairs[u]! / (m - 1);
+    for (let k = 0; k < K; k++) nc[k]! += counts[u * K + k]!;
   }
-  let expectedDisagree = 0;
-  for (let c = 0; c < K; c++) for (let k = 0; k < K; k++) if (c !== k) expectedDisagree += nc[c]! * nc[k]!;
+  let sumSquares = 0;
+  for (let k = 0; k < K; k++) sumSquares += nc[k]! * nc[k]!;
+  const expectedDisagree = n * n - sumSquares;
   if (n <= 1 || expectedDisagree === 0) return Number.NaN;
-  return 1 - ((n - 1) * observedDisagree) / expectedDisagree;
+  return 1 - ((n - 1) * (n - diagonal)) / expectedDisagree;
 }
 
 /** Mean over units with two or more ratings of the share of rater pairs that agree. */
 export function percentAgreement(table: RatingTable, indices: ArrayLike<number>): number {
-  const K = table.categories.length;
-  const counts = new Float64Array(K);
+  const { raters, agreeingPairs } = unitCounts(table);
   let units = 0;
   let sum = 0;
   for (let i = 0; i < indices.length; i++) {
-    const m = unitCounts(table.rows[indices[i]!]!, K, counts);
+    const u = indices[i]!;
+    const m = raters[u]!;
     if (m < 2) continue;
-    let agreeingPairs = 0;
-    for (let k = 0; k < K; k++) agreeingPairs += counts[k]! * (counts[k]! - 1);
-    sum += agreeingPairs / (m * (m - 1));
+    sum += agreeingPairs[u]! / (m * (m - 1));
     units++;
   }
   return units === 0 ? Number.NaN : sum / units;
@@ -209,13 +220,9 @@ export interface AgreementSummary {
 /** Every agreement statistic of a table, each with a seeded percentile bootstrap interval over units. */
 export function summarizeAgreement(table: RatingTable, settings: BootstrapSettings): AgreementSummary {
   const units = table.rows.length;
-  let pairable = 0;
-  let complete = 0;
-  for (const row of table.rows) {
-    const m = row.reduce((s, c) => s + (c === MISSING ? 0 : 1), 0);
-    if (m >= 2) pairable++;
-    if (m === table.raters.length) complete++;
-  }
+  const { raters } = unitCounts(table);
+  const pairable = raters.filter((m) => m >= 2).length;
+  const complete = raters.filter((m) => m === table.raters.length).length;
   const pairs: PairAgreement[] = [];
   for (let a = 0; a < table.raters.length; a++) {
     for (let b = a + 1; b < table.raters.length; b++) {
@@ -229,8 +236,11 @@ export function summarizeAgreement(table: RatingTable, settings: BootstrapSettin
         raterA: table.raters[a]!,
         raterB: table.raters[b]!,
         units: shared,
-        cohenKappa: bootstrap(shared, (idx) => cohenKappa(pairTable, 0, 1, idx), settings),
-        percentAgreement: bootstrap(shared, (idx) => percentAgreement(pairTable, idx), settings),
+        ...bootstrapAll(
+          shared,
+          { cohenKappa: (idx) => cohenKappa(pairTable, 0, 1, idx), percentAgreement: (idx) => percentAgreement(pairTable, idx) },
+          settings,
+        ),
         confusion: confusionTable(table, a, b),
       });
     }
@@ -241,9 +251,15 @@ export function summarizeAgreement(table: RatingTable, settings: BootstrapSettin
     units,
     pairableUnits: pairable,
     completeUnits: complete,
-    percentAgreement: bootstrap(units, (idx) => percentAgreement(table, idx), settings),
-    fleissKappa: bootstrap(units, (idx) => fleissKappa(table, idx), settings),
-    krippendorffAlpha: bootstrap(units, (idx) => krippendorffAlpha(table, idx), settings),
+    ...bootstrapAll(
+      units,
+      {
+        percentAgreement: (idx) => percentAgreement(table, idx),
+        fleissKappa: (idx) => fleissKappa(table, idx),
+        krippendorffAlpha: (idx) => krippendorffAlpha(table, idx),
+      },
+      settings,
+    ),
     pairs,
   };
 }

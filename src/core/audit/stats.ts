@@ -106,29 +106,41 @@ export interface BootstrapSettings {
 }
 
 /**
- * `statistic(indices)` evaluates on the units at `indices` (repeats allowed); the point estimate uses every
- * unit once. Undefined statistics (NaN) are dropped from the resample distribution and counted.
+ * Each statistic `f(indices)` evaluates on the units at `indices` (repeats allowed); the point estimate uses
+ * every unit once. All statistics share the same resamples (drawn once), so they are mutually consistent and
+ * the draws are paid for once. Undefined statistics (NaN) are dropped from their resample distribution.
  */
-export function bootstrap(
+export function bootstrapAll<Name extends string>(
   units: number,
-  statistic: (indices: Uint32Array) => number,
+  statistics: Record<Name, (indices: Uint32Array) => number>,
   settings: BootstrapSettings,
-): BootstrapEstimate {
+): Record<Name, BootstrapEstimate> {
+  const names = Object.keys(statistics) as Name[];
   const all = new Uint32Array(units);
   for (let i = 0; i < units; i++) all[i] = i;
-  const point = units > 0 ? statistic(all) : Number.NaN;
-  if (!Number.isFinite(point)) return { estimate: null, ci: null, units, resamples: 0 };
-  const random = seededRandom(settings.seed);
-  const draws: number[] = [];
-  const idx = new Uint32Array(units);
-  for (let b = 0; b < settings.resamples; b++) {
-    for (let i = 0; i < units; i++) idx[i] = Math.floor(random() * units);
-    const v = statistic(idx);
-    if (Number.isFinite(v)) draws.push(v);
+  const points = names.map((name) => (units > 0 ? statistics[name](all) : Number.NaN));
+  const draws = names.map(() => [] as number[]);
+  if (points.some((p) => Number.isFinite(p))) {
+    const random = seededRandom(settings.seed);
+    const idx = new Uint32Array(units);
+    for (let b = 0; b < settings.resamples; b++) {
+      for (let i = 0; i < units; i++) idx[i] = Math.floor(random() * units);
+      names.forEach((name, s) => {
+        if (!Number.isFinite(points[s]!)) return;
+        const v = statistics[name](idx);
+        if (Number.isFinite(v)) draws[s]!.push(v);
+      });
+    }
   }
-  draws.sort((a, b) => a - b);
-  const ci = draws.length > 0 ? { low: quantileSorted(draws, 0.025), high: quantileSorted(draws, 0.975) } : null;
-  return { estimate: point, ci, units, resamples: draws.length };
+  return Object.fromEntries(
+    names.map((name, s) => {
+      const point = points[s]!;
+      if (!Number.isFinite(point)) return [name, { estimate: null, ci: null, units, resamples: 0 }];
+      const sorted = draws[s]!.sort((a, b) => a - b);
+      const ci = sorted.length > 0 ? { low: quantileSorted(sorted, 0.025), high: quantileSorted(sorted, 0.975) } : null;
+      return [name, { estimate: point, ci, units, resamples: sorted.length }];
+    }),
+  ) as Record<Name, BootstrapEstimate>;
 }
 
 /** Area under y(x) by the trapezoidal rule; x must be increasing. */

@@ -12,7 +12,6 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { classifyFile, detectFormat, type FileRole, readEcgFile, type ReadOptions } from '../formats/index.ts';
 import type { EcgRecord } from '../formats/record.ts';
-import type { Prediction } from '../inference/explain.ts';
 import type { ModelManifest } from '../inference/manifest.ts';
 import type { BatchOutcome } from '../inference/pool.ts';
 import type { RecordSignal } from '../signal/preprocess.ts';
@@ -48,8 +47,8 @@ export interface ImportRequest {
   study: string;
   /** Keep names, patient ids and birth dates; otherwise they are dropped and only the pseudonym remains. */
   keepIdentifiers?: boolean;
-  /** The model every record is run through; null imports signals only. */
-  model: ImportModel | null;
+  /** The model every record is run through, in the same transaction as the record is stored. */
+  model: ImportModel;
   /** Records per pipeline step: read the next chunk while the model runs this one. */
   chunkRecords?: number;
   readOptions?: ReadOptions;
@@ -203,13 +202,13 @@ export class ImportTask {
     this.emit({ phase: 'listing' });
     const { files, unreadable } = await listInputFiles(req.inputs);
     const inputs = req.inputs.map((p) => resolve(p));
-    const key = jobKey(inputs, req.study.trim(), model?.manifest.id ?? null, keep);
+    const key = jobKey(inputs, req.study.trim(), model.manifest.id, keep);
     const { job, resumed } = db.transaction(() => {
       const study = ensureStudy(db, req.study);
-      if (model) registerModel(db, model.manifest);
+      registerModel(db, model.manifest);
       const open = findUnfinishedJob(db, key);
       const j: ImportJob =
-        open ?? createImportJob(db, { studyId: study.id, modelId: model?.manifest.id ?? null, inputs, inputsKey: key, keepIdentifiers: keep });
+        open ?? createImportJob(db, { studyId: study.id, modelId: model.manifest.id, inputs, inputsKey: key, keepIdentifiers: keep });
       setJobStatus(db, j.id, 'running', files.length + unreadable.length);
       return { job: j, resumed: open !== null };
     }).immediate();
@@ -304,7 +303,7 @@ export class ImportTask {
     const out = new Map<Prepared, { outcome: BatchOutcome; ms: number }>();
     const model = this.req.model;
     const todo = prepared.filter((p) => p.record && !p.early);
-    if (!model || todo.length === 0) return out;
+    if (todo.length === 0) return out;
     const t0 = performance.now();
     try {
       const outcomes = await model.predictBatch(todo.map((p) => p.record!));
@@ -327,33 +326,38 @@ export class ImportTask {
     roles: Map<string, FileRole>,
     decided: Set<string>,
   ): void {
-    const model = this.req.model;
     for (const p of prepared) {
       this.state.currentFile = p.path;
       const companions = (p.record?.sourceFiles ?? []).filter((f) => f !== p.path && roles.get(f) === 'companion' && !decided.has(f));
       const partOf = (recordId: number | null): FileOutcomeRow[] =>
         companions.map((f) => ({ path: f, outcome: 'part-of-record', recordId, reason: `belongs to record ${p.path}` }));
-      if (p.early) {
-        this.write(job.id, [{ path: p.path, outcome: p.early.outcome, recordId: null, reason: p.early.reason }, ...partOf(null)], decided);
-        continue;
-      }
       const predicted = predictions.get(p);
-      if (model && predicted && !predicted.outcome.ok) {
-        const reason = `the model could not run on this record: ${message(predicted.outcome.error)}`;
-        this.write(job.id, [{ path: p.path, outcome: 'failed', recordId: null, reason }, ...partOf(null)], decided);
+      const early = p.early ?? (predicted && !predicted.outcome.ok ? { outcome: 'failed' as const, reason: `the model could not run on this record: ${message(predicted.outcome.error)}` } : undefined);
+      if (early || !predicted?.outcome.ok) {
+        const { outcome, reason } = early ?? { outcome: 'failed' as const, reason: `${p.path}: no prediction came back` };
+        this.write(job.id, [{ path: p.path, outcome, recordId: null, reason }, ...partOf(null)], decided);
         continue;
       }
-      const prediction: Prediction | undefined = predicted?.outcome.ok ? predicted.outcome.prediction : undefined;
-      const rows = this.db.transaction(() => {
-        const { id, pseudonym } = insertRecord(this.db, job.studyId, p.record!, p.hash!, job.keepIdentifiers);
-        if (prediction) {
-          insertRun(this.db, id, prediction, { readMs: p.readMs, predictMs: predicted!.ms });
-        }
-        const own: FileOutcomeRow = { path: p.path, outcome: 'imported', recordId: id, reason: `imported as ${pseudonym}` };
-        const all = [own, ...partOf(id)];
-        insertFileOutcomes(this.db, job.id, all);
-        return all;
-      }).immediate();
+      const prediction = predicted.outcome.prediction;
+      let rows: FileOutcomeRow[];
+      try {
+        rows = this.db
+          .transaction(() => {
+            const { id, pseudonym } = insertRecord(this.db, job.studyId, p.record!, p.hash!, job.keepIdentifiers);
+            insertRun(this.db, id, prediction, { readMs: p.readMs, predictMs: predicted.ms });
+            const all: FileOutcomeRow[] = [{ path: p.path, outcome: 'imported', recordId: id, reason: `imported as ${pseudonym}` }, ...partOf(id)];
+            insertFileOutcomes(this.db, job.id, all);
+            return all;
+          })
+          .immediate();
+      } catch (err) {
+        // another import into the same study stored this signal after we checked
+        const stored = findRecordByHash(this.db, job.studyId, p.hash!);
+        if (!stored) throw err;
+        const reason = `same signal as ${stored.pseudonym} (${stored.sourcePath}), already in this study`;
+        this.write(job.id, [{ path: p.path, outcome: 'duplicate', recordId: null, reason }, ...partOf(null)], decided);
+        continue;
+      }
       for (const r of rows) decided.add(r.path);
       this.count(rows);
     }

@@ -46,6 +46,8 @@ type Job =
 interface Slot {
   worker: Worker;
   priorityOnly: boolean;
+  /** False until its session is open; only ready slots get work. */
+  ready: boolean;
   busy?: { id: number; job: Job };
   executionProvider: string;
 }
@@ -83,7 +85,7 @@ export class InferencePool {
 
   /** The provider each worker's session runs on (priority worker first). */
   get executionProviders(): string[] {
-    return this.slots.map((s) => s.executionProvider);
+    return this.slots.filter((s) => s.ready).map((s) => s.executionProvider);
   }
 
   /** One record; `priority` puts it in the viewer's lane. Rejects with the record's typed error. */
@@ -130,7 +132,7 @@ export class InferencePool {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (slot.busy) continue;
+      if (!slot.ready || slot.busy) continue;
       const job = this.priorityQueue.shift() ?? (slot.priorityOnly ? undefined : this.batchQueue.shift());
       if (!job) continue;
       const id = this.nextId++;
@@ -146,18 +148,21 @@ export class InferencePool {
   private startWorker(priorityOnly: boolean): Promise<void> {
     const file = this.options.workerFile ?? new URL('./workerBootstrap.mjs', import.meta.url);
     const worker = new Worker(file);
-    const slot: Slot = { worker, priorityOnly, executionProvider: 'starting' };
+    const slot: Slot = { worker, priorityOnly, ready: false, executionProvider: 'starting' };
+    // listed at once so close() terminates workers that are still starting
+    this.slots.push(slot);
     const sessionOptions: SessionOptions = { providers: this.options.providers, intraOpThreads: this.options.threadsPerWorker };
     return new Promise((resolve, reject) => {
       const onStartup = (msg: WorkerReply): void => {
         if (msg.type === 'ready') {
           slot.executionProvider = msg.executionProvider;
+          slot.ready = true;
           worker.off('message', onStartup);
           worker.on('message', (m: WorkerReply) => this.onReply(slot, m));
-          this.slots.push(slot);
           this.dispatch();
           resolve();
         } else if (msg.type === 'openFailed') {
+          this.slots.splice(this.slots.indexOf(slot), 1);
           void worker.terminate();
           reject(fromWire(msg.error));
         }
@@ -193,11 +198,12 @@ export class InferencePool {
     this.slots.splice(index, 1);
     slot.busy?.job.reject(new ModelError(this.modelDir, 'run-failed', `inference worker lost: ${err.message}`));
     slot.busy = undefined;
-    if (!this.closed) this.startWorker(slot.priorityOnly).catch(() => this.failQueued(err));
+    // a worker that never became ready is not restarted: its startup error already reached open()
+    if (!this.closed && slot.ready) this.startWorker(slot.priorityOnly).catch(() => this.failQueued(err));
   }
 
   private failQueued(err: Error): void {
-    if (this.slots.length > 0) return;
+    if (this.slots.some((s) => s.ready)) return;
     for (const job of [...this.priorityQueue.splice(0), ...this.batchQueue.splice(0)]) {
       job.reject(new ModelError(this.modelDir, 'run-failed', `no inference worker left: ${err.message}`));
     }

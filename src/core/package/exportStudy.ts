@@ -65,8 +65,8 @@ export function exportStudyPackage(src: Db, srcPath: string, options: StudyExpor
       }
       const insertRecord = rowInserter(dst, 'records');
       for (const r of order) insertRecord({ ...deidentifiedRecord(byId.get(r.id)!), id: newId.get(r.id) });
-      copyRows(src, dst, 'signals', `${inStudy}`, [studyId], mapRecord);
-      copyRows(src, dst, 'annotations', `${inStudy} ORDER BY id`, [studyId], (row) => ({ ...mapRecord(row), id: null }));
+      copyRows(src, dst, 'signals', inStudy, [studyId], mapRecord);
+      copyRows(src, dst, 'annotations', inStudy, [studyId], mapRecord);
       copyRows(src, dst, 'models', `id IN (SELECT value FROM json_each(?))`, [JSON.stringify(content.models.map((m) => m.id))]);
       copyRows(src, dst, 'runs', inStudy, [studyId], mapRecord);
       copyRows(src, dst, 'attribution_maps', inRuns, [studyId]);

@@ -12,7 +12,7 @@ import {
   summarizeAgreement,
 } from '../audit/agreement.ts';
 import { CONFIDENCE_EDGES, confidenceBin, confidenceBins, RANK_BINS, rankBin, type ShareRow, sharesBy } from '../audit/shares.ts';
-import { type BootstrapEstimate, type BootstrapSettings, bootstrap } from '../audit/stats.ts';
+import { type BootstrapEstimate, type BootstrapSettings, bootstrapAll } from '../audit/stats.ts';
 import type { LabelHistoryRow } from '../store/labels.ts';
 import { REASON_CODES } from '../store/labels.ts';
 import type { RegionInfo, StudyData } from './data.ts';
@@ -87,8 +87,7 @@ function binAgreement(table: RatingTable, binOf: (unit: number) => string, bins:
     return {
       bin,
       units: n,
-      percentAgreement: bootstrap(n, (idx) => percentAgreement(sub, idx), settings),
-      krippendorffAlpha: bootstrap(n, (idx) => krippendorffAlpha(sub, idx), settings),
+      ...bootstrapAll(n, { percentAgreement: (idx) => percentAgreement(sub, idx), krippendorffAlpha: (idx) => krippendorffAlpha(sub, idx) }, settings),
     };
   });
 }

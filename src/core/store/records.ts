@@ -87,11 +87,17 @@ export function insertRecord(
   contentSha256: string,
   keepIdentifiers: boolean,
 ): { id: number; pseudonym: string } {
-  const study = db
-    .prepare('UPDATE studies SET records_numbered = records_numbered + 1 WHERE id = ? RETURNING pseudonym_prefix AS p, records_numbered AS n')
-    .get(studyId) as { p: string; n: number } | undefined;
-  if (!study) throw new StoreError('not-found', `study ${studyId} does not exist`);
-  const pseudonym = `${study.p}-${String(study.n).padStart(4, '0')}`;
+  const next = db.prepare(
+    'UPDATE studies SET records_numbered = records_numbered + 1 WHERE id = ? RETURNING pseudonym_prefix AS p, records_numbered AS n',
+  );
+  const taken = db.prepare('SELECT 1 FROM records WHERE study_id = ? AND pseudonym = ?');
+  let pseudonym: string;
+  // records copied in by other means (audit packages) may hold numbers the counter has not passed yet
+  do {
+    const study = next.get(studyId) as { p: string; n: number } | undefined;
+    if (!study) throw new StoreError('not-found', `study ${studyId} does not exist`);
+    pseudonym = `${study.p}-${String(study.n).padStart(4, '0')}`;
+  } while (taken.get(studyId, pseudonym));
   const signal = encodeSignal(record.leads);
   const id = Number(
     db

@@ -106,9 +106,7 @@ const runDto = z
     warnings: z.array(z.string()),
     createdAt: z.string(),
   })
-  .superRefine((r, ctx) =>
-    checkPayload(ctx, r.attribution, r.classes.length * r.leads.length * r.mapSamples, ['attribution']),
-  );
+  .superRefine((r, ctx) => checkPayload(ctx, r.attribution, r.classes.length * r.leads.length * r.mapSamples, ['attribution']));
 export type RunDto = z.infer<typeof runDto>;
 
 const weightsDto = z

@@ -115,7 +115,17 @@ function drawOverlay(ctx: CanvasRenderingContext2D, scene: Scene): void {
     const sw = Math.min(strip.width, cell.t1 * overlay.rateHz) - sx;
     if (!(sw > 0)) continue;
     const band = cell.heightMm * OVERLAY_BAND;
-    ctx.drawImage(strip, sx, 0, sw, 1, cell.xMm * s, (cell.topMm + (cell.heightMm - band) / 2) * s, (sw / overlay.rateHz) * layout.mmPerS * s, band * s);
+    ctx.drawImage(
+      strip,
+      sx,
+      0,
+      sw,
+      1,
+      cell.xMm * s,
+      (cell.topMm + (cell.heightMm - band) / 2) * s,
+      (sw / overlay.rateHz) * layout.mmPerS * s,
+      band * s,
+    );
   }
 }
 

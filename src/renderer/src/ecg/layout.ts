@@ -89,11 +89,15 @@ export interface LayoutInput {
   paper: PaperSettings;
 }
 
-/** The longest span that fits the viewport at this speed, never more than the record. */
-export function visibleSpanS(durationS: number, viewportWidthMm: number, paper: PaperSettings): number {
+/** A printed 3x4 or 6x2 page covers 10 s, whatever the record's length; longer records are paged by panning. */
+export const PRINT_PAGE_S = 10;
+
+/** The longest span that fits the viewport at this speed, never more than the record (or a print page). */
+export function visibleSpanS(durationS: number, viewportWidthMm: number, paper: PaperSettings, choice: LayoutChoice = '12x1'): number {
   const mmPerS = paper.speedMmPerS * paper.zoom;
   const available = viewportWidthMm - calMarginMm(paper) - RIGHT_PAD_MM;
-  return Math.max(0.1, Math.min(durationS, available / mmPerS));
+  const page = choice === '3x4' || choice === '6x2' ? PRINT_PAGE_S : Number.POSITIVE_INFINITY;
+  return Math.max(0.1, Math.min(durationS, page, available / mmPerS));
 }
 
 export function calMarginMm(paper: PaperSettings): number {
@@ -108,7 +112,7 @@ export function buildLayout(input: LayoutInput): PaperLayout {
   const { paper } = input;
   const mmPerS = paper.speedMmPerS * paper.zoom;
   const mmPerMv = paper.gainMmPerMv;
-  const spanS = visibleSpanS(input.durationS, input.viewportWidthMm, paper);
+  const spanS = visibleSpanS(input.durationS, input.viewportWidthMm, paper, input.choice);
   const startS = clampStart(input.startS, spanS, input.durationS);
   const { columns, rhythm } = grid(input.choice);
   const pitchKey = typeof input.choice === 'object' ? 'focus' : input.choice;
@@ -189,13 +193,15 @@ export function cellY(cell: LayoutCell, layout: PaperLayout, mv: number): number
 
 /** The cell under a paper point, if any. */
 export function cellAt(layout: PaperLayout, xMm: number, yMm: number): LayoutCell | null {
-  return (
-    layout.cells.find((c) => xMm >= c.xMm && xMm < c.xMm + c.widthMm && yMm >= c.topMm && yMm < c.topMm + c.heightMm) ?? null
-  );
+  return layout.cells.find((c) => xMm >= c.xMm && xMm < c.xMm + c.widthMm && yMm >= c.topMm && yMm < c.topMm + c.heightMm) ?? null;
 }
 
 /** Caliper readings between two paper points in the same cell: interval in ms and amplitude in mV. */
-export function caliperReading(layout: PaperLayout, a: { xMm: number; yMm: number }, b: { xMm: number; yMm: number }): {
+export function caliperReading(
+  layout: PaperLayout,
+  a: { xMm: number; yMm: number },
+  b: { xMm: number; yMm: number },
+): {
   intervalMs: number;
   amplitudeMv: number;
 } {

@@ -45,12 +45,7 @@ export function regionBoxes(layout: PaperLayout, regions: readonly RegionSpan[],
   return boxes;
 }
 
-function clipToCell(
-  cell: LayoutCell,
-  layout: PaperLayout,
-  startS: number,
-  endS: number,
-): Omit<RegionBox, 'key' | 'rank'> | null {
+function clipToCell(cell: LayoutCell, layout: PaperLayout, startS: number, endS: number): Omit<RegionBox, 'key' | 'rank'> | null {
   const from = Math.max(startS, cell.t0);
   const to = Math.min(endS, cell.t1);
   if (!(to > from)) return null;
@@ -75,7 +70,12 @@ export function regionOrder<T extends RegionSpan>(regions: readonly T[]): T[] {
 }
 
 /** Converts a time span drawn by the user to samples at the map's rate, ordered and at least one sample. */
-export function drawnSpanToSamples(aS: number, bS: number, rateHz: number, totalSamples: number): { startSample: number; endSample: number } {
+export function drawnSpanToSamples(
+  aS: number,
+  bS: number,
+  rateHz: number,
+  totalSamples: number,
+): { startSample: number; endSample: number } {
   const lo = Math.max(0, Math.floor(Math.min(aS, bS) * rateHz));
   const hi = Math.min(totalSamples, Math.ceil(Math.max(aS, bS) * rateHz));
   return { startSample: Math.min(lo, totalSamples - 1), endSample: Math.max(hi, Math.min(lo, totalSamples - 1) + 1) };

@@ -1,0 +1,12 @@
+import { openStore } from './src/core/store/index.ts';
+import { loadStudyData } from './src/core/report/data.ts';
+import { agreementSection } from './src/core/report/agreement.ts';
+import { generateReport } from './src/core/report/generate.ts';
+import { labelHistory } from './src/core/store/index.ts';
+const db = openStore('/tmp/rprof/bench.sqlite', { readonly: true });
+let t = performance.now();
+const lap = (n: string) => { const now = performance.now(); console.log(n, (now - t).toFixed(0), 'ms'); t = now; };
+labelHistory(db, { studyId: 1 }); lap('labelHistory');
+const data = loadStudyData(db, {}); lap('loadStudyData');
+agreementSection(data, { resamples: 1000, seed: 1 }); lap('agreement');
+await generateReport(db, { outDir: '/tmp/rprof/out', settings: { faithfulness: false }, pdf: null }); lap('generate');
