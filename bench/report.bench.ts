@@ -1,6 +1,7 @@
 /**
- * Report speed. Setup (untimed): the 500 PTB-XL records at 100 Hz and the same 500 at 500 Hz imported into one
- * study (1,000 distinct records) with the tiny test model, and seeded labels from 3 raters.
+ * Report speed. Setup (untimed): the 500 PTB-XL records at 100 Hz, the same 500 at 500 Hz (993 distinct signals:
+ * PTB-XL has a few byte-identical records) and 7 LUDB records imported into one study (1,000 records) with the
+ * tiny test model, and seeded labels from 3 raters.
  * Timed: the whole report without faithfulness (agreement with 1,000 bootstrap resamples per statistic, JSON,
  * CSV, HTML with SSR plots) against reading the study from the store alone; deletion/insertion per record
  * against one plain prediction of the same record, for the tiny model and, when installed, the real one.
@@ -32,7 +33,10 @@ function headers(dir: string): string[] {
 async function importStudy(db: Db, study: string, modelDir: string, inputs: string[]): Promise<number> {
   const pool = await InferencePool.open(modelDir);
   try {
-    const model = { manifest: loadModelFolder(modelDir).manifest, predictBatch: (r: Parameters<InferencePool['predictBatch']>[0]) => pool.predictBatch(r) };
+    const model = {
+      manifest: loadModelFolder(modelDir).manifest,
+      predictBatch: (r: Parameters<InferencePool['predictBatch']>[0]) => pool.predictBatch(r),
+    };
     const summary = await startImport(db, { inputs, study, model }).done;
     if (summary.failed.length) throw new Error(`bench import failed: ${summary.failed[0]!.file}: ${summary.failed[0]!.error}`);
     synthesizeLabels(db, { studyId: summary.studyId, raterNames: RATERS, seed: 7 });
@@ -87,16 +91,24 @@ export default async function (): Promise<BenchResult> {
     const imported = await importStudy(db, 'bench 1000', tiny, [
       ...headers(join(ptbxl, 'records100', '00000')),
       ...headers(join(ptbxl, 'records500', '00000')),
+      ...headers(join(sharedDataDir(), 'ludb', 'data')).slice(0, 7),
     ]);
-    notes.push(`${imported} records imported (PTB-XL 1-500 at 100 Hz and at 500 Hz) with tiny-imn; labels from 3 seeded raters`);
+    notes.push(`${imported} records imported (PTB-XL 1-500 at 100 Hz and at 500 Hz, 7 LUDB) with tiny-imn; labels from 3 seeded raters`);
 
     const t0 = performance.now();
     const data = loadStudyData(db, { study: 'bench 1000' });
     const loadMs = performance.now() - t0;
     const t1 = performance.now();
-    const { report } = await generateReport(db, { outDir: join(work, 'report'), study: 'bench 1000', settings: { faithfulness: false }, pdf: null });
+    const { report } = await generateReport(db, {
+      outDir: join(work, 'report'),
+      study: 'bench 1000',
+      settings: { faithfulness: false },
+      pdf: null,
+    });
     const reportMs = performance.now() - t1;
-    notes.push(`${data.records.length} records, ${report.counts.labels} labels, ${report.counts.regionJudgements} current region judgements, 1,000 bootstrap resamples per statistic`);
+    notes.push(
+      `${data.records.length} records, ${report.counts.labels} labels, ${report.counts.regionJudgements} current region judgements, 1,000 bootstrap resamples per statistic`,
+    );
 
     const figures: BenchFigure[] = [
       withRatio({

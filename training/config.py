@@ -25,7 +25,7 @@ class TrainConfig:
     widths: tuple[int, int, int] = (8, 16, 64)   # small c1,c2 keep the 2-core CPU budget; c3 = 64 as in the paper
     baseline_width: int = 64
     lam: float = 1e-4                  # weight of mean|W| (sparsity of explanations)
-    lfr_weight: float = 0.1            # weight of the local-fidelity penalty in the imn-lfr variant
+    lfr_weight: float = 1.0            # weight of the local-fidelity penalty in the imn-lfr variant
     lfr_sigma: float = 0.1             # std of the Gaussian perturbation, in z-score units
     epochs: int = 10
     batch_size: int = 32

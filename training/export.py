@@ -52,6 +52,10 @@ def metrics_block(results: dict, variant: str) -> dict:
         out["brier"]["baseline"] = results["variants"]["baseline"]["test"]["brier"]
     if "imn-lfr" in results["variants"] and variant != "imn-lfr":
         out["auroc"]["imnLfr"] = auroc("imn-lfr")
+    out["degeneracy"] = {("imnLfr" if v == "imn-lfr" else "imn"): results["variants"][v]["test"]["degeneracy"]
+                         for v in ("imn", "imn-lfr") if v in results["variants"]}
+    out["localFidelity"] = {("imnLfr" if v == "imn-lfr" else "imn"): results["variants"][v]["test"].get("localFidelity")
+                            for v in ("imn", "imn-lfr") if v in results["variants"]}
     return out
 
 

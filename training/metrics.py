@@ -44,7 +44,7 @@ def auroc_table(y: np.ndarray, p: np.ndarray, codes, n_boot: int = 1000, seed: i
     macro_boot = macro_boot[~np.isnan(macro_boot)]
     out["macro"] = {
         "auroc": float(np.nanmean(point)),
-        "ci95": [float(np.percentile(macro_boot, 2.5)), float(np.percentile(macro_boot, 97.5))],
+        "ci95": [float(np.percentile(macro_boot, 2.5)), float(np.percentile(macro_boot, 97.5))] if len(macro_boot) else None,
     }
     return out
 

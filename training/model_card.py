@@ -168,6 +168,13 @@ def render_model_card(manifest: dict, results: dict, variant: str, onnx_bytes: i
         w(f"LFR = local-fidelity regularisation: x' = x + N(0, {cfg['lfr_sigma']}^2) (z-score units), penalty "
           f"{cfg['lfr_weight']} x mean_c (sum(W(x)[c] * x') + b(x)[c] - logit(x')[c])^2 added to the loss.")
         w("")
+    w(f"Local fidelity on the test fold (x' = x + N(0, {cfg['lfr_sigma']}^2), same seeded noise for both; "
+      "|sum(W(x) * x') + b(x) - logit(x')| in logit units, lower = the explanation at x predicts the model near x): " + ", ".join(
+        f"{VARIANT_LABEL[v]} mean {results['variants'][v]['test']['localFidelity']['meanAbsGap']:.3f} "
+        f"(median {results['variants'][v]['test']['localFidelity']['medianAbsGap']:.3f}; logit std "
+        f"{results['variants'][v]['test']['localFidelity']['logitStd']:.2f})"
+        for v in imn_variants if "localFidelity" in results["variants"][v]["test"]) + ".")
+    w("")
     w("Completeness on the test fold (float64 recomputation of sum(W*x)+b vs the logit): " + ", ".join(
         f"{VARIANT_LABEL[v]} max |gap| {results['variants'][v]['test']['completenessMaxAbs']:.2e}" for v in imn_variants) + ".")
     w("")

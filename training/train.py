@@ -94,6 +94,26 @@ def predict(model: nn.Module, variant: str, x: np.ndarray, batch: int = 64, want
     return out
 
 
+@torch.no_grad()
+def local_fidelity(model: EcgImn, x: np.ndarray, sigma: float, seed: int, batch: int = 64) -> dict:
+    """How well the emitted linear model predicts the network nearby: for x' = x + N(0, sigma^2),
+    |sum(W(x) * x') + b(x) - logit(x')| per record and class (logit units). This is what LFR
+    trains for; the same seeded noise is used for every variant so they are comparable."""
+    model.eval()
+    gen = torch.Generator().manual_seed(seed)
+    gaps, logits = [], []
+    for i in range(0, len(x), batch):
+        xb = torch.from_numpy(x[i : i + batch])
+        near = xb + sigma * torch.randn(xb.shape, generator=gen)
+        _, w, b = model(xb)
+        real, _, _ = model(near)
+        gaps.append((EcgImn.combine(w, near, b) - real).abs().numpy())
+        logits.append(real.numpy())
+    g = np.concatenate(gaps)
+    return {"sigma": sigma, "meanAbsGap": float(g.mean()), "medianAbsGap": float(np.median(g)),
+            "rmsGap": float(np.sqrt((g ** 2).mean())), "logitStd": float(np.concatenate(logits).std())}
+
+
 def val_score(y: np.ndarray, logits: np.ndarray) -> float:
     aucs = [metrics._auc(y[:, c], logits[:, c]) for c in range(y.shape[1])]
     aucs = [a for a in aucs if not np.isnan(a)]
@@ -156,6 +176,7 @@ def evaluate_test(model, variant: str, test: Split, cfg: TrainConfig) -> tuple[d
     if variant != "baseline":
         res["completenessMaxAbs"] = pred["completenessMaxAbs"]
         res["degeneracy"] = metrics.summarize_degeneracy(*pred["degeneracy"], codes, LEAD_ORDER)
+        res["localFidelity"] = local_fidelity(model, test.x, cfg.lfr_sigma, cfg.seed + 2)
     return res, prob
 
 
@@ -176,7 +197,8 @@ def run_variant(variant: str, splits: dict[str, Split], cfg: TrainConfig) -> dic
     save_checkpoint(cfg.out / f"{variant}.pt", model, variant, cfg, k)
     np.savez(cfg.out / f"{variant}_test.npz", ids=splits["test"].ids, y=splits["test"].y, p=prob)
     a = test_res["auroc"]["macro"]
-    print(f"[{variant}] test macro AUROC {a['auroc']:.3f} (95% CI {a['ci95'][0]:.3f}-{a['ci95'][1]:.3f}); "
+    ci = f"95% CI {a['ci95'][0]:.3f}-{a['ci95'][1]:.3f}" if a["ci95"] else "no CI"
+    print(f"[{variant}] test macro AUROC {a['auroc']:.3f} ({ci}); "
           f"train {info['trainWallTimeS']} s wall, {info['trainCpuTimeS']} s CPU", flush=True)
     return info
 

@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { errorReportCsv, ImportInputError, type ImportProgress, type ImportSummary, type ImportTask, startImport } from '../core/import/index.ts';
+import {
+  errorReportCsv,
+  ImportInputError,
+  type ImportProgress,
+  type ImportSummary,
+  type ImportTask,
+  startImport,
+} from '../core/import/index.ts';
 import { DEFAULT_MODEL_ID, listModels, loadModelFolder } from '../core/inference/modelFolder.ts';
 import { InferencePool } from '../core/inference/pool.ts';
 import { fileOutcomes, getImportJob, getStudy, listImportJobs, outcomeCounts } from '../core/store/index.ts';
@@ -46,7 +53,12 @@ export function importHandlers(ctx: AppContext): Handlers<ImportMethod> {
     'import.models': async () =>
       listModels(ctx.modelsDir)
         .filter((m) => m.manifest)
-        .map((m) => ({ id: m.id, name: m.manifest!.name, classes: m.manifest!.classes.map((c) => c.code), isDefault: m.id === DEFAULT_MODEL_ID })),
+        .map((m) => ({
+          id: m.id,
+          name: m.manifest!.name,
+          classes: m.manifest!.classes.map((c) => c.code),
+          isDefault: m.id === DEFAULT_MODEL_ID,
+        })),
 
     'import.start': ({ inputs, study, modelId, keepIdentifiers }) =>
       asApiErrors(async () => {

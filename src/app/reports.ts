@@ -46,7 +46,12 @@ export function summarizeReport(report: Report): ReportSummaryDto {
       ? {
           recordsEvaluated: f.recordsEvaluated,
           completenessMax: f.exactness.recomputed.max,
-          curves: f.curves.map((c) => ({ order: c.order, records: c.records, deletionAucMedian: c.deletionAuc.median, insertionAucMedian: c.insertionAuc.median })),
+          curves: f.curves.map((c) => ({
+            order: c.order,
+            records: c.records,
+            deletionAucMedian: c.deletionAuc.median,
+            insertionAucMedian: c.insertionAuc.median,
+          })),
           msPerRecord: f.deletionInsertionMsPerRecord,
         }
       : null,

@@ -11,6 +11,7 @@ import {
   ratingTable,
   summarizeAgreement,
 } from '../../src/core/audit/agreement.ts';
+import { wilson } from '../../src/core/audit/stats.ts';
 import { runPythonJson } from '../helpers/python.ts';
 
 interface Reference {
@@ -37,10 +38,13 @@ const tableArb = fc
     fc.record({
       categories: fc.constant(categories),
       rows: fc.array(
-        fc.array(fc.oneof({ weight: 1, arbitrary: fc.constant(MISSING) }, { weight: 5, arbitrary: fc.integer({ min: 0, max: categories - 1 }) }), {
-          minLength: raters,
-          maxLength: raters,
-        }),
+        fc.array(
+          fc.oneof({ weight: 1, arbitrary: fc.constant(MISSING) }, { weight: 5, arbitrary: fc.integer({ min: 0, max: categories - 1 }) }),
+          {
+            minLength: raters,
+            maxLength: raters,
+          },
+        ),
         { minLength: units, maxLength: units },
       ),
     }),
@@ -49,11 +53,20 @@ const tableArb = fc
 describe('agreement statistics against scikit-learn, statsmodels and krippendorff', () => {
   it('match the Python reference implementations to 1e-9 on random tables', () => {
     const samples = fc.sample(tableArb, { numRuns: 300, seed: 20261128 });
-    const ref = runPythonJson<{ tables: Reference[] }>(
+    const proportions = fc.sample(
+      fc.integer({ min: 1, max: 500 }).chain((n) => fc.tuple(fc.integer({ min: 0, max: n }), fc.constant(n))),
+      { numRuns: 200, seed: 7 },
+    );
+    const ref = runPythonJson<{ tables: Reference[]; wilson: [number, number][] }>(
       'reference_metrics.py',
-      { tables: samples },
+      { tables: samples, proportions },
       'scikit-learn statsmodels krippendorff numpy',
     );
+    proportions.forEach(([k, n], i) => {
+      const ci = wilson(k, n).ci!;
+      expectClose(ci.low, ref.wilson[i]![0], `wilson ${k}/${n} low`);
+      expectClose(ci.high, ref.wilson[i]![1], `wilson ${k}/${n} high`);
+    });
     samples.forEach((sample, i) => {
       const table: RatingTable = {
         raters: sample.rows[0]!.map((_, r) => `r${r}`),

@@ -31,7 +31,12 @@ describe('orders and perturbations', () => {
   it('spans come first, in the given order, then the rest by salience', () => {
     // 2 leads x 4 samples
     const a = Float32Array.of(5, 1, 2, 0, 0.5, 3, 4, 6);
-    expect([...spansFirstOrder(a, 4, [{ lead: 1, start: 1, end: 3 }, { lead: 0, start: 0, end: 2 }])]).toEqual([6, 5, 0, 1, 7, 2, 4, 3]);
+    expect([
+      ...spansFirstOrder(a, 4, [
+        { lead: 1, start: 1, end: 3 },
+        { lead: 0, start: 0, end: 2 },
+      ]),
+    ]).toEqual([6, 5, 0, 1, 7, 2, 4, 3]);
   });
 
   it('deletion removes the first k/steps of the order, insertion restores it; baseline is 0', () => {

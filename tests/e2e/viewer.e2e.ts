@@ -1,17 +1,18 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserServer } from '../../src/server/browserServer.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { repoPath } from '../helpers/sharedData.ts';
-import { buildViewerDb, startViewerServer } from '../renderer/viewerDb.ts';
+import { buildDb, buildViewerDb, ptbxlRecordFiles, startViewerServer } from '../renderer/viewerDb.ts';
 
 /** Set UPDATE_SCREENSHOTS=1 to rewrite the checked-in images (and docs/screenshot-viewer.png) instead of comparing. */
 const UPDATE = process.env.UPDATE_SCREENSHOTS === '1';
 /** Share of pixels allowed to differ (font hinting, anti-aliasing across machines). */
 const MAX_DIFF_SHARE = 0.01;
+const REAL_MODEL_DIR = repoPath('resources', 'models', 'ecg-imn-ptbxl-superdiag-100hz');
 
 let server: BrowserServer;
 let browser: Browser;
@@ -65,7 +66,13 @@ async function regionLabels(page: Page): Promise<string[]> {
 
 describe('audit viewer in Chromium (browser mode, real server and database)', () => {
   it('opens a record with its explanation, switches class, and shows model status', async () => {
-    const page = await openAs('Dr Keys');
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 });
+    const consoleErrors: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(msg.text());
+    });
+    await page.goto(server.url);
+    await openAs('Dr Keys', page);
     await expect.poll(() => page.getByTestId('viewer-status').textContent()).toMatch(/execution provider\s+cpu/);
     expect(await page.getByTestId('completeness').textContent()).toMatch(/e-/);
     const classes = await page.getByTestId('class-selector').locator('li').allTextContents();
@@ -74,12 +81,21 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
     await page.getByTestId('class-NORM').click();
     await waitForFrame(page, 'S1-0001', 'NORM');
     expect(await page.getByTestId('legend').textContent()).toContain('Normal ECG');
+    // raw W instead of W*x: the server re-runs the model; the legend says which map is shown
+    await page.getByTestId('toggle-raw-w').click();
+    await expect
+      .poll(async () => (await page.getByTestId('ecg-canvas').getAttribute('data-frame-tag'))?.endsWith(':NORM:w:overlay'))
+      .toBe(true);
+    expect(await page.getByTestId('legend').textContent()).toContain('raw W for Normal ECG');
+    await page.keyboard.press('w');
+    await waitForFrame(page, 'S1-0001', 'NORM');
     // keyboard: c cycles the class
     await page.keyboard.press('c');
     await expect.poll(async () => (await page.getByTestId('ecg-canvas').getAttribute('data-frame-tag'))?.includes(':NORM:')).toBe(false);
     // what-if: the model's probability without the top 3 regions, beside the original
     await page.getByTestId('whatif-top').click();
     await expect.poll(() => page.getByTestId('whatif-results').textContent()).toMatch(/P \d\.\d{3} → \d\.\d{3}/);
+    expect(consoleErrors).toEqual([]);
     await page.close();
   });
 
@@ -211,7 +227,9 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
     for (const layout of ['3x4', '6x2', '12x1']) {
       await page.getByTestId(`layout-${layout}`).click();
       await page.waitForTimeout(300);
-      const shot = await page.getByTestId('ecg-canvas').screenshot();
+      // the canvas's own pixels: independent of the window size, scrolling and anything drawn over it
+      const dataUrl = await page.getByTestId('ecg-canvas').evaluate((c) => (c as HTMLCanvasElement).toDataURL('image/png'));
+      const shot = Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');
       const file = repoPath('tests', 'e2e', 'screenshots', `viewer-${layout}.png`);
       if (UPDATE || !existsSync(file)) {
         mkdirSync(join(file, '..'), { recursive: true });
@@ -224,13 +242,30 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
       );
     }
     await page.getByTestId('layout-3x4').click();
-    if (UPDATE) {
-      await page.setViewportSize({ width: 1600, height: 1250 });
+    await page.close();
+  });
+
+  // The README's picture: the released model on real PTB-XL records, taken only when regenerating screenshots.
+  it.runIf(UPDATE && existsSync(join(REAL_MODEL_DIR, 'model.json')))('updates docs/screenshot-viewer.png with the real model', async () => {
+    const dbPath = join(dir, 'real.sqlite');
+    // PTB-XL ecg_id 1 (normal) and 39 (conduction disturbance), imported in this order as S1-0001, S1-0002
+    await buildDb(dbPath, ptbxlRecordFiles([1, 39]), 2, REAL_MODEL_DIR);
+    const real = await startViewerServer(dbPath, dirname(REAL_MODEL_DIR));
+    try {
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1250 }, deviceScaleFactor: 1 });
+      await page.goto(real.url);
+      await page.getByTestId('rater-name').fill('Dr Example');
+      await page.getByTestId('rater-create').click();
+      await page.getByTestId('worklist-item-S1-0002').click();
+      await waitForFrame(page, 'S1-0002');
       await page.getByTestId('whatif-top').click();
       await expect.poll(() => page.getByTestId('whatif-results').textContent()).toContain('→');
+      await page.keyboard.press('1');
       await page.screenshot({ path: repoPath('docs', 'screenshot-viewer.png') });
+      await page.close();
+    } finally {
+      await real.close();
     }
-    await page.close();
   });
 });
 

@@ -1,7 +1,8 @@
 """Reference agreement statistics for tests/audit: reads rating tables as JSON on stdin, writes results on stdout.
 
-Input: {"tables": [{"categories": K, "rows": [[cat or -1 per rater], ...]}]}
-Output: {"tables": [{"cohen": {"a,b": kappa}, "fleiss": kappa, "alpha": alpha}]} (NaN written as null).
+Input: {"tables": [{"categories": K, "rows": [[cat or -1 per rater], ...]}], "proportions": [[count, total], ...]}
+Output: {"tables": [{"cohen": {"a,b": kappa}, "fleiss": kappa, "alpha": alpha}], "wilson": [[low, high], ...]}
+(NaN written as null).
 """
 import json
 import math
@@ -12,6 +13,7 @@ try:
     import numpy as np
     from sklearn.metrics import cohen_kappa_score
     from statsmodels.stats.inter_rater import fleiss_kappa
+    from statsmodels.stats.proportion import proportion_confint
     import krippendorff
 except ImportError as err:  # the test turns this into a failure with the install command
     sys.stderr.write(f"missing reference package: {err}\n")
@@ -55,7 +57,8 @@ def evaluate(table):
 
 def main():
     request = json.load(sys.stdin)
-    json.dump({"tables": [evaluate(t) for t in request["tables"]]}, sys.stdout)
+    wilson = [list(map(float, proportion_confint(k, n, alpha=0.05, method="wilson"))) for k, n in request.get("proportions", [])]
+    json.dump({"tables": [evaluate(t) for t in request["tables"]], "wilson": wilson}, sys.stdout)
 
 
 main()

@@ -1,5 +1,13 @@
 import { seededRandom } from '../../src/core/audit/stats.ts';
-import { type Db, appendLabel, createRater, REASON_CODES, type Rater, type ReasonCode, type RegionVerdict } from '../../src/core/store/index.ts';
+import {
+  type Db,
+  appendLabel,
+  createRater,
+  REASON_CODES,
+  type Rater,
+  type ReasonCode,
+  type RegionVerdict,
+} from '../../src/core/store/index.ts';
 
 export interface SyntheticLabelOptions {
   studyId: number;
@@ -50,8 +58,19 @@ export function synthesizeLabels(db: Db, options: SyntheticLabelOptions): { rate
           const times = random() < revise ? 2 : 1;
           for (let k = 0; k < times; k++) {
             const value = noisy(truth);
-            const reasons: ReasonCode[] = value === 'not_valid' ? [pick(REASON_CODES)] : value === 'valid' && random() < 0.5 ? [pick(['qrs', 'st_t', 'p_wave'] as const)] : [];
-            appendLabel(db, { raterId: rater.id, target: { kind: 'region', regionId: region.id }, value, reasons, note: random() < 0.05 ? 'see lead II' : '' });
+            const reasons: ReasonCode[] =
+              value === 'not_valid'
+                ? [pick(REASON_CODES)]
+                : value === 'valid' && random() < 0.5
+                  ? [pick(['qrs', 'st_t', 'p_wave'] as const)]
+                  : [];
+            appendLabel(db, {
+              raterId: rater.id,
+              target: { kind: 'region', regionId: region.id },
+              value,
+              reasons,
+              note: random() < 0.05 ? 'see lead II' : '',
+            });
             labels++;
           }
         }
@@ -60,7 +79,11 @@ export function synthesizeLabels(db: Db, options: SyntheticLabelOptions): { rate
       for (const rater of raters) {
         if (random() < missing) continue;
         const shifted = plausibleTruth + (random() - 0.5) * 0.4;
-        appendLabel(db, { raterId: rater.id, target: { kind: 'plausible', recordId: run.record_id }, value: shifted < 0.3 ? 'no' : shifted < 0.6 ? 'partly' : 'yes' });
+        appendLabel(db, {
+          raterId: rater.id,
+          target: { kind: 'plausible', recordId: run.record_id },
+          value: shifted < 0.3 ? 'no' : shifted < 0.6 ? 'partly' : 'yes',
+        });
         appendLabel(db, {
           raterId: rater.id,
           target: { kind: 'agree-class', recordId: run.record_id, className: run.top_class },

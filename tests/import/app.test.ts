@@ -27,7 +27,9 @@ function app(dbPath: string) {
 describe('import API', () => {
   it('lists models, runs an import in the background with progress, and reports its jobs and problems', async () => {
     const a = app(join(mkdtempSync(join(tmpdir(), 'ecg-import-app-')), 'audit.sqlite'));
-    expect(await a.call('import.models', {})).toEqual([expect.objectContaining({ id: 'tiny-imn', classes: ['NORM', 'MI', 'STTC', 'CD', 'HYP'] })]);
+    expect(await a.call('import.models', {})).toEqual([
+      expect.objectContaining({ id: 'tiny-imn', classes: ['NORM', 'MI', 'STTC', 'CD', 'HYP'] }),
+    ]);
     const cinc = join(sharedDataDir(), 'cinc2020');
     const started = await a.call('import.start', { inputs: [cinc], study: 'CinC', modelId: 'tiny-imn' });
     expect(started.running).toBe(true);
@@ -42,7 +44,14 @@ describe('import API', () => {
     expect(status.summary).toMatchObject({ status: 'completed', imported: records, failed: [] });
     expect(status.progress).toMatchObject({ phase: 'completed', filesDone: status.progress.filesTotal });
     const [job] = await a.call('import.jobs', {});
-    expect(job).toMatchObject({ jobId: started.jobId, study: 'CinC', modelId: 'tiny-imn', status: 'completed', imported: records, skipped: 1 });
+    expect(job).toMatchObject({
+      jobId: started.jobId,
+      study: 'CinC',
+      modelId: 'tiny-imn',
+      status: 'completed',
+      imported: records,
+      skipped: 1,
+    });
     const problems = await a.call('import.problems', { jobId: started.jobId });
     expect(problems.rows).toEqual([{ file: join(cinc, 'SOURCE.md'), outcome: 'skipped', problem: 'not an ECG: text document' }]);
     expect(problems.csv).toContain('SOURCE.md,skipped');
@@ -52,7 +61,10 @@ describe('import API', () => {
 
   it('answers bad requests with their own codes', async () => {
     const a = app(join(mkdtempSync(join(tmpdir(), 'ecg-import-app-')), 'audit.sqlite'));
-    expect(await a.error('import.start', { inputs: ['/no/such/dir'], study: 'x', modelId: 'tiny-imn' })).toMatchObject({ code: 'bad-request', message: expect.stringContaining('/no/such/dir') });
+    expect(await a.error('import.start', { inputs: ['/no/such/dir'], study: 'x', modelId: 'tiny-imn' })).toMatchObject({
+      code: 'bad-request',
+      message: expect.stringContaining('/no/such/dir'),
+    });
     expect(await a.error('import.start', { inputs: ['/tmp'], study: 'x', modelId: 'no-model' })).toMatchObject({ code: 'not-found' });
     expect(await a.error('import.start', { inputs: [], study: 'x', modelId: 'tiny-imn' })).toMatchObject({ code: 'bad-request' });
     expect(await a.error('import.status', { jobId: 99 })).toMatchObject({ code: 'not-found' });

@@ -59,7 +59,21 @@ describe('import of all shared data', () => {
     }
     const skipped = outcomes.filter((o) => o.outcome === 'skipped');
     expect(skipped.map((o) => basename(o.path)).sort()).toEqual(
-      ['ANNOTATORS', 'LICENSE.txt', 'LICENSE.txt', 'README', 'README.md', 'RECORDS', 'SHA256SUMS.txt', 'SOURCE.md', 'SOURCE.md', 'SOURCE.md', 'ludb.csv', 'ptbxl_database.csv', 'scp_statements.csv'].sort(),
+      [
+        'ANNOTATORS',
+        'LICENSE.txt',
+        'LICENSE.txt',
+        'README',
+        'README.md',
+        'RECORDS',
+        'SHA256SUMS.txt',
+        'SOURCE.md',
+        'SOURCE.md',
+        'SOURCE.md',
+        'ludb.csv',
+        'ptbxl_database.csv',
+        'scp_statements.csv',
+      ].sort(),
     );
     for (const s of skipped) expect(s.reason).toMatch(/^not an ECG: /);
     expect(errorReportCsv(db, summary.jobId).split('\n')[0]).toBe('file,outcome,problem');
@@ -110,7 +124,10 @@ describe('import behaviour', () => {
     const db = freshDb();
     const dir = mkdtempSync(join(tmpdir(), 'ecg-broken-'));
     // a header whose signal file is shorter than it says, and one whose signal file is missing
-    writeFileSync(join(dir, 'short.hea'), 'short 12 100 1000\n' + Array.from({ length: 12 }, (_, i) => `short.dat 16 1000/mV 16 0 0 0 0 L${i}`).join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'short.hea'),
+      'short 12 100 1000\n' + Array.from({ length: 12 }, (_, i) => `short.dat 16 1000/mV 16 0 0 0 0 L${i}`).join('\n') + '\n',
+    );
     writeFileSync(join(dir, 'short.dat'), Buffer.alloc(100));
     writeFileSync(join(dir, 'lost.hea'), 'lost 1 100 1000\nlost.dat 16 1000/mV 16 0 0 0 0 I\n');
     mkdirSync(join(dir, 'more'));
@@ -152,5 +169,30 @@ describe('import behaviour', () => {
     const db = freshDb();
     await expect(startImport(db, { inputs: ['/no/such/folder'], study: 'x', model }).done).rejects.toThrow(ImportInputError);
     db.close();
+  });
+});
+
+describe('two imports of the same job at once', () => {
+  it('share the work: every record stored once, every file one outcome', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ecg-import-')), 'audit.sqlite');
+    const dir = join(sharedDataDir(), 'ptbxl/records100/00000');
+    const files = readdirSync(dir)
+      .sort()
+      .slice(0, 40)
+      .map((f) => join(dir, f));
+    const a = openStore(path);
+    const b = openStore(path);
+    const [sa, sb] = await Promise.all([
+      startImport(a, { inputs: files, study: 'twice', model, chunkRecords: 4 }).done,
+      startImport(b, { inputs: files, study: 'twice', model, chunkRecords: 4 }).done,
+    ]);
+    expect(sa.jobId).toBe(sb.jobId);
+    const outcomes = fileOutcomes(a, sa.jobId);
+    expect(outcomes.map((o) => o.path)).toEqual(files);
+    expect(outcomes.filter((o) => o.outcome === 'imported')).toHaveLength(20);
+    expect(a.prepare('SELECT COUNT(*) AS n FROM records').get()).toEqual({ n: 20 });
+    expect(a.prepare('SELECT COUNT(*) AS n FROM runs').get()).toEqual({ n: 20 });
+    a.close();
+    b.close();
   });
 });

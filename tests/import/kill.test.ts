@@ -17,14 +17,21 @@ const RECORDS = 40;
 
 function inputs(): string[] {
   const dir = join(sharedDataDir(), 'ptbxl/records500/00000');
-  const headers = readdirSync(dir).filter((f) => f.endsWith('.hea')).sort().slice(0, RECORDS);
+  const headers = readdirSync(dir)
+    .filter((f) => f.endsWith('.hea'))
+    .sort()
+    .slice(0, RECORDS);
   return headers.flatMap((h) => [join(dir, h), join(dir, h.replace('.hea', '.dat'))]);
 }
 
 function cli(db: string): ReturnType<typeof spawn> {
-  return spawn(process.execPath, [repoPath('bin/ecg-audit.mjs'), 'import', ...inputs(), '--db', db, '--study', 'kill', '--model', TINY_MODEL_DIR, '--json'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawn(
+    process.execPath,
+    [repoPath('bin/ecg-audit.mjs'), 'import', ...inputs(), '--db', db, '--study', 'kill', '--model', TINY_MODEL_DIR, '--json'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 }
 
 async function runToEnd(db: string): Promise<{ imported: number; status: string; resumed: boolean; failed: unknown[] }> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InferenceEngine } from '../../src/core/inference/engine.ts';
 import { ModelError } from '../../src/core/inference/errors.ts';
+import type { ModelManifest } from '../../src/core/inference/manifest.ts';
 import { listModels, loadModelFolder, resolveModelDir, sha256Hex } from '../../src/core/inference/modelFolder.ts';
 import { tinyModelDir } from '../signal/preprocessingFixtures.ts';
 
@@ -11,12 +12,12 @@ const temps: string[] = [];
 afterEach(() => temps.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** A copy of the tiny model in a temp folder, with the manifest edited by `edit`. */
-function modelCopy(edit: (manifest: Record<string, any>, dir: string) => void = () => undefined, name = 'tiny-imn'): string {
+function modelCopy(edit: (manifest: ModelManifest, dir: string) => void = () => undefined, name = 'tiny-imn'): string {
   const root = mkdtempSync(join(tmpdir(), 'ecg-models-'));
   temps.push(root);
   const dir = join(root, name);
   cpSync(tinyModelDir, dir, { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelManifest;
   edit(manifest, dir);
   writeFileSync(join(dir, 'model.json'), JSON.stringify(manifest));
   return dir;
@@ -66,7 +67,7 @@ describe('model folders', () => {
       modelCopy((m) => {
         m.inputLength = 500;
         m.onnx.inputs[0].shape[2] = 500;
-        m.onnx.outputs.find((o: { name: string }) => o.name === 'W').shape[3] = 500;
+        m.onnx.outputs.find((o) => o.name === 'W')!.shape[3] = 500;
       }),
     );
     expect(shorter.problem).toBe('signature-mismatch');
@@ -75,14 +76,14 @@ describe('model folders', () => {
     const sixClasses = await openError(
       modelCopy((m) => {
         m.classes.push({ code: 'X', name: 'extra' });
-        m.onnx.outputs.forEach((o: { shape: (number | string)[] }) => (o.shape[1] = 6));
+        m.onnx.outputs.forEach((o) => (o.shape[1] = 6));
       }),
     );
     expect(sixClasses.problem).toBe('signature-mismatch');
   });
 
   it('refuses an invalid or inconsistent manifest with the reason', async () => {
-    const bad = await openError(modelCopy((m) => (m.outputActivation = 'softmax')));
+    const bad = await openError(modelCopy((m) => ((m as { outputActivation: string }).outputActivation = 'softmax')));
     expect(bad.problem).toBe('bad-manifest');
     expect(bad.message).toContain('model.json');
     expect(bad.message).toContain('outputActivation');
@@ -91,7 +92,7 @@ describe('model folders', () => {
     expect(inconsistent.problem).toBe('bad-manifest');
     expect(inconsistent.message).toMatch(/expected \[batch, 11, 1000\]/);
 
-    const otherScope = await openError(modelCopy((m) => (m.preprocessing.zscore.scope = 'per lead, per record')));
+    const otherScope = await openError(modelCopy((m) => ((m.preprocessing.zscore as { scope?: string }).scope = 'per lead, per record')));
     expect(otherScope.problem).toBe('bad-manifest');
 
     const notJson = modelCopy();

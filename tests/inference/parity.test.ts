@@ -20,7 +20,12 @@ describe('tiny ECG-IMN in onnxruntime-node vs Python onnxruntime and PyTorch', (
         expect(maxAbsDiff(raw!.logits, ref.logits.flat())).toBeLessThanOrEqual(1e-4);
         expect(maxAbsDiff(raw!.bias, ref.bias.flat())).toBeLessThanOrEqual(1e-4);
         if (ref.W) expect(maxAbsDiff(raw!.W, readArray(ref.W))).toBeLessThanOrEqual(1e-4);
-        expect(maxAbsDiff(prediction!.classes.map((k) => k.probability), ref.probabilityMax)).toBeLessThanOrEqual(1e-4);
+        expect(
+          maxAbsDiff(
+            prediction!.classes.map((k) => k.probability),
+            ref.probabilityMax,
+          ),
+        ).toBeLessThanOrEqual(1e-4);
       }
       expect(prediction!.completenessMaxAbsError).toBeLessThanOrEqual(1e-3);
       expect(prediction!.warnings).toEqual([]);

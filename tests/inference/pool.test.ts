@@ -61,6 +61,14 @@ describe('inference worker pool', () => {
     expect(r.classes.some((k) => k.deltaLogit !== 0)).toBe(true);
   });
 
+  it('rejects queued and new work once closed', async () => {
+    const own = await InferencePool.open(tinyModelDir, { providers: ['cpu'], batchWorkers: 1, threadsPerWorker: 1 });
+    const pending = expect(own.predictBatch(Array.from({ length: 20 }, () => good[0]!))).rejects.toThrow(/closed/);
+    await own.close();
+    await pending;
+    await expect(own.predict(good[0]!)).rejects.toThrow(/closed/);
+  });
+
   it('fails to open with the model error when the model is bad', async () => {
     await expect(InferencePool.open('/nonexistent/model', { providers: ['cpu'] })).rejects.toBeInstanceOf(ModelError);
   });

@@ -10,6 +10,7 @@ import { loadModelFolder } from '../../src/core/inference/modelFolder.ts';
 import { preprocessSpec } from '../../src/core/inference/manifest.ts';
 import { preprocessRecord } from '../../src/core/signal/preprocess.ts';
 import { getRecord, openStore } from '../../src/core/store/index.ts';
+import { predictedClasses } from '../../src/core/store/viewerQueries.ts';
 import { TINY_MODEL_DIR } from '../import/helpers.ts';
 import { buildViewerDb, viewerContext } from './viewerDb.ts';
 
@@ -39,6 +40,25 @@ async function firstRecord(): Promise<{ studyId: number; recordId: number }> {
   const [item] = await call('records.worklist', { studyId: study!.id, raterId: rater.id });
   return { studyId: study!.id, recordId: item!.recordId };
 }
+
+describe('predicted classes', () => {
+  it('are the classes at or above 0.5, most probable first, else the top class alone', () => {
+    expect(
+      predictedClasses([
+        { code: 'A', probability: 0.6 },
+        { code: 'B', probability: 0.9 },
+        { code: 'C', probability: 0.1 },
+      ]),
+    ).toEqual(['B', 'A']);
+    expect(
+      predictedClasses([
+        { code: 'A', probability: 0.2 },
+        { code: 'B', probability: 0.4 },
+      ]),
+    ).toEqual(['B']);
+    expect(predictedClasses([])).toEqual([]);
+  });
+});
 
 describe('viewer API over a real imported database', () => {
   it('sends the signal and the attribution maps as float32 payloads of the stated sizes', async () => {

@@ -103,17 +103,27 @@ describe('report on an imported LUDB subset with seeded labels', () => {
   });
 
   it('agreement figures agree with the statistics computed directly from the store', () => {
-    const current = labelHistory(db).filter((l) => l.current && l.targetKind === 'region');
-    const aliases = new Map(report.raters.map((r, i) => [i, r.alias]));
-    expect(aliases.size).toBe(3);
+    const history = labelHistory(db);
+    const current = history.filter((l) => l.current && l.targetKind === 'region');
+    // R1, R2, R3 are the raters in order of their first label, superseded ones included
+    const raterOrder = [...new Set(history.map((l) => l.raterId))];
+    expect(report.raters.map((r) => r.alias)).toEqual(['R1', 'R2', 'R3']);
     const table = ratingTable(
       current.map((l) => ({ unit: String(l.regionId), rater: l.raterId, value: l.value })),
-      { categories: ['valid', 'not_valid', 'unsure'] },
+      { raters: raterOrder, categories: ['valid', 'not_valid', 'unsure'] },
     );
     expect(report.agreement.regionJudgements).toBe(current.length);
     const pair = report.agreement.interRater.regions.pairs[0]!;
     expect(pair.units).toBe(table.rows.filter((r) => r[0] !== MISSING && r[1] !== MISSING).length);
-    expect(pair.cohenKappa.estimate).toBeCloseTo(cohenKappa(table, 0, 1, table.rows.map((_, i) => i)), 12);
+    expect(pair.cohenKappa.estimate).toBeCloseTo(
+      cohenKappa(
+        table,
+        0,
+        1,
+        table.rows.map((_, i) => i),
+      ),
+      12,
+    );
     const overall = report.agreement.regionShares.overall[0]!;
     expect(overall.total).toBe(current.length);
     expect(overall.shares.valid!.count).toBe(current.filter((l) => l.value === 'valid').length);
@@ -130,6 +140,8 @@ describe('report on an imported LUDB subset with seeded labels', () => {
     expect(f.curves.find((c) => c.order === 'random')!.records).toBe(16);
     expect(f.curves.find((c) => c.order === 'rater-valid')!.records).toBeGreaterThan(0);
     for (const c of f.curves.filter((x) => x.records > 0)) expect(c.meanDeletion).toHaveLength(11);
+    const byClass = f.curvesByClass.filter((c) => c.order === 'attribution');
+    expect(byClass.reduce((n, c) => n + c.records, 0)).toBe(16);
     expect(f.localisation.delineatedRecords).toBe(16);
     const all = f.localisation.rows.find((r) => r.lead === 'all leads')!;
     expect(all.n).toBeGreaterThan(0);
@@ -187,8 +199,10 @@ describe('report options and errors', () => {
     expect(readFileSync(files[1]!, 'utf8')).toContain('see lead II');
   });
 
-  it('names the missing study, and refuses a model folder that is not the runs\' model', async () => {
-    await expect(generateReport(db, { outDir: join(work, 'x'), study: 'nope', pdf: null })).rejects.toThrow(/study "nope" does not exist.*LUDB audit/);
+  it("names the missing study, and refuses a model folder that is not the runs' model", async () => {
+    await expect(generateReport(db, { outDir: join(work, 'x'), study: 'nope', pdf: null })).rejects.toThrow(
+      /study "nope" does not exist.*LUDB audit/,
+    );
     await expect(
       generateReport(db, { outDir: join(work, 'y'), modelDir: repoPath('tests/fixtures/models/tiny-imn'), pdf: null }),
     ).rejects.toBeInstanceOf(ReportError);
@@ -198,14 +212,30 @@ describe('report options and errors', () => {
     const outDir = join(work, 'cli');
     const res = spawnSync(
       process.execPath,
-      [repoPath('bin/ecg-audit.mjs'), 'report', '--db', dbPath, '--study', 'LUDB audit', '--out', outDir, '--json', '--no-pdf', '--no-faithfulness', '--bootstrap', '50'],
+      [
+        repoPath('bin/ecg-audit.mjs'),
+        'report',
+        '--db',
+        dbPath,
+        '--study',
+        'LUDB audit',
+        '--out',
+        outDir,
+        '--json',
+        '--no-pdf',
+        '--no-faithfulness',
+        '--bootstrap',
+        '50',
+      ],
       { encoding: 'utf8' },
     );
     expect(res.status, res.stderr).toBe(0);
     const summary = JSON.parse(res.stdout) as { files: string[]; raters: number; labels: number; records: number };
     expect(summary.files.map((f) => f.slice(outDir.length + 1))).toEqual(['report.json', 'labels.csv', 'metrics.csv', 'report.html']);
     expect(summary).toMatchObject({ raters: 3, records: 16, labels: labelHistory(db).length });
-    const bad = spawnSync(process.execPath, [repoPath('bin/ecg-audit.mjs'), 'report', '--db', dbPath, '--out', outDir, '--steps', 'x'], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [repoPath('bin/ecg-audit.mjs'), 'report', '--db', dbPath, '--out', outDir, '--steps', 'x'], {
+      encoding: 'utf8',
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--steps must be an integer');
   });
@@ -215,15 +245,35 @@ describe('reports.generate over the app API', () => {
   it('writes the files beside the database and returns the summary; errors keep their code', async () => {
     const ctx = createAppContext({ mode: 'browser', dbPath, modelsDir: join(modelDir, '..') }, repoPath());
     const handlers = createHandlers(ctx);
-    const ok = await dispatch(handlers, 'reports.generate', { study: 'LUDB audit', pdf: false, bootstrapResamples: 50, faithfulnessMaxRecords: 3 });
+    const ok = await dispatch(handlers, 'reports.generate', {
+      study: 'LUDB audit',
+      pdf: false,
+      bootstrapResamples: 50,
+      faithfulnessMaxRecords: 3,
+    });
     expect(ok.ok, JSON.stringify(ok)).toBe(true);
-    const value = (ok as { ok: true; value: { outDir: string; files: { name: string; bytes: number }[]; summary: { counts: { raters: number }; faithfulness: { recordsEvaluated: number } } } }).value;
+    const value = (
+      ok as {
+        ok: true;
+        value: {
+          outDir: string;
+          files: { name: string; bytes: number }[];
+          summary: { counts: { raters: number }; faithfulness: { recordsEvaluated: number } };
+        };
+      }
+    ).value;
     expect(value.outDir.startsWith(join(work, 'reports'))).toBe(true);
     expect(value.files.map((f) => f.name)).toEqual(['report.json', 'labels.csv', 'metrics.csv', 'report.html']);
     expect(value.files.every((f) => f.bytes > 0)).toBe(true);
     expect(value.summary.counts.raters).toBe(3);
     expect(value.summary.faithfulness.recordsEvaluated).toBe(3);
-    expect(await dispatch(handlers, 'reports.generate', { study: 'missing', pdf: false })).toMatchObject({ ok: false, error: { code: 'not-found' } });
-    expect(await dispatch(handlers, 'reports.generate', { study: 'LUDB audit', bootstrapResamples: -1 })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await dispatch(handlers, 'reports.generate', { study: 'missing', pdf: false })).toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
+    });
+    expect(await dispatch(handlers, 'reports.generate', { study: 'LUDB audit', bootstrapResamples: -1 })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request' },
+    });
   });
 });

@@ -69,9 +69,7 @@ export function caseRecord(c: PipelineCase): RecordSignal {
   return {
     sourcePath: `fixture:${c.id}`,
     samplingRateHz: c.sourceRateHz,
-    leads: c.leadNames.map(
-      (name, i) => ({ name, mv: raw.slice(i * n, (i + 1) * n) }) as RecordSignal['leads'][number],
-    ),
+    leads: c.leadNames.map((name, i) => ({ name, mv: raw.slice(i * n, (i + 1) * n) }) as RecordSignal['leads'][number]),
   };
 }
 

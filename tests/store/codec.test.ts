@@ -20,7 +20,16 @@ describe('signal codec', () => {
 
   it('falls back to float32 when integers would not reproduce the values, and keeps NaN', () => {
     const mv = Float32Array.from([0.1, Number.NaN, -2.5, 3e-7]);
-    const lead: Lead = { name: 'I', unit: 'mV', storedUnit: 'mV', derived: false, mv, adc: Int32Array.from([100, -32768, 0, 0]), gain: 1000, baseline: 0 };
+    const lead: Lead = {
+      name: 'I',
+      unit: 'mV',
+      storedUnit: 'mV',
+      derived: false,
+      mv,
+      adc: Int32Array.from([100, -32768, 0, 0]),
+      gain: 1000,
+      baseline: 0,
+    };
     const { leads, data } = encodeSignal([lead]);
     expect(leads[0]!.encoding).toBe('float32');
     expect(decodeSignal(leads, data, 4)[0]!.mv).toEqual(mv);

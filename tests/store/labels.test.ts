@@ -56,11 +56,23 @@ describe('raters', () => {
 describe('append-only labels', () => {
   it('keeps every version; a change supersedes, the current label is the newest', () => {
     const rater = createRater(db, 'Ann');
-    const first = appendLabel(db, { raterId: rater.id, target: { kind: 'region', regionId }, value: 'valid', reasons: ['qrs'], scale: 'per-record' });
+    const first = appendLabel(db, {
+      raterId: rater.id,
+      target: { kind: 'region', regionId },
+      value: 'valid',
+      reasons: ['qrs'],
+      scale: 'per-record',
+    });
     expect(first.supersedes).toBeNull();
     expect(first).toMatchObject({ recordId, targetKind: 'region', regionId, value: 'valid', reasons: ['qrs'] });
     expect(first.className).not.toBeNull();
-    const second = appendLabel(db, { raterId: rater.id, target: { kind: 'region', regionId }, value: 'not_valid', reasons: ['noise_artifact'], note: 'artefact' });
+    const second = appendLabel(db, {
+      raterId: rater.id,
+      target: { kind: 'region', regionId },
+      value: 'not_valid',
+      reasons: ['noise_artifact'],
+      note: 'artefact',
+    });
     expect(second.supersedes).toBe(first.id);
     expect(currentLabels(db, recordId, { raterId: rater.id }).map((l) => l.id)).toEqual([second.id]);
     const history = labelHistory(db).filter((h) => h.raterId === rater.id);
@@ -107,7 +119,7 @@ describe('append-only labels', () => {
     expect(worklist(db, 1, { raterId: createRater(db, 'New').id })[0]).toMatchObject({ labelsByRater: 0, reviewedByRater: false });
   });
 
-  it('rejects bad values, unknown reasons, other raters\' labels and labels that are not current', () => {
+  it("rejects bad values, unknown reasons, other raters' labels and labels that are not current", () => {
     const a = createRater(db, 'Fay');
     const b = createRater(db, 'Gus');
     const bad = (fn: () => unknown, problem: string): void => {
@@ -119,12 +131,18 @@ describe('append-only labels', () => {
       }
     };
     bad(() => appendLabel(db, { raterId: a.id, target: { kind: 'plausible', recordId }, value: 'valid' }), 'invalid');
-    bad(() => appendLabel(db, { raterId: a.id, target: { kind: 'region', regionId }, value: 'valid', reasons: ['vibes' as never] }), 'invalid');
+    bad(
+      () => appendLabel(db, { raterId: a.id, target: { kind: 'region', regionId }, value: 'valid', reasons: ['vibes' as never] }),
+      'invalid',
+    );
     bad(() => appendLabel(db, { raterId: a.id, target: { kind: 'region', regionId: 999_999 }, value: 'valid' }), 'not-found');
     bad(() => appendLabel(db, { raterId: 'nobody', target: { kind: 'plausible', recordId }, value: 'yes' }), 'not-found');
     const mine = appendLabel(db, { raterId: a.id, target: { kind: 'region', regionId }, value: 'unsure' });
     bad(() => appendLabel(db, { raterId: b.id, target: { kind: 'region', regionId }, value: 'valid', supersedes: mine.id }), 'conflict');
     appendLabel(db, { raterId: a.id, target: { kind: 'region', regionId }, value: 'valid', supersedes: mine.id });
-    bad(() => appendLabel(db, { raterId: a.id, target: { kind: 'region', regionId }, value: 'not_valid', supersedes: mine.id }), 'conflict');
+    bad(
+      () => appendLabel(db, { raterId: a.id, target: { kind: 'region', regionId }, value: 'not_valid', supersedes: mine.id }),
+      'conflict',
+    );
   });
 });

@@ -12,7 +12,6 @@ import {
   listStudies,
   openStore,
   SCHEMA_VERSION,
-  setSetting,
   signalHash,
   StoreError,
   type Db,
@@ -58,14 +57,30 @@ describe('openStore', () => {
     const rec = await readEcgFile(join(sharedDataDir(), 'ludb/data/2.hea'));
     const signal = encodeSignal(rec.leads);
     old.transaction(() => {
-      old.prepare("INSERT INTO studies (id, name, pseudonym_prefix, created_at) VALUES (1, 'legacy', 'S1', '2026-01-01T00:00:00.000Z')").run();
-      old.prepare(
-        `INSERT INTO records (id, study_id, pseudonym, content_sha256, source_path, source_files, record_name, format, sampling_rate_hz,
+      old
+        .prepare("INSERT INTO studies (id, name, pseudonym_prefix, created_at) VALUES (1, 'legacy', 'S1', '2026-01-01T00:00:00.000Z')")
+        .run();
+      old
+        .prepare(
+          `INSERT INTO records (id, study_id, pseudonym, content_sha256, source_path, source_files, record_name, format, sampling_rate_hz,
            samples_per_lead, duration_s, lead_names, clinical, identifying, warnings, imported_at)
          VALUES (7, 1, 'S1-0001', ?, ?, '[]', ?, 'wfdb', ?, ?, ?, ?, '{"age":50}', NULL, '[]', '2026-01-01T00:00:00.000Z')`,
-      ).run(signalHash(rec), rec.sourcePath, rec.recordName, rec.samplingRateHz, rec.samplesPerLead, rec.durationS, JSON.stringify(rec.leads.map((l) => l.name)));
+        )
+        .run(
+          signalHash(rec),
+          rec.sourcePath,
+          rec.recordName,
+          rec.samplingRateHz,
+          rec.samplesPerLead,
+          rec.durationS,
+          JSON.stringify(rec.leads.map((l) => l.name)),
+        );
       old.prepare('INSERT INTO signals (record_id, leads, data) VALUES (7, ?, ?)').run(JSON.stringify(signal.leads), signal.data);
-      old.prepare("INSERT INTO annotations (record_id, lead, kind, onset_sample, peak_sample, offset_sample) VALUES (7, 'II', 'QRS', 100, 110, 120)").run();
+      old
+        .prepare(
+          "INSERT INTO annotations (record_id, lead, kind, onset_sample, peak_sample, offset_sample) VALUES (7, 'II', 'QRS', 100, 110, 120)",
+        )
+        .run();
       old.prepare("INSERT INTO settings (key, value) VALUES ('theme', 'dark')").run();
     })();
     expect(() => old.prepare('SELECT * FROM labels').all()).toThrow(/no such table/);
@@ -75,7 +90,11 @@ describe('openStore', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(listStudies(db)).toMatchObject([{ name: 'legacy', records: 1 }]);
     const back = getRecord(db, 7);
-    expect(back).toMatchObject({ pseudonym: 'S1-0001', clinical: { age: 50 }, annotations: [{ lead: 'II', kind: 'QRS', onsetSample: 100 }] });
+    expect(back).toMatchObject({
+      pseudonym: 'S1-0001',
+      clinical: { age: 50 },
+      annotations: [{ lead: 'II', kind: 'QRS', onsetSample: 100 }],
+    });
     back.leads.forEach((l, i) => expect(l.mv).toEqual(rec.leads[i]!.mv));
     expect(getSetting(db, 'theme')).toBe('dark');
     expect(db.prepare('SELECT COUNT(*) AS n FROM labels').get()).toEqual({ n: 0 });

@@ -23,7 +23,10 @@ export function registerImport(program: Command): void {
     .argument('<paths...>', 'files and folders (searched recursively)')
     .option('--db <file>', 'audit database (default: $ECG_AUDIT_DB or the app data folder)')
     .option('--study <name>', 'study to import into (default: the first folder or file name)')
-    .option('--model <id>', `model id in the models folder, or a model folder path (default: ${DEFAULT_MODEL_ID}, else the only installed model)`)
+    .option(
+      '--model <id>',
+      `model id in the models folder, or a model folder path (default: ${DEFAULT_MODEL_ID}, else the only installed model)`,
+    )
     .option('--keep-identifiers', 'keep patient names, ids and birth dates (dropped by default)')
     .option('--errors <file>', 'write the files that were skipped or failed, with the problem, as CSV')
     .option('--json', 'print one JSON object with the outcome')
@@ -59,7 +62,8 @@ export function registerImport(program: Command): void {
           keepIdentifiers: opts.keepIdentifiers ?? false,
           model,
           onProgress: (p) => {
-            if (p.phase === 'importing' || p.phase === 'completed') bar.update(p.filesDone, p.filesTotal, `${p.imported} imported, ${p.failed} failed`);
+            if (p.phase === 'importing' || p.phase === 'completed')
+              bar.update(p.filesDone, p.filesTotal, `${p.imported} imported, ${p.failed} failed`);
           },
         });
         // First Ctrl-C stops cleanly after the records in flight; running the same command again resumes.

@@ -26,7 +26,11 @@ export function predictionSummary(p: Prediction) {
 }
 
 function printTable(file: string, p: Prediction): void {
-  const out: string[] = [`${file}`, `model ${p.modelId}, execution provider ${p.executionProvider}, ${p.windowStarts.length} window(s)`, ''];
+  const out: string[] = [
+    `${file}`,
+    `model ${p.modelId}, execution provider ${p.executionProvider}, ${p.windowStarts.length} window(s)`,
+    '',
+  ];
   out.push('class   probability     logit      bias  strongest lead');
   for (const c of p.classes) {
     const [lead, value] = Object.entries(c.leadContributions).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))[0]!;
@@ -39,7 +43,9 @@ function printTable(file: string, p: Prediction): void {
   if (top.length > 0) {
     out.push('', 'top evidence regions per class:');
     for (const r of top) {
-      out.push(`  ${r.classCode.padEnd(6)} #${r.rank} ${r.lead.padEnd(4)} ${r.startS.toFixed(2)}-${r.endS.toFixed(2)} s  ${r.contribution >= 0 ? '+' : ''}${r.contribution.toFixed(3)}`);
+      out.push(
+        `  ${r.classCode.padEnd(6)} #${r.rank} ${r.lead.padEnd(4)} ${r.startS.toFixed(2)}-${r.endS.toFixed(2)} s  ${r.contribution >= 0 ? '+' : ''}${r.contribution.toFixed(3)}`,
+      );
     }
   }
   for (const note of p.providerNotes) out.push(`note: ${note}`);
@@ -64,7 +70,12 @@ export function registerPredict(program: Command): void {
         if (opts.json) printJson(predictionSummary(prediction));
         else printTable(path, prediction);
       } catch (err) {
-        if (err instanceof EcgFormatError || err instanceof ModelError || err instanceof PreprocessError || err instanceof ProviderListError) {
+        if (
+          err instanceof EcgFormatError ||
+          err instanceof ModelError ||
+          err instanceof PreprocessError ||
+          err instanceof ProviderListError
+        ) {
           throw new CliError(err.message);
         }
         throw err;

@@ -44,7 +44,11 @@ export function registerReport(program: Command): void {
     .option('--bootstrap <n>', 'bootstrap resamples for agreement intervals', String(DEFAULT_SETTINGS.bootstrapResamples))
     .option('--seed <n>', 'seed of the bootstrap and of the random deletion order', String(DEFAULT_SETTINGS.seed))
     .option('--steps <n>', 'deletion/insertion steps', String(DEFAULT_SETTINGS.deletionSteps))
-    .option('--max-records <n>', 'records in the faithfulness pass, a seeded sample (0 = all)', String(DEFAULT_SETTINGS.faithfulnessMaxRecords))
+    .option(
+      '--max-records <n>',
+      'records in the faithfulness pass, a seeded sample (0 = all)',
+      String(DEFAULT_SETTINGS.faithfulnessMaxRecords),
+    )
     .option('--json', 'print one JSON object: {"files", "raters", "labels", "records"}')
     .action(async (opts: ReportOptions) => {
       const settings = {

@@ -60,7 +60,11 @@ export interface LeadLocalisation {
 }
 
 /** Localisation of one lead's attribution (length = samples at the model rate) against its segments. */
-export function localiseLead(attribution: ArrayLike<number>, segments: readonly Segment[], span: { start: number; end: number }): LeadLocalisation {
+export function localiseLead(
+  attribution: ArrayLike<number>,
+  segments: readonly Segment[],
+  span: { start: number; end: number },
+): LeadLocalisation {
   const start = Math.max(0, span.start);
   const end = Math.min(attribution.length, span.end);
   const kindAt = new Int8Array(Math.max(0, end - start)).fill(-1);

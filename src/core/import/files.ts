@@ -67,7 +67,8 @@ const KNOWN_NON_ECG: Record<string, string> = {
 export async function describeNonEcg(path: string): Promise<string> {
   const known = KNOWN_NON_ECG[extname(path).toLowerCase()];
   if (known) return `not an ECG: ${known}`;
-  if (/^(readme|license|licence|records|annotators|sha256sums|md5sums)/i.test(basename(path))) return 'not an ECG: dataset documentation or index file';
+  if (/^(readme|license|licence|records|annotators|sha256sums|md5sums)/i.test(basename(path)))
+    return 'not an ECG: dataset documentation or index file';
   let head: Buffer;
   try {
     const fh = await open(path, 'r');

@@ -32,6 +32,7 @@ import {
   setJobStatus,
   signalHash,
 } from '../store/index.ts';
+import { type EncodedSignal, encodeMapAsync, encodeSignalAsync } from '../store/codec.ts';
 import { describeNonEcg, listInputFiles } from './files.ts';
 
 /** The predict step: the inference engine's batch lane (InferencePool.predictBatch has this shape). */
@@ -89,6 +90,14 @@ export interface ImportSummary {
   elapsedS: number;
 }
 
+/** The model's outcome for one record, and its blobs encoded off the calling thread before the write. */
+interface Predicted {
+  outcome: BatchOutcome;
+  ms: number;
+  signal?: EncodedSignal;
+  maps?: Buffer[];
+}
+
 interface Prepared {
   path: string;
   record?: EcgRecord;
@@ -103,7 +112,9 @@ const CLASSIFY_CONCURRENCY = 16;
 const READ_CONCURRENCY = 4;
 
 function jobKey(inputs: string[], study: string, modelId: string | null, keepIdentifiers: boolean): string {
-  return createHash('sha256').update(JSON.stringify({ inputs: [...inputs].sort(), study, modelId, keepIdentifiers })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ inputs: [...inputs].sort(), study, modelId, keepIdentifiers }))
+    .digest('hex');
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -203,15 +214,17 @@ export class ImportTask {
     const { files, unreadable } = await listInputFiles(req.inputs);
     const inputs = req.inputs.map((p) => resolve(p));
     const key = jobKey(inputs, req.study.trim(), model.manifest.id, keep);
-    const { job, resumed } = db.transaction(() => {
-      const study = ensureStudy(db, req.study);
-      registerModel(db, model.manifest);
-      const open = findUnfinishedJob(db, key);
-      const j: ImportJob =
-        open ?? createImportJob(db, { studyId: study.id, modelId: model.manifest.id, inputs, inputsKey: key, keepIdentifiers: keep });
-      setJobStatus(db, j.id, 'running', files.length + unreadable.length);
-      return { job: j, resumed: open !== null };
-    }).immediate();
+    const { job, resumed } = db
+      .transaction(() => {
+        const study = ensureStudy(db, req.study);
+        registerModel(db, model.manifest);
+        const open = findUnfinishedJob(db, key);
+        const j: ImportJob =
+          open ?? createImportJob(db, { studyId: study.id, modelId: model.manifest.id, inputs, inputsKey: key, keepIdentifiers: keep });
+        setJobStatus(db, j.id, 'running', files.length + unreadable.length);
+        return { job: j, resumed: open !== null };
+      })
+      .immediate();
 
     const decided = new Set<string>();
     const previous = fileOutcomes(db, job.id);
@@ -241,6 +254,7 @@ export class ImportTask {
       const following = from + chunk < candidates.length ? candidates.slice(from + chunk, from + 2 * chunk) : [];
       next = following.length ? this.prepare(following, job, seen) : null;
       const predictions = await predicting;
+      await this.encode(predictions);
       this.writeChunk(job, prepared, predictions, roles, decided);
       if (this.pausedGate) {
         this.emit({ phase: 'paused' });
@@ -299,8 +313,8 @@ export class ImportTask {
   }
 
   /** Per-record outcomes of the model; a failed batch is retried record by record so one bad record fails alone. */
-  private async predict(prepared: Prepared[]): Promise<Map<Prepared, { outcome: BatchOutcome; ms: number }>> {
-    const out = new Map<Prepared, { outcome: BatchOutcome; ms: number }>();
+  private async predict(prepared: Prepared[]): Promise<Map<Prepared, Predicted>> {
+    const out = new Map<Prepared, Predicted>();
     const model = this.req.model;
     const todo = prepared.filter((p) => p.record && !p.early);
     if (todo.length === 0) return out;
@@ -319,10 +333,22 @@ export class ImportTask {
     return out;
   }
 
+  private async encode(predictions: Map<Prepared, Predicted>): Promise<void> {
+    await Promise.all(
+      [...predictions].map(async ([p, predicted]) => {
+        if (!predicted.outcome.ok) return;
+        [predicted.signal, predicted.maps] = await Promise.all([
+          encodeSignalAsync(p.record!.leads),
+          Promise.all(predicted.outcome.prediction.attribution.map(encodeMapAsync)),
+        ]);
+      }),
+    );
+  }
+
   private writeChunk(
     job: ImportJob,
     prepared: Prepared[],
-    predictions: Map<Prepared, { outcome: BatchOutcome; ms: number }>,
+    predictions: Map<Prepared, Predicted>,
     roles: Map<string, FileRole>,
     decided: Set<string>,
   ): void {
@@ -332,7 +358,11 @@ export class ImportTask {
       const partOf = (recordId: number | null): FileOutcomeRow[] =>
         companions.map((f) => ({ path: f, outcome: 'part-of-record', recordId, reason: `belongs to record ${p.path}` }));
       const predicted = predictions.get(p);
-      const early = p.early ?? (predicted && !predicted.outcome.ok ? { outcome: 'failed' as const, reason: `the model could not run on this record: ${message(predicted.outcome.error)}` } : undefined);
+      const early =
+        p.early ??
+        (predicted && !predicted.outcome.ok
+          ? { outcome: 'failed' as const, reason: `the model could not run on this record: ${message(predicted.outcome.error)}` }
+          : undefined);
       if (early || !predicted?.outcome.ok) {
         const { outcome, reason } = early ?? { outcome: 'failed' as const, reason: `${p.path}: no prediction came back` };
         this.write(job.id, [{ path: p.path, outcome, recordId: null, reason }, ...partOf(null)], decided);
@@ -343,9 +373,12 @@ export class ImportTask {
       try {
         rows = this.db
           .transaction(() => {
-            const { id, pseudonym } = insertRecord(this.db, job.studyId, p.record!, p.hash!, job.keepIdentifiers);
-            insertRun(this.db, id, prediction, { readMs: p.readMs, predictMs: predicted.ms });
-            const all: FileOutcomeRow[] = [{ path: p.path, outcome: 'imported', recordId: id, reason: `imported as ${pseudonym}` }, ...partOf(id)];
+            const { id, pseudonym } = insertRecord(this.db, job.studyId, p.record!, p.hash!, job.keepIdentifiers, predicted.signal);
+            insertRun(this.db, id, prediction, { readMs: p.readMs, predictMs: predicted.ms }, predicted.maps);
+            const all: FileOutcomeRow[] = [
+              { path: p.path, outcome: 'imported', recordId: id, reason: `imported as ${pseudonym}` },
+              ...partOf(id),
+            ];
             insertFileOutcomes(this.db, job.id, all);
             return all;
           })
@@ -380,7 +413,7 @@ export class ImportTask {
     return {
       jobId: job.id,
       studyId: job.studyId,
-      study: this.req.study,
+      study: this.req.study.trim(),
       modelId: job.modelId,
       resumed,
       status,

@@ -9,6 +9,7 @@ import { explain, type Prediction } from './explain.ts';
 import { preprocessSpec } from './manifest.ts';
 import { loadModelFolder, type ModelFolder } from './modelFolder.ts';
 import { compareWhatIf, type Occlusion, occludedInput, type WhatIfResult } from './whatIf.ts';
+import type { ExecutionProvider } from './providers.ts';
 import { ImnSession, type ImnOutputs, MAX_RUN_BATCH, type SessionOptions } from './session.ts';
 
 export class InferenceEngine {
@@ -22,7 +23,7 @@ export class InferenceEngine {
     return new InferenceEngine(model, await ImnSession.open(model, options));
   }
 
-  get executionProvider(): string {
+  get executionProvider(): ExecutionProvider {
     return this.session.executionProvider;
   }
 

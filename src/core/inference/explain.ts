@@ -107,7 +107,15 @@ export function explain(input: ModelInput, out: ImnOutputs, ctx: ExplainContext)
     const leadContributions: Record<string, number> = {};
     input.leads.forEach((lead, l) => (leadContributions[lead] = leadSums[(best * K + c) * C + l]!));
     // sigmoid is monotone, so the window with the largest logit has the largest probability
-    return { code: cls.code, name: cls.name, logit, probability: sigmoid(logit), bias: out.bias[best * K + c]!, window: best, leadContributions };
+    return {
+      code: cls.code,
+      name: cls.name,
+      logit,
+      probability: sigmoid(logit),
+      bias: out.bias[best * K + c]!,
+      window: best,
+      leadContributions,
+    };
   });
 
   const coverage = new Float32Array(N);

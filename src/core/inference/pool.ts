@@ -100,7 +100,8 @@ export class InferencePool {
     const chunks: RecordSignal[][] = [];
     for (let i = 0; i < records.length; i += this.options.chunkRecords) chunks.push(records.slice(i, i + this.options.chunkRecords));
     let done = 0;
-    const results = await Promise.all(
+    // settle every chunk so a pool closed mid-batch leaves no unhandled rejection behind
+    const settled = await Promise.allSettled(
       chunks.map(async (chunk) => {
         const outcomes = await this.enqueue(false, chunk);
         done += chunk.length;
@@ -108,7 +109,9 @@ export class InferencePool {
         return outcomes;
       }),
     );
-    return results.flat();
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : []));
   }
 
   /** A what-if re-run, in the priority lane (it answers a click in the viewer). */

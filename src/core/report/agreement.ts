@@ -80,14 +80,23 @@ export function currentLabels(labels: readonly LabelHistoryRow[]): LabelHistoryR
   return labels.filter((l) => l.current);
 }
 
-function binAgreement(table: RatingTable, binOf: (unit: number) => string, bins: readonly string[], settings: BootstrapSettings): BinAgreement[] {
+function binAgreement(
+  table: RatingTable,
+  binOf: (unit: number) => string,
+  bins: readonly string[],
+  settings: BootstrapSettings,
+): BinAgreement[] {
   return bins.map((bin) => {
     const sub: RatingTable = { ...table, rows: table.rows.filter((_, u) => binOf(u) === bin) };
     const n = sub.rows.length;
     return {
       bin,
       units: n,
-      ...bootstrapAll(n, { percentAgreement: (idx) => percentAgreement(sub, idx), krippendorffAlpha: (idx) => krippendorffAlpha(sub, idx) }, settings),
+      ...bootstrapAll(
+        n,
+        { percentAgreement: (idx) => percentAgreement(sub, idx), krippendorffAlpha: (idx) => krippendorffAlpha(sub, idx) },
+        settings,
+      ),
     };
   });
 }
@@ -98,7 +107,7 @@ export function agreementSection(data: StudyData, settings: BootstrapSettings): 
   const current = currentLabels(data.labels);
   const records = new Map(data.records.map((r) => [r.id, r]));
   const regionById = new Map<number, RegionInfo>();
-  for (const r of data.records) for (const g of r.run?.regions ?? []) regionById.set(g.id, g);
+  for (const r of data.records) for (const g of r.run?.labelledRegions ?? []) regionById.set(g.id, g);
 
   const judgements: RegionJudgement[] = current
     .filter((l) => l.targetKind === 'region' && l.regionId !== null)
@@ -148,8 +157,20 @@ export function agreementSection(data: StudyData, settings: BootstrapSettings): 
       byRank: sharesBy(judgements, rankOf, valueOf, values, RANK_BINS),
     },
     verdicts: {
-      plausibleByPredictedClass: sharesBy(plausible, (l) => ['all records', predicted(l)], (l) => l.value, PLAUSIBLE_VALUES, ['all records', ...(classOrder ?? [])]),
-      agreeByClass: sharesBy(agree, (l) => [l.className!], (l) => l.value, AGREE_VALUES, classOrder),
+      plausibleByPredictedClass: sharesBy(
+        plausible,
+        (l) => ['all records', predicted(l)],
+        (l) => l.value,
+        PLAUSIBLE_VALUES,
+        ['all records', ...(classOrder ?? [])],
+      ),
+      agreeByClass: sharesBy(
+        agree,
+        (l) => [l.className!],
+        (l) => l.value,
+        AGREE_VALUES,
+        classOrder,
+      ),
       agreeWithPrediction: sharesBy(
         agree.filter((l) => l.className === predicted(l)),
         (l) => ['predicted class', l.className!],

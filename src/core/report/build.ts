@@ -86,10 +86,10 @@ export function methodsText(report: Pick<Report, 'settings' | 'model' | 'faithfu
   const parts = [
     `Explanations of ${model} were audited with ECG-IMN Audit ${appVersion}.`,
     'Each rater judged evidence regions (contiguous spans of one lead where the class attribution W*x is strongest) as valid, not valid or unsure, optionally with reason codes, and gave record-level verdicts (plausibility; agreement with a class).',
-    'Only each rater\'s current label per target enters the statistics; superseded labels remain in the audit trail (labels.csv).',
+    "Only each rater's current label per target enters the statistics; superseded labels remain in the audit trail (labels.csv).",
     'Shares are reported with Wilson score 95 % confidence intervals.',
     `Inter-rater agreement is given as percent agreement (mean share of agreeing rater pairs per unit), Cohen's kappa for each pair of raters, Fleiss' kappa over units rated by all raters and Krippendorff's alpha (nominal, all pairable units, missing ratings allowed), each with a percentile bootstrap 95 % interval over units (${s.bootstrapResamples} resamples, seed ${s.seed}).`,
-    'Agreement is further stratified by the model probability of the region\'s class (bins 0-0.5, 0.5-0.7, 0.7-0.9, 0.9-1) and by the region\'s contribution rank.',
+    "Agreement is further stratified by the model probability of the region's class (bins 0-0.5, 0.5-0.7, 0.7-0.9, 0.9-1) and by the region's contribution rank.",
   ];
   if (report.faithfulness) {
     parts.push(
@@ -119,7 +119,12 @@ export async function buildReport(db: Db, data: StudyData, options: BuildOptions
       options.engine,
       db,
       data,
-      { steps: settings.deletionSteps, seed: settings.seed, maxRecords: settings.faithfulnessMaxRecords, topFraction: settings.topSampleFraction },
+      {
+        steps: settings.deletionSteps,
+        seed: settings.seed,
+        maxRecords: settings.faithfulnessMaxRecords,
+        topFraction: settings.topSampleFraction,
+      },
       options.onProgress,
     );
   }
@@ -166,7 +171,7 @@ export async function buildReport(db: Db, data: StudyData, options: BuildOptions
       pseudonym: r.pseudonym,
       topClass: r.run?.topClass ?? null,
       topProbability: r.run?.topProbability ?? null,
-      regions: r.run?.regions.length ?? 0,
+      regions: r.run?.regionCount ?? 0,
       currentLabels: currentByRecord.get(r.id) ?? 0,
       ...(ids ? { recordName: r.recordName, sourcePath: r.sourcePath, identifying: r.identifying } : {}),
     })),

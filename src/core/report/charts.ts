@@ -7,7 +7,14 @@ import type { ShareRow } from '../audit/shares.ts';
 
 const WIDTH = 720;
 const HEIGHT = 300;
-const VERDICT_COLOURS: Record<string, string> = { valid: '#2e7d32', not_valid: '#c62828', unsure: '#9e9e9e', yes: '#2e7d32', partly: '#f9a825', no: '#c62828' };
+const VERDICT_COLOURS: Record<string, string> = {
+  valid: '#2e7d32',
+  not_valid: '#c62828',
+  unsure: '#9e9e9e',
+  yes: '#2e7d32',
+  partly: '#f9a825',
+  no: '#c62828',
+};
 
 function render(option: echarts.EChartsCoreOption, height = HEIGHT): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height });
@@ -27,7 +34,11 @@ export function shareBars(title: string, rows: readonly ShareRow[]): string {
     title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
     legend: { bottom: 0 },
     grid: { left: 50, right: 20, top: 40, bottom: 60 },
-    xAxis: { type: 'category', data: shown.map((r) => `${r.group} (n=${r.total})`), axisLabel: { interval: 0, rotate: shown.length > 6 ? 30 : 0, fontSize: 10 } },
+    xAxis: {
+      type: 'category',
+      data: shown.map((r) => `${r.group} (n=${r.total})`),
+      axisLabel: { interval: 0, rotate: shown.length > 6 ? 30 : 0, fontSize: 10 },
+    },
     yAxis: { type: 'value', max: 1, axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` } },
     series: values.map((v) => ({
       name: v,
@@ -42,7 +53,12 @@ export function shareBars(title: string, rows: readonly ShareRow[]): string {
 const LINE_TYPES = ['solid', 'dashed', 'dotted'] as const;
 
 /** One line per series over x in [0, 1]; each series has its own dash so overlapping curves stay visible. */
-export function curvePlot(title: string, xName: string, fractions: readonly number[], series: readonly { name: string; values: readonly number[] }[]): string {
+export function curvePlot(
+  title: string,
+  xName: string,
+  fractions: readonly number[],
+  series: readonly { name: string; values: readonly number[] }[],
+): string {
   return render({
     title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
     legend: { bottom: 0 },
@@ -60,7 +76,11 @@ export function curvePlot(title: string, xName: string, fractions: readonly numb
 }
 
 /** Grouped bars of named values per category (e.g. attribution mass vs time share per segment). */
-export function groupedBars(title: string, categories: readonly string[], series: readonly { name: string; values: readonly (number | null)[] }[]): string {
+export function groupedBars(
+  title: string,
+  categories: readonly string[],
+  series: readonly { name: string; values: readonly (number | null)[] }[],
+): string {
   return render({
     title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
     legend: { bottom: 0 },
@@ -72,7 +92,11 @@ export function groupedBars(title: string, categories: readonly string[], series
 }
 
 /** Point estimates with their interval as a line per series over ordered bins. */
-export function estimatePlot(title: string, bins: readonly string[], series: readonly { name: string; values: readonly (number | null)[] }[]): string {
+export function estimatePlot(
+  title: string,
+  bins: readonly string[],
+  series: readonly { name: string; values: readonly (number | null)[] }[],
+): string {
   return render({
     title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
     legend: { bottom: 0 },

@@ -73,11 +73,29 @@ export function labelsCsv(data: StudyData, includeIdentifiers: boolean): string 
   return toCsv(header, rows);
 }
 
-type Row = [section: string, metric: string, group: string, subgroup: string, value: number | null, low: number | null, high: number | null, n: number | null];
+type Row = [
+  section: string,
+  metric: string,
+  group: string,
+  subgroup: string,
+  value: number | null,
+  low: number | null,
+  high: number | null,
+  n: number | null,
+];
 
 function shareRows(section: string, rows: readonly ShareRow[]): Row[] {
   return rows.flatMap((r) =>
-    Object.entries(r.shares).map(([value, s]): Row => [section, `share ${value}`, r.group, '', s.share, s.ci?.low ?? null, s.ci?.high ?? null, r.total]),
+    Object.entries(r.shares).map(([value, s]): Row => [
+      section,
+      `share ${value}`,
+      r.group,
+      '',
+      s.share,
+      s.ci?.low ?? null,
+      s.ci?.high ?? null,
+      r.total,
+    ]),
   );
 }
 
@@ -94,7 +112,16 @@ function agreementRows(section: string, a: AgreementSummary): Row[] {
       estimateRow(section, "Cohen's kappa", `${p.raterA} vs ${p.raterB}`, p.cohenKappa),
       estimateRow(section, 'percent agreement', `${p.raterA} vs ${p.raterB}`, p.percentAgreement),
       ...p.confusion.flatMap((row, x) =>
-        row.map((count, y): Row => [section, 'confusion count', `${p.raterA} vs ${p.raterB}`, `${a.categories[x]} / ${a.categories[y]}`, count, null, null, null]),
+        row.map((count, y): Row => [
+          section,
+          'confusion count',
+          `${p.raterA} vs ${p.raterB}`,
+          `${a.categories[x]} / ${a.categories[y]}`,
+          count,
+          null,
+          null,
+          null,
+        ]),
       ),
     ]),
   ];
@@ -134,13 +161,23 @@ export function metricsCsv(report: Report): string {
     rows.push(...summaryRows('exactness', 'completeness error (stored runs)', 'all records', f.exactness.storedRuns));
     for (const c of f.curves) {
       rows.push(...summaryRows('deletion', 'AUC', c.order, c.deletionAuc), ...summaryRows('insertion', 'AUC', c.order, c.insertionAuc));
-      c.meanDeletion.forEach((v, k) => rows.push(['deletion', 'mean probability', c.order, String(f.settings.fractions[k]), v, null, null, c.records]));
-      c.meanInsertion.forEach((v, k) => rows.push(['insertion', 'mean probability', c.order, String(f.settings.fractions[k]), v, null, null, c.records]));
+      c.meanDeletion.forEach((v, k) =>
+        rows.push(['deletion', 'mean probability', c.order, String(f.settings.fractions[k]), v, null, null, c.records]),
+      );
+      c.meanInsertion.forEach((v, k) =>
+        rows.push(['insertion', 'mean probability', c.order, String(f.settings.fractions[k]), v, null, null, c.records]),
+      );
+    }
+    for (const c of f.curvesByClass) {
+      rows.push(...summaryRows('deletion by predicted class', `AUC ${c.order}`, c.classCode, c.deletionAuc));
+      rows.push(...summaryRows('insertion by predicted class', `AUC ${c.order}`, c.classCode, c.insertionAuc));
     }
     rows.push(...summaryRows('deletion', 'AUC attribution - random', 'paired records', f.attributionVsRandom.deletionAucDifference));
     rows.push(...summaryRows('insertion', 'AUC attribution - random', 'paired records', f.attributionVsRandom.insertionAucDifference));
     for (const d of f.degeneracy) {
-      rows.push(...summaryRows('degeneracy', `share of |W*x| on top ${f.settings.topFraction * 100} % samples`, d.classCode, d.topSamplesShare));
+      rows.push(
+        ...summaryRows('degeneracy', `share of |W*x| on top ${f.settings.topFraction * 100} % samples`, d.classCode, d.topSamplesShare),
+      );
       rows.push(...summaryRows('degeneracy', 'share of |W*x| on top lead', d.classCode, d.topLeadShare));
     }
     for (const l of f.localisation.rows) {

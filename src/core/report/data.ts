@@ -27,7 +27,10 @@ export interface RunInfo {
   topClass: string;
   topProbability: number;
   completenessError: number;
-  regions: RegionInfo[];
+  /** Evidence regions of the run (all classes). */
+  regionCount: number;
+  /** The run's regions that carry at least one label: the only ones the statistics look at. */
+  labelledRegions: RegionInfo[];
 }
 
 export interface RecordInfo {
@@ -72,7 +75,9 @@ export function chooseStudy(db: Db, name: string | undefined): Study {
 function chooseModel(db: Db, studyId: number, modelId: string | undefined): StudyData['model'] {
   const models = listModels(db);
   const counts = db
-    .prepare('SELECT run.model_id AS id, COUNT(*) AS n FROM runs run JOIN records r ON r.id = run.record_id WHERE r.study_id = ? GROUP BY run.model_id')
+    .prepare(
+      'SELECT run.model_id AS id, COUNT(*) AS n FROM runs run JOIN records r ON r.id = run.record_id WHERE r.study_id = ? GROUP BY run.model_id',
+    )
     .all(studyId) as { id: string; n: number }[];
   if (modelId !== undefined) {
     const m = models.find((x) => x.id === modelId);
@@ -116,7 +121,7 @@ export function loadStudyData(db: Db, options: { study?: string; modelId?: strin
     ? (db
         .prepare(
           `SELECT g.* FROM evidence_regions g JOIN runs run ON run.id = g.run_id JOIN records r ON r.id = run.record_id
-           WHERE r.study_id = ? AND run.model_id = ? ORDER BY g.id`,
+           WHERE r.study_id = ? AND run.model_id = ? AND g.id IN (SELECT region_id FROM labels WHERE region_id IS NOT NULL) ORDER BY g.id`,
         )
         .all(study.id, model.id) as {
         id: number;
@@ -129,6 +134,16 @@ export function loadStudyData(db: Db, options: { study?: string; modelId?: strin
         rank: number;
       }[])
     : [];
+  const regionCounts = new Map(
+    (
+      db
+        .prepare(
+          `SELECT g.run_id AS run, COUNT(*) AS n FROM evidence_regions g JOIN runs run ON run.id = g.run_id
+           JOIN records r ON r.id = run.record_id WHERE r.study_id = ? GROUP BY g.run_id`,
+        )
+        .all(study.id) as { run: number; n: number }[]
+    ).map((c) => [c.run, c.n]),
+  );
   const regionsByRun = new Map<number, RegionInfo[]>();
   for (const g of regionRows) {
     let list = regionsByRun.get(g.run_id);
@@ -152,7 +167,8 @@ export function loadStudyData(db: Db, options: { study?: string; modelId?: strin
       topClass: r.top_class,
       topProbability: r.top_probability,
       completenessError: r.completeness_error,
-      regions: regionsByRun.get(r.id) ?? [],
+      regionCount: regionCounts.get(r.id) ?? 0,
+      labelledRegions: regionsByRun.get(r.id) ?? [],
     });
   }
   const labels = labelHistory(db, { studyId: study.id });

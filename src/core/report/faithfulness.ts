@@ -51,6 +51,15 @@ export interface OrderCurves {
   insertionAuc: Summary;
 }
 
+/** AUCs of one order over the records predicted as one class. */
+export interface ClassCurves {
+  classCode: string;
+  order: OrderName;
+  records: number;
+  deletionAuc: Summary;
+  insertionAuc: Summary;
+}
+
 export interface DegeneracyRow {
   classCode: string;
   records: number;
@@ -77,6 +86,8 @@ export interface FaithfulnessSection {
   settings: FaithfulnessSettings & { baseline: string; fractions: number[] };
   exactness: { storedRuns: Summary; recomputed: Summary };
   curves: OrderCurves[];
+  /** The same AUCs split by the predicted class the curves were computed for. */
+  curvesByClass: ClassCurves[];
   /** Paired AUC differences (attribution minus random) over records with both. */
   attributionVsRandom: { deletionAucDifference: Summary; insertionAucDifference: Summary };
   degeneracy: DegeneracyRow[];
@@ -86,11 +97,13 @@ export interface FaithfulnessSection {
 }
 
 export const BASELINE_DESCRIPTION =
-  'A removed sample is set to 0 in the z-scored model input, i.e. to its lead\'s mean over the window; ' +
+  "A removed sample is set to 0 in the z-scored model input, i.e. to its lead's mean over the window; " +
   'samples are replaced individually with no interpolation or smoothing, identically for every order.';
 
 interface RecordOutcome {
   completeness: number;
+  /** The predicted class the curves follow. */
+  classCode: string;
   curves: Partial<Record<OrderName, Curves>>;
   degeneracy: { classCode: string; topSamples: number; topLead: string; topLeadShare: number }[];
   localisation: { classCode: string; lead: string; result: LeadLocalisation }[];
@@ -99,7 +112,14 @@ interface RecordOutcome {
 }
 
 /** Spans of the regions a majority of raters judged valid for the class, by rank, within the decisive window. */
-function validSpans(data: StudyData, record: RecordInfo, classCode: string, leads: readonly string[], windowStart: number, inputLength: number): Span[] {
+function validSpans(
+  data: StudyData,
+  record: RecordInfo,
+  classCode: string,
+  leads: readonly string[],
+  windowStart: number,
+  inputLength: number,
+): Span[] {
   const votes = new Map<number, { valid: number; total: number }>();
   for (const l of data.labels) {
     if (!l.current || l.targetKind !== 'region' || l.recordId !== record.id || l.regionId === null) continue;
@@ -108,7 +128,7 @@ function validSpans(data: StudyData, record: RecordInfo, classCode: string, lead
     if (l.value === REGION_VALUES[0]) v.valid++;
     votes.set(l.regionId, v);
   }
-  return (record.run?.regions ?? [])
+  return (record.run?.labelledRegions ?? [])
     .filter((g) => g.classCode === classCode)
     .filter((g) => {
       const v = votes.get(g.id);
@@ -165,7 +185,12 @@ async function evaluateRecord(
 
   const degeneracy = m.classes.map((cls, c) => {
     const top = topLeadMassShare(attribution[c]!, L);
-    return { classCode: cls.code, topSamples: topSampleMassShare(attribution[c]!, settings.topFraction), topLead: m.leadOrder[top.lead]!, topLeadShare: top.share };
+    return {
+      classCode: cls.code,
+      topSamples: topSampleMassShare(attribution[c]!, settings.topFraction),
+      topLead: m.leadOrder[top.lead]!,
+      topLeadShare: top.share,
+    };
   });
 
   // wave annotations are at the record's rate; the model window is at the model's rate
@@ -184,7 +209,11 @@ async function evaluateRecord(
       const waves = (wavesByLead.get(lead.toUpperCase()) ?? []).map((w) => ({ ...w, onset: w.onset - start, offset: w.offset - start }));
       const seg = segmentsOfLead(waves.filter((w) => w.offset >= 0 && w.onset < L));
       if (!seg) return;
-      localisation.push({ classCode: cls.code, lead, result: localiseLead(attribution[c]!.subarray(l * L, (l + 1) * L), seg.segments, seg.span) });
+      localisation.push({
+        classCode: cls.code,
+        lead,
+        result: localiseLead(attribution[c]!.subarray(l * L, (l + 1) * L), seg.segments, seg.span),
+      });
     });
   });
 
@@ -213,6 +242,7 @@ async function evaluateRecord(
   });
   return {
     completeness,
+    classCode: m.classes[top]!.code,
     curves,
     degeneracy,
     localisation,
@@ -251,6 +281,8 @@ export async function faithfulnessSection(
       skipped.push({ pseudonym: record.pseudonym, reason: err instanceof Error ? err.message.split('\n')[0]! : String(err) });
     }
     onProgress?.(i + 1, chosen.length);
+    // onnxruntime runs synchronously on this thread: let queued work (e.g. other API calls) in between records
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   const curves: OrderCurves[] = ORDERS.map((order) => {
@@ -266,6 +298,21 @@ export async function faithfulnessSection(
       insertionAuc: summarize(list.map((c) => c.insertionAuc)),
     };
   });
+  const curvesByClass: ClassCurves[] = m.classes.flatMap((cls) =>
+    ORDERS.flatMap((order) => {
+      const list = outcomes.flatMap((o) => (o.classCode === cls.code && o.curves[order] ? [o.curves[order]] : []));
+      if (list.length === 0) return [];
+      return [
+        {
+          classCode: cls.code,
+          order,
+          records: list.length,
+          deletionAuc: summarize(list.map((c) => c.deletionAuc)),
+          insertionAuc: summarize(list.map((c) => c.insertionAuc)),
+        },
+      ];
+    }),
+  );
   const paired = outcomes.filter((o) => o.curves.attribution && o.curves.random);
 
   const degeneracy: DegeneracyRow[] = m.classes.map((cls) => {
@@ -284,7 +331,9 @@ export async function faithfulnessSection(
   const locRows: LocalisationRow[] = [];
   for (const cls of m.classes) {
     for (const lead of ['all leads', ...m.leadOrder]) {
-      const items = outcomes.flatMap((o) => o.localisation.filter((x) => x.classCode === cls.code && (lead === 'all leads' || x.lead === lead)));
+      const items = outcomes.flatMap((o) =>
+        o.localisation.filter((x) => x.classCode === cls.code && (lead === 'all leads' || x.lead === lead)),
+      );
       if (items.length === 0) continue;
       const withMass = items.filter((x) => x.result.massShare !== null);
       const pointed = items.filter((x) => x.result.pointedAt !== null);
@@ -312,6 +361,7 @@ export async function faithfulnessSection(
       recomputed: summarize(outcomes.map((o) => o.completeness)),
     },
     curves,
+    curvesByClass,
     attributionVsRandom: {
       deletionAucDifference: summarize(paired.map((o) => o.curves.attribution!.deletionAuc - o.curves.random!.deletionAuc)),
       insertionAucDifference: summarize(paired.map((o) => o.curves.attribution!.insertionAuc - o.curves.random!.insertionAuc)),

@@ -39,11 +39,17 @@ async function openEngine(modelId: string, expectedOnnxSha: string, options: Gen
   try {
     engine = await InferenceEngine.open(options.modelDir ?? resolveModelDir(modelId, options.modelsDir));
   } catch (err) {
-    throw new ReportError('no-model', `faithfulness needs model ${modelId}: ${(err as Error).message} (or turn faithfulness off)`);
+    throw new ReportError(
+      'no-model',
+      `faithfulness needs model ${modelId}: ${(err as Error).message} (name its folder, or turn faithfulness off)`,
+    );
   }
   if (engine.model.manifest.onnx.sha256.toLowerCase() !== expectedOnnxSha.toLowerCase()) {
     await engine.close();
-    throw new ReportError('no-model', `${engine.model.onnxPath}: this is not the ONNX file the study's runs were made with (sha256 differs)`);
+    throw new ReportError(
+      'no-model',
+      `${engine.model.onnxPath}: this is not the ONNX file the study's runs were made with (sha256 differs)`,
+    );
   }
   return engine;
 }
@@ -88,7 +94,12 @@ export async function generateReport(db: Db, options: GenerateOptions): Promise<
   write('report.html', html);
   if (options.pdf) {
     const path = join(outDir, 'report.pdf');
-    await writePdf(options.pdf, html, path);
+    try {
+      await writePdf(options.pdf, html, path);
+    } catch (err) {
+      if (err instanceof ReportError) throw new ReportError(err.problem, `${err.message}; the other report files are in ${outDir}`);
+      throw err;
+    }
     files.push(path);
   }
   return { files, report };

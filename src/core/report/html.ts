@@ -13,8 +13,10 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-const fmt = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
-const pct = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)} %`);
+const fmt = (v: number | null | undefined, digits = 3): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
+const pct = (v: number | null | undefined): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)} %`;
 const ci = (c: Interval | null, f: (v: number) => string = (v) => fmt(v)): string => (c ? `${f(c.low)} – ${f(c.high)}` : '–');
 
 /** A table; an empty header makes a key/value table without a header row. */
@@ -31,7 +33,9 @@ function shareTable(caption: string, rows: readonly ShareRow[], groupName: strin
   const values = Object.keys(rows[0]?.shares ?? {});
   return table(
     [groupName, 'labels', ...values.flatMap((v) => [v, `95 % CI`])],
-    rows.filter((r) => r.total > 0).map((r) => [r.group, String(r.total), ...values.flatMap((v) => [pct(r.shares[v]!.share), ci(r.shares[v]!.ci, pct)])]),
+    rows
+      .filter((r) => r.total > 0)
+      .map((r) => [r.group, String(r.total), ...values.flatMap((v) => [pct(r.shares[v]!.share), ci(r.shares[v]!.ci, pct)])]),
     caption,
   );
 }
@@ -50,7 +54,14 @@ function agreementBlock(title: string, a: AgreementSummary): string {
   );
   const pairs = table(
     ['raters', 'units', "Cohen's kappa", '95 % CI', 'percent agreement', '95 % CI'],
-    a.pairs.map((p) => [`${p.raterA} vs ${p.raterB}`, String(p.units), fmt(p.cohenKappa.estimate), ci(p.cohenKappa.ci), fmt(p.percentAgreement.estimate), ci(p.percentAgreement.ci)]),
+    a.pairs.map((p) => [
+      `${p.raterA} vs ${p.raterB}`,
+      String(p.units),
+      fmt(p.cohenKappa.estimate),
+      ci(p.cohenKappa.ci),
+      fmt(p.percentAgreement.estimate),
+      ci(p.percentAgreement.ci),
+    ]),
     `${title}: pairs of raters`,
   );
   const confusions = a.pairs
@@ -66,7 +77,14 @@ function agreementBlock(title: string, a: AgreementSummary): string {
   return overview + pairs + `<div class="confusions">${confusions}</div>`;
 }
 
-const summaryCells = (s: Summary, f: (v: number | null) => string = (v) => fmt(v, 4)): string[] => [String(s.n), f(s.mean), f(s.median), f(s.p05), f(s.p95), f(s.max)];
+const summaryCells = (s: Summary, f: (v: number | null) => string = (v) => fmt(v, 4)): string[] => [
+  String(s.n),
+  f(s.mean),
+  f(s.median),
+  f(s.p05),
+  f(s.p95),
+  f(s.max),
+];
 const sci = (v: number | null): string => (v === null || !Number.isFinite(v) ? '–' : v.toExponential(2));
 const summaryHeader = ['n', 'mean', 'median', 'p05', 'p95', 'max'];
 
@@ -76,25 +94,81 @@ function faithfulnessHtml(report: Report): string {
   const withCurves = f.curves.filter((c) => c.records > 0);
   const parts = [
     `<p>${f.recordsEvaluated} records evaluated${f.recordsSkipped.length ? `, ${f.recordsSkipped.length} skipped` : ''}; ${escapeHtml(f.settings.baseline)}</p>`,
-    table(['completeness error', ...summaryHeader], [
-      ['recomputed now', ...summaryCells(f.exactness.recomputed, sci)],
-      ['stored with the runs', ...summaryCells(f.exactness.storedRuns, sci)],
-    ], 'Exactness: |sum(W*x) + b - logit| (max over windows and classes, per record)'),
-    `<div class="plots">${curvePlot('Deletion (predicted class)', 'fraction of samples removed', f.settings.fractions, withCurves.map((c) => ({ name: `${c.order} (n=${c.records})`, values: c.meanDeletion })))}` +
-      `${curvePlot('Insertion (predicted class)', 'fraction of samples added back', f.settings.fractions, withCurves.map((c) => ({ name: `${c.order} (n=${c.records})`, values: c.meanInsertion })))}</div>`,
-    table(['order', 'curve', ...summaryHeader], f.curves.flatMap((c) => [
-      [c.order, 'deletion AUC (lower = more faithful)', ...summaryCells(c.deletionAuc)],
-      [c.order, 'insertion AUC (higher = more faithful)', ...summaryCells(c.insertionAuc)],
-    ]), 'Area under the deletion and insertion curves'),
-    table(['paired difference', ...summaryHeader], [
-      ['deletion AUC, attribution - random', ...summaryCells(f.attributionVsRandom.deletionAucDifference)],
-      ['insertion AUC, attribution - random', ...summaryCells(f.attributionVsRandom.insertionAucDifference)],
-    ], 'Attribution order against the seeded random order, per record'),
-    table(['class', 'records', `top ${f.settings.topFraction * 100} % samples: median share`, 'p95', 'top lead: median share', 'p95', 'most frequent top lead'],
+    table(
+      ['completeness error', ...summaryHeader],
+      [
+        ['recomputed now', ...summaryCells(f.exactness.recomputed, sci)],
+        ['stored with the runs', ...summaryCells(f.exactness.storedRuns, sci)],
+      ],
+      'Exactness: |sum(W*x) + b - logit| (max over windows and classes, per record)',
+    ),
+    `<div class="plots">${curvePlot(
+      'Deletion (predicted class)',
+      'fraction of samples removed',
+      f.settings.fractions,
+      withCurves.map((c) => ({ name: `${c.order} (n=${c.records})`, values: c.meanDeletion })),
+    )}` +
+      `${curvePlot(
+        'Insertion (predicted class)',
+        'fraction of samples added back',
+        f.settings.fractions,
+        withCurves.map((c) => ({ name: `${c.order} (n=${c.records})`, values: c.meanInsertion })),
+      )}</div>`,
+    table(
+      ['order', 'curve', ...summaryHeader],
+      f.curves.flatMap((c) => [
+        [c.order, 'deletion AUC (lower = more faithful)', ...summaryCells(c.deletionAuc)],
+        [c.order, 'insertion AUC (higher = more faithful)', ...summaryCells(c.insertionAuc)],
+      ]),
+      'Area under the deletion and insertion curves',
+    ),
+    table(
+      ['predicted class', 'order', 'records', 'deletion AUC median', 'p05', 'p95', 'insertion AUC median', 'p05', 'p95'],
+      f.curvesByClass.map((c) => [
+        c.classCode,
+        c.order,
+        String(c.records),
+        fmt(c.deletionAuc.median, 4),
+        fmt(c.deletionAuc.p05, 4),
+        fmt(c.deletionAuc.p95, 4),
+        fmt(c.insertionAuc.median, 4),
+        fmt(c.insertionAuc.p05, 4),
+        fmt(c.insertionAuc.p95, 4),
+      ]),
+      'Deletion and insertion AUC by predicted class',
+    ),
+    table(
+      ['paired difference', ...summaryHeader],
+      [
+        ['deletion AUC, attribution - random', ...summaryCells(f.attributionVsRandom.deletionAucDifference)],
+        ['insertion AUC, attribution - random', ...summaryCells(f.attributionVsRandom.insertionAucDifference)],
+      ],
+      'Attribution order against the seeded random order, per record',
+    ),
+    table(
+      [
+        'class',
+        'records',
+        `top ${f.settings.topFraction * 100} % samples: median share`,
+        'p95',
+        'top lead: median share',
+        'p95',
+        'most frequent top lead',
+      ],
       f.degeneracy.map((d) => {
         const lead = Object.entries(d.topLeadCounts).sort((a, b) => b[1] - a[1])[0];
-        return [d.classCode, String(d.records), pct(d.topSamplesShare.median), pct(d.topSamplesShare.p95), pct(d.topLeadShare.median), pct(d.topLeadShare.p95), lead ? `${lead[0]} (${lead[1]})` : '–'];
-      }), 'Degeneracy: concentration of |W*x|'),
+        return [
+          d.classCode,
+          String(d.records),
+          pct(d.topSamplesShare.median),
+          pct(d.topSamplesShare.p95),
+          pct(d.topLeadShare.median),
+          pct(d.topLeadShare.p95),
+          lead ? `${lead[0]} (${lead[1]})` : '–',
+        ];
+      }),
+      'Degeneracy: concentration of |W*x|',
+    ),
   ];
   const loc = f.localisation;
   if (loc.rows.length === 0) {
@@ -102,16 +176,34 @@ function faithfulnessHtml(report: Report): string {
   } else {
     const allLeads = loc.rows.filter((r) => r.lead === 'all leads');
     parts.push(
-      `<div class="plots">${groupedBars('Positive attribution mass vs time share (all leads)', allLeads.flatMap((r) => SEGMENT_KINDS.map((k) => `${r.classCode} ${k}`)), [
-        { name: 'attribution mass share', values: allLeads.flatMap((r) => SEGMENT_KINDS.map((k) => r.meanMassShare[k])) },
-        { name: 'time share', values: allLeads.flatMap((r) => SEGMENT_KINDS.map((k) => r.meanTimeShare[k])) },
-      ])}</div>`,
-      table(['class', 'lead', 'n', ...SEGMENT_KINDS.flatMap((k) => [`${k} mass`, `${k} time`, `${k} pointing`])],
-        loc.rows.map((r) => [r.classCode, r.lead, String(r.n), ...SEGMENT_KINDS.flatMap((k) => [pct(r.meanMassShare[k]), pct(r.meanTimeShare[k]), pct(r.pointing[k].share)])]),
-        `Physiological localisation on ${loc.delineatedRecords} delineated records (relevance mass accuracy and pointing game)`),
+      `<div class="plots">${groupedBars(
+        'Positive attribution mass vs time share (all leads)',
+        allLeads.flatMap((r) => SEGMENT_KINDS.map((k) => `${r.classCode} ${k}`)),
+        [
+          { name: 'attribution mass share', values: allLeads.flatMap((r) => SEGMENT_KINDS.map((k) => r.meanMassShare[k])) },
+          { name: 'time share', values: allLeads.flatMap((r) => SEGMENT_KINDS.map((k) => r.meanTimeShare[k])) },
+        ],
+      )}</div>`,
+      table(
+        ['class', 'lead', 'n', ...SEGMENT_KINDS.flatMap((k) => [`${k} mass`, `${k} time`, `${k} pointing`])],
+        loc.rows.map((r) => [
+          r.classCode,
+          r.lead,
+          String(r.n),
+          ...SEGMENT_KINDS.flatMap((k) => [pct(r.meanMassShare[k]), pct(r.meanTimeShare[k]), pct(r.pointing[k].share)]),
+        ]),
+        `Physiological localisation on ${loc.delineatedRecords} delineated records (relevance mass accuracy and pointing game)`,
+      ),
     );
   }
-  if (f.recordsSkipped.length) parts.push(table(['record', 'why skipped'], f.recordsSkipped.map((s) => [s.pseudonym, s.reason]), 'Records the faithfulness pass could not evaluate'));
+  if (f.recordsSkipped.length)
+    parts.push(
+      table(
+        ['record', 'why skipped'],
+        f.recordsSkipped.map((s) => [s.pseudonym, s.reason]),
+        'Records the faithfulness pass could not evaluate',
+      ),
+    );
   return parts.join('\n');
 }
 
@@ -120,7 +212,7 @@ body{font-family:sans-serif;font-size:12px;color:#222;margin:24px;max-width:1000
 h1{font-size:20px}h2{font-size:16px;border-bottom:1px solid #ccc;padding-bottom:2px;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0 14px;font-size:11px;page-break-inside:avoid}
 caption{text-align:left;font-weight:bold;padding:2px 0}
-th,td{border:1px solid #ccc;padding:2px 6px;text-align:left}th{background:#f2f2f2}
+th,td{border:1px solid #ccc;padding:2px 5px;text-align:left}td{white-space:nowrap}td:last-child{white-space:normal}th{background:#f2f2f2}
 .plots svg{display:block;margin:6px 0;page-break-inside:avoid}.confusions{display:flex;flex-wrap:wrap;gap:12px}
 .methods{background:#f8f8f8;border-left:3px solid #888;padding:6px 10px}.meta td:first-child{font-weight:bold}.empty{color:#777}
 @media print{body{margin:0}}
@@ -129,33 +221,61 @@ th,td{border:1px solid #ccc;padding:2px 6px;text-align:left}th{background:#f2f2f
 export function reportHtml(report: Report): string {
   const a = report.agreement;
   const m = report.model;
-  const meta = table([], [
-    ['study', report.study.name],
-    ['model', m ? `${m.id} — ${m.name}` : 'none'],
-    ['manifest sha256', m?.manifestSha256 ?? '–'],
-    ['ONNX sha256', m?.onnxSha256 ?? '–'],
-    ['generated', report.generatedAt],
-    ['app version', report.appVersion],
-    ['records (with a model run)', `${report.counts.records} (${report.counts.recordsWithRun})`],
-    ['raters', String(report.counts.raters)],
-    ['labels (current)', `${report.counts.labels} (${report.counts.currentLabels})`],
-    ['identifiers', report.deidentified ? 'de-identified: records by pseudonym, raters by alias, notes withheld' : 'INCLUDED at the user\'s request'],
-  ]);
+  const meta = table(
+    [],
+    [
+      ['study', report.study.name],
+      ['model', m ? `${m.id} — ${m.name}` : 'none'],
+      ['manifest sha256', m?.manifestSha256 ?? '–'],
+      ['ONNX sha256', m?.onnxSha256 ?? '–'],
+      ['generated', report.generatedAt],
+      ['app version', report.appVersion],
+      ['records (with a model run)', `${report.counts.records} (${report.counts.recordsWithRun})`],
+      ['raters', String(report.counts.raters)],
+      ['labels (current)', `${report.counts.labels} (${report.counts.currentLabels})`],
+      [
+        'identifiers',
+        report.deidentified ? 'de-identified: records by pseudonym, raters by alias, notes withheld' : "INCLUDED at the user's request",
+      ],
+    ],
+  );
   const raters = table(
     ['rater', 'labels', 'current labels', ...(report.deidentified ? [] : ['id', 'name'])],
-    report.raters.map((r) => [r.alias, String(r.labels), String(r.currentLabels), ...(report.deidentified ? [] : [r.id ?? '', r.displayName ?? ''])]),
+    report.raters.map((r) => [
+      r.alias,
+      String(r.labels),
+      String(r.currentLabels),
+      ...(report.deidentified ? [] : [r.id ?? '', r.displayName ?? '']),
+    ]),
   );
   const binsTable = (title: string, bins: typeof a.interRater.regionsByConfidence, shares: readonly ShareRow[]): string =>
-    table(['bin', 'regions', 'valid share', '95 % CI', 'percent agreement', '95 % CI', "Krippendorff's alpha", '95 % CI'], bins.map((b) => {
-      const s = shares.find((r) => r.group === b.bin)?.shares.valid;
-      return [b.bin, String(b.units), pct(s?.share), ci(s?.ci ?? null, pct), fmt(b.percentAgreement.estimate), ci(b.percentAgreement.ci), fmt(b.krippendorffAlpha.estimate), ci(b.krippendorffAlpha.ci)];
-    }), title);
+    table(
+      ['bin', 'regions', 'valid share', '95 % CI', 'percent agreement', '95 % CI', "Krippendorff's alpha", '95 % CI'],
+      bins.map((b) => {
+        const s = shares.find((r) => r.group === b.bin)?.shares.valid;
+        return [
+          b.bin,
+          String(b.units),
+          pct(s?.share),
+          ci(s?.ci ?? null, pct),
+          fmt(b.percentAgreement.estimate),
+          ci(b.percentAgreement.ci),
+          fmt(b.krippendorffAlpha.estimate),
+          ci(b.krippendorffAlpha.ci),
+        ];
+      }),
+      title,
+    );
   const binsPlot = (title: string, bins: typeof a.interRater.regionsByConfidence, shares: readonly ShareRow[]): string =>
-    estimatePlot(title, bins.map((b) => b.bin), [
-      { name: 'valid share', values: bins.map((b) => shares.find((r) => r.group === b.bin)?.shares.valid?.share ?? null) },
-      { name: 'percent agreement', values: bins.map((b) => b.percentAgreement.estimate) },
-      { name: "Krippendorff's alpha", values: bins.map((b) => b.krippendorffAlpha.estimate) },
-    ]);
+    estimatePlot(
+      title,
+      bins.map((b) => b.bin),
+      [
+        { name: 'valid share', values: bins.map((b) => shares.find((r) => r.group === b.bin)?.shares.valid?.share ?? null) },
+        { name: 'percent agreement', values: bins.map((b) => b.percentAgreement.estimate) },
+        { name: "Krippendorff's alpha", values: bins.map((b) => b.krippendorffAlpha.estimate) },
+      ],
+    );
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>ECG-IMN Audit report — ${escapeHtml(report.study.name)}</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
@@ -185,7 +305,10 @@ ${binsTable('By contribution rank', a.interRater.regionsByRank, a.regionShares.b
 <h2>Faithfulness</h2>
 ${faithfulnessHtml(report)}
 <h2>Settings</h2>
-${table(['setting', 'value'], Object.entries(report.settings).map(([k, v]) => [k, String(v)]))}
+${table(
+  ['setting', 'value'],
+  Object.entries(report.settings).map(([k, v]) => [k, String(v)]),
+)}
 </body></html>
 `;
 }

@@ -16,7 +16,10 @@ export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 export function chromiumPdfRenderer(executablePath = process.env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM): PdfRenderer {
   return async (html) => {
     if (!existsSync(executablePath)) {
-      throw new ReportError('pdf-failed', `${executablePath}: Chromium not found (install it, set CHROMIUM_PATH, or skip the PDF with --no-pdf)`);
+      throw new ReportError(
+        'pdf-failed',
+        `${executablePath}: Chromium not found (install it, set CHROMIUM_PATH, or skip the PDF with --no-pdf)`,
+      );
     }
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });

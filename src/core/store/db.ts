@@ -52,7 +52,10 @@ function checkIntegrity(db: Db, path: string, size: number): void {
     throw new StoreError('corrupt', `${path}: database is corrupt (${(err as Error).message}); the file was left untouched`);
   }
   if (rows.length !== 1 || rows[0] !== 'ok') {
-    throw new StoreError('corrupt', `${path}: database is corrupt (${pragma}: ${rows.slice(0, 3).join('; ')}); the file was left untouched`);
+    throw new StoreError(
+      'corrupt',
+      `${path}: database is corrupt (${pragma}: ${rows.slice(0, 3).join('; ')}); the file was left untouched`,
+    );
   }
 }
 

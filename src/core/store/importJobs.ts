@@ -82,8 +82,7 @@ export function createImportJob(
         `INSERT INTO import_jobs (study_id, model_id, inputs, inputs_key, keep_identifiers, status, created_at)
          VALUES (?, ?, ?, ?, ?, 'running', ?)`,
       )
-      .run(job.studyId, job.modelId, JSON.stringify(job.inputs), job.inputsKey, job.keepIdentifiers ? 1 : 0, nowIso())
-      .lastInsertRowid,
+      .run(job.studyId, job.modelId, JSON.stringify(job.inputs), job.inputsKey, job.keepIdentifiers ? 1 : 0, nowIso()).lastInsertRowid,
   );
   return getImportJob(db, id);
 }
@@ -95,9 +94,12 @@ export function setJobStatus(db: Db, jobId: number, status: JobStatus, totalFile
   ).run(status, totalFiles ?? null, status, nowIso(), jobId);
 }
 
-/** Records outcomes; call inside the transaction that wrote what they describe. */
+/**
+ * Records outcomes; call inside the transaction that wrote what they describe. The first outcome of a file
+ * wins, so two processes working on the same job cannot give a file two outcomes.
+ */
 export function insertFileOutcomes(db: Db, jobId: number, rows: FileOutcomeRow[]): void {
-  const stmt = db.prepare('INSERT INTO import_files (job_id, path, outcome, record_id, reason) VALUES (?, ?, ?, ?, ?)');
+  const stmt = db.prepare('INSERT OR IGNORE INTO import_files (job_id, path, outcome, record_id, reason) VALUES (?, ?, ?, ?, ?)');
   for (const r of rows) stmt.run(jobId, r.path, r.outcome, r.recordId, r.reason);
 }
 

@@ -108,9 +108,7 @@ function resolveTarget(db: Db, t: LabelTarget): ResolvedTarget {
           `SELECT g.class_name, g.lead, g.start_sample, g.end_sample, run.record_id
            FROM evidence_regions g JOIN runs run ON run.id = g.run_id WHERE g.id = ?`,
         )
-        .get(t.regionId) as
-        | { class_name: string; lead: string; start_sample: number; end_sample: number; record_id: number }
-        | undefined;
+        .get(t.regionId) as { class_name: string; lead: string; start_sample: number; end_sample: number; record_id: number } | undefined;
       if (!r) throw new StoreError('not-found', `evidence region ${t.regionId} does not exist`);
       return {
         recordId: r.record_id,
@@ -203,64 +201,64 @@ export function appendLabel(db: Db, input: LabelInput): Label {
   for (const r of reasons) {
     if (!(REASON_CODES as readonly string[]).includes(r)) throw new StoreError('invalid', `unknown reason code ${JSON.stringify(r)}`);
   }
-  return db.transaction(() => {
-    if (!db.prepare('SELECT 1 FROM raters WHERE id = ?').get(input.raterId)) {
-      throw new StoreError('not-found', `rater ${input.raterId} does not exist`);
-    }
-    const target = resolveTarget(db, input.target);
-    if (!db.prepare('SELECT 1 FROM records WHERE id = ?').get(target.recordId)) {
-      throw new StoreError('not-found', `record ${target.recordId} does not exist`);
-    }
-    const current = db
-      .prepare(`SELECT id FROM labels l WHERE rater_id = ? AND record_id = ? AND target_key = ? AND ${CURRENT}`)
-      .get(input.raterId, target.recordId, target.key) as { id: string } | undefined;
-    const supersedes = input.supersedes ?? current?.id ?? null;
-    if (supersedes !== null && supersedes !== current?.id) {
-      throw new StoreError(
-        'conflict',
-        `label ${supersedes} is not the rater's current label on this target (current: ${current?.id ?? 'none'})`,
-      );
-    }
-    const id = randomUUID();
-    try {
-      db.prepare(
-        `INSERT INTO labels (id, rater_id, created_at, record_id, target_kind, target_key, region_id, class_name, lead,
+  return db
+    .transaction(() => {
+      if (!db.prepare('SELECT 1 FROM raters WHERE id = ?').get(input.raterId)) {
+        throw new StoreError('not-found', `rater ${input.raterId} does not exist`);
+      }
+      const target = resolveTarget(db, input.target);
+      if (!db.prepare('SELECT 1 FROM records WHERE id = ?').get(target.recordId)) {
+        throw new StoreError('not-found', `record ${target.recordId} does not exist`);
+      }
+      const current = db
+        .prepare(`SELECT id FROM labels l WHERE rater_id = ? AND record_id = ? AND target_key = ? AND ${CURRENT}`)
+        .get(input.raterId, target.recordId, target.key) as { id: string } | undefined;
+      const supersedes = input.supersedes ?? current?.id ?? null;
+      if (supersedes !== null && supersedes !== current?.id) {
+        throw new StoreError(
+          'conflict',
+          `label ${supersedes} is not the rater's current label on this target (current: ${current?.id ?? 'none'})`,
+        );
+      }
+      const id = randomUUID();
+      try {
+        db.prepare(
+          `INSERT INTO labels (id, rater_id, created_at, record_id, target_kind, target_key, region_id, class_name, lead,
            start_sample, end_sample, value, reasons, note, scale, supersedes)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        id,
-        input.raterId,
-        nowIso(),
-        target.recordId,
-        input.target.kind,
-        target.key,
-        target.regionId,
-        target.className,
-        target.lead,
-        target.startSample,
-        target.endSample,
-        input.value,
-        JSON.stringify(reasons),
-        input.note ?? '',
-        input.scale ?? null,
-        supersedes,
-      );
-    } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_CHECK') {
-        throw new StoreError('invalid', `label value ${JSON.stringify(input.value)} is not allowed for a ${input.target.kind} target`);
+        ).run(
+          id,
+          input.raterId,
+          nowIso(),
+          target.recordId,
+          input.target.kind,
+          target.key,
+          target.regionId,
+          target.className,
+          target.lead,
+          target.startSample,
+          target.endSample,
+          input.value,
+          JSON.stringify(reasons),
+          input.note ?? '',
+          input.scale ?? null,
+          supersedes,
+        );
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_CHECK') {
+          throw new StoreError('invalid', `label value ${JSON.stringify(input.value)} is not allowed for a ${input.target.kind} target`);
+        }
+        throw err;
       }
-      throw err;
-    }
-    return toLabel(db.prepare('SELECT * FROM labels WHERE id = ?').get(id) as LabelRow);
-  }).immediate();
+      return toLabel(db.prepare('SELECT * FROM labels WHERE id = ?').get(id) as LabelRow);
+    })
+    .immediate();
 }
 
 /** Labels nobody superseded on a record; with `raterId`, only that rater's (blinded mode). */
 export function currentLabels(db: Db, recordId: number, options: { raterId?: string } = {}): Label[] {
   const rows = db
-    .prepare(
-      `SELECT * FROM labels l WHERE record_id = ? AND (? IS NULL OR rater_id = ?) AND ${CURRENT} ORDER BY created_at, id`,
-    )
+    .prepare(`SELECT * FROM labels l WHERE record_id = ? AND (? IS NULL OR rater_id = ?) AND ${CURRENT} ORDER BY created_at, id`)
     .all(recordId, options.raterId ?? null, options.raterId ?? null) as LabelRow[];
   return rows.map(toLabel);
 }

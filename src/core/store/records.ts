@@ -1,5 +1,5 @@
 import type { ClinicalMetadata, EcgRecord, FormatId, IdentifyingMetadata, Lead, WaveAnnotation, WaveKind } from '../formats/record.ts';
-import { decodeSignal, encodeSignal, type StoredLead } from './codec.ts';
+import { decodeSignal, type EncodedSignal, encodeSignal, type StoredLead } from './codec.ts';
 import type { Db } from './db.ts';
 import { nowIso } from './db.ts';
 import { StoreError } from './errors.ts';
@@ -71,14 +71,14 @@ function toSummary(r: RecordRow): RecordSummary {
 
 export function findRecordByHash(db: Db, studyId: number, contentSha256: string): RecordSummary | null {
   const row = db.prepare('SELECT * FROM records WHERE study_id = ? AND content_sha256 = ?').get(studyId, contentSha256) as
-    | RecordRow
-    | undefined;
+    RecordRow | undefined;
   return row ? toSummary(row) : null;
 }
 
 /**
  * Writes a record with its signal and annotations; call inside the caller's transaction so the record,
  * its run and the import outcome land together. Identifying fields are dropped unless `keepIdentifiers`.
+ * `signal` may come encoded already (encodeSignalAsync), to keep the deflate out of the transaction.
  */
 export function insertRecord(
   db: Db,
@@ -86,6 +86,7 @@ export function insertRecord(
   record: EcgRecord,
   contentSha256: string,
   keepIdentifiers: boolean,
+  signal: EncodedSignal = encodeSignal(record.leads),
 ): { id: number; pseudonym: string } {
   const next = db.prepare(
     'UPDATE studies SET records_numbered = records_numbered + 1 WHERE id = ? RETURNING pseudonym_prefix AS p, records_numbered AS n',
@@ -98,7 +99,6 @@ export function insertRecord(
     if (!study) throw new StoreError('not-found', `study ${studyId} does not exist`);
     pseudonym = `${study.p}-${String(study.n).padStart(4, '0')}`;
   } while (taken.get(studyId, pseudonym));
-  const signal = encodeSignal(record.leads);
   const id = Number(
     db
       .prepare(
@@ -141,9 +141,7 @@ export function getRecordSummary(db: Db, id: number): RecordSummary {
 /** A record with its signal decoded to millivolts and its wave annotations; the original file is not needed. */
 export function getRecord(db: Db, id: number): StoredRecord {
   const summary = getRecordSummary(db, id);
-  const sig = db.prepare('SELECT leads, data FROM signals WHERE record_id = ?').get(id) as
-    | { leads: string; data: Buffer }
-    | undefined;
+  const sig = db.prepare('SELECT leads, data FROM signals WHERE record_id = ?').get(id) as { leads: string; data: Buffer } | undefined;
   if (!sig) throw new StoreError('corrupt', `record ${id} has no stored signal`);
   const leads = decodeSignal(JSON.parse(sig.leads) as StoredLead[], sig.data, summary.samplesPerLead);
   const fs = summary.samplingRateHz;

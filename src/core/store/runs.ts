@@ -72,11 +72,27 @@ export function listModels(db: Db): { id: string; manifest: ModelManifest; manif
   }));
 }
 
-/** Writes a prediction with its maps and regions; call inside the caller's transaction. */
-export function insertRun(db: Db, recordId: number, p: Prediction, timings: Record<string, number>): number {
+/**
+ * Writes a prediction with its maps and regions; call inside the caller's transaction. `maps` may come
+ * encoded already (encodeMapAsync per class), to keep the deflate out of the transaction.
+ */
+export function insertRun(
+  db: Db,
+  recordId: number,
+  p: Prediction,
+  timings: Record<string, number>,
+  maps: Buffer[] = p.attribution.map(encodeMap),
+): number {
   const C = p.leads.length;
-  if (p.attribution.length !== p.classes.length || p.attribution.some((a) => a.length !== C * p.samples)) {
-    throw new StoreError('invalid', `run of ${p.modelId} on record ${recordId}: attribution maps do not match ${p.classes.length} classes x ${C} leads x ${p.samples} samples`);
+  if (
+    p.attribution.length !== p.classes.length ||
+    maps.length !== p.classes.length ||
+    p.attribution.some((a) => a.length !== C * p.samples)
+  ) {
+    throw new StoreError(
+      'invalid',
+      `run of ${p.modelId} on record ${recordId}: attribution maps do not match ${p.classes.length} classes x ${C} leads x ${p.samples} samples`,
+    );
   }
   let top = p.classes[0]!;
   for (const c of p.classes) if (c.probability > top.probability) top = c;
@@ -106,7 +122,7 @@ export function insertRun(db: Db, recordId: number, p: Prediction, timings: Reco
   const insertMap = db.prepare(
     'INSERT INTO attribution_maps (run_id, class_index, leads, samples, encoding, data) VALUES (?, ?, ?, ?, ?, ?)',
   );
-  p.attribution.forEach((a, c) => insertMap.run(runId, c, C, p.samples, MAP_ENCODING, encodeMap(a)));
+  maps.forEach((data, c) => insertMap.run(runId, c, C, p.samples, MAP_ENCODING, data));
   const insertRegion = db.prepare(
     `INSERT INTO evidence_regions (run_id, class_name, lead, start_sample, end_sample, contribution, rank)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,

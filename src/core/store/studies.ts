@@ -39,18 +39,20 @@ export function getStudy(db: Db, id: number): Study {
 export function ensureStudy(db: Db, name: string): Study {
   const trimmed = name.trim();
   if (!trimmed) throw new StoreError('invalid', 'study name must not be empty');
-  return db.transaction(() => {
-    const existing = findStudy(db, trimmed);
-    if (existing) return existing;
-    const next = ((db.prepare('SELECT MAX(id) AS m FROM studies').get() as { m: number | null }).m ?? 0) + 1;
-    db.prepare('INSERT INTO studies (id, name, pseudonym_prefix, created_at) VALUES (?, ?, ?, ?)').run(
-      next,
-      trimmed,
-      `S${next}`,
-      nowIso(),
-    );
-    return getStudy(db, next);
-  }).immediate();
+  return db
+    .transaction(() => {
+      const existing = findStudy(db, trimmed);
+      if (existing) return existing;
+      const next = ((db.prepare('SELECT MAX(id) AS m FROM studies').get() as { m: number | null }).m ?? 0) + 1;
+      db.prepare('INSERT INTO studies (id, name, pseudonym_prefix, created_at) VALUES (?, ?, ?, ?)').run(
+        next,
+        trimmed,
+        `S${next}`,
+        nowIso(),
+      );
+      return getStudy(db, next);
+    })
+    .immediate();
 }
 
 export function listStudies(db: Db): StudySummary[] {

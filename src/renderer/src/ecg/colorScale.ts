@@ -4,9 +4,10 @@
  * paper and the trace drawn over the overlay stays readable.
  */
 
-const ORANGE = ['#fee0b6', '#fdb863', '#e08214', '#b35806', '#7f3b08'];
-const PURPLE = ['#d8daeb', '#b2abd2', '#8073ac', '#542788', '#2d004b'];
-export const MAX_ALPHA = 0.75;
+// PuOr without its two darkest ends, so that the black trace keeps its contrast over a saturated band
+const ORANGE = ['#fee0b6', '#fdb863', '#e08214', '#b35806'];
+const PURPLE = ['#d8daeb', '#b2abd2', '#8073ac', '#542788'];
+export const MAX_ALPHA = 0.65;
 /** Entries per side of the look-up table. */
 const STEPS = 128;
 
@@ -48,16 +49,6 @@ export function lutIndex(v: number, max: number): number {
   if (!Number.isFinite(v) || !(max > 0)) return STEPS;
   const f = Math.max(-1, Math.min(1, v / max));
   return STEPS + Math.round(f * STEPS);
-}
-
-/** Largest |value| in the array (the per-record scale's end), ignoring NaN. */
-export function maxAbs(values: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < values.length; i++) {
-    const a = Math.abs(values[i]!);
-    if (a > m) m = a;
-  }
-  return m;
 }
 
 /** Share of |values| below the per-record scale end; the few larger values saturate instead of fading the rest. */

@@ -6,7 +6,7 @@
  */
 import { buildLut, lutIndex } from './colorScale.ts';
 import { decimateMinMax } from './decimate.ts';
-import { CAL_PULSE_MV, gridLines, type LayoutCell, type PaperLayout } from './layout.ts';
+import { CAL_PULSE_MV, cellY, gridLines, type LayoutCell, type PaperLayout } from './layout.ts';
 import type { RegionBox } from './regions.ts';
 
 export const PAPER = {
@@ -176,7 +176,7 @@ function drawTraces(ctx: CanvasRenderingContext2D, scene: Scene): void {
         continue;
       }
       const x = left + pts.xs[k]!;
-      const y = (cell.baselineMm - (v - offset) * layout.mmPerMv) * s;
+      const y = cellY(cell, layout, v - offset) * s;
       if (pen) ctx.lineTo(x, y);
       else ctx.moveTo(x, y);
       pen = true;

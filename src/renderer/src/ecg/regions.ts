@@ -3,7 +3,7 @@
  * rate, end exclusive); it is outlined in every cell that shows that lead over an overlapping time span,
  * clipped to the cell, and labelled with its rank.
  */
-import type { LayoutCell, PaperLayout } from './layout.ts';
+import { cellX, type LayoutCell, type PaperLayout } from './layout.ts';
 
 export interface RegionSpan {
   /** Stable key: a stored region id, or a drawn region's key. */
@@ -51,7 +51,7 @@ function clipToCell(cell: LayoutCell, layout: PaperLayout, startS: number, endS:
   if (!(to > from)) return null;
   const pad = (cell.heightMm * (1 - BAND)) / 2;
   return {
-    xMm: cell.xMm + (from - cell.t0) * layout.mmPerS,
+    xMm: cellX(cell, layout, from),
     yMm: cell.topMm + pad,
     widthMm: (to - from) * layout.mmPerS,
     heightMm: cell.heightMm * BAND,
