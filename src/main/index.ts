@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { startDemoStudyIfEmpty } from '../app/demoStudy.ts';
 import { createAppContext, createHandlers, dispatch } from '../app/index.ts';
 import { contentSecurityPolicy } from '../shared/security.ts';
 
@@ -39,7 +39,7 @@ void app.whenReady().then(() => {
   );
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
 
-  const ctx = createAppContext({ mode: 'electron', dbPath: process.env.ECG_AUDIT_DB ?? join(app.getPath('userData'), 'audit.sqlite') }, app.getAppPath());
+  const ctx = createAppContext({ mode: 'electron' }, app.getAppPath());
   const handlers = createHandlers(ctx);
   ipcMain.handle(IPC_CHANNEL, (event, method: unknown, request: unknown) => {
     if (!event.senderFrame?.url.startsWith('file://')) {
@@ -49,6 +49,7 @@ void app.whenReady().then(() => {
   });
 
   createWindow();
+  void startDemoStudyIfEmpty(ctx, handlers, app.getAppPath()).catch((err: unknown) => console.error('demo import failed:', err));
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppContext, createHandlers, dispatch } from '../app/index.ts';
+import { type DemoStart, startDemoStudyIfEmpty } from '../app/demoStudy.ts';
 import { type BrowserServer, startBrowserServer } from './browserServer.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -11,20 +12,24 @@ export interface LaunchOptions {
   port?: number;
   token?: string;
   rendererDir?: string;
+  /** Import the demo study when the database is empty (the app's first start). */
+  demo?: boolean;
 }
 
 /** Browser mode: the app's own API and UI on 127.0.0.1, for machines without the Electron binary. */
-export async function launchBrowserMode(options: LaunchOptions = {}): Promise<BrowserServer> {
+export async function launchBrowserMode(options: LaunchOptions = {}): Promise<BrowserServer & { demo: DemoStart | null }> {
   const rendererDir = options.rendererDir ?? join(repoRoot, 'out', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) {
     throw new Error(`the renderer is not built (${rendererDir}/index.html missing): run npm run build`);
   }
   const ctx = createAppContext({ mode: 'browser', dbPath: options.dbPath }, repoRoot);
   const handlers = createHandlers(ctx);
-  return startBrowserServer({
+  const server = await startBrowserServer({
     rendererDir,
     port: options.port,
     token: options.token,
     dispatch: (method, request) => dispatch(handlers, method, request),
   });
+  const demo = options.demo ? await startDemoStudyIfEmpty(ctx, handlers, repoRoot) : null;
+  return { ...server, demo };
 }

@@ -51,6 +51,8 @@ export function shareBars(title: string, rows: readonly ShareRow[]): string {
 }
 
 const LINE_TYPES = ['solid', 'dashed', 'dotted'] as const;
+/** Contrasting colours, so a dotted line drawn over an identical solid one still shows both. */
+const LINE_COLOURS = ['#1f5fa8', '#8d8d8d', '#e65100'];
 
 /** One line per series over x in [0, 1]; each series has its own dash so overlapping curves stay visible. */
 export function curvePlot(
@@ -61,6 +63,7 @@ export function curvePlot(
 ): string {
   return render({
     title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+    color: LINE_COLOURS,
     legend: { bottom: 0 },
     grid: { left: 60, right: 20, top: 40, bottom: 60 },
     xAxis: { type: 'value', min: 0, max: 1, name: xName, nameLocation: 'middle', nameGap: 25 },

@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEFAULT_MODEL_ID } from '../core/inference/modelFolder.ts';
+import { listImportJobs, listStudies } from '../core/store/index.ts';
+import type { AppContext } from './context.ts';
+import type { AllHandlers } from './handlers.ts';
+import { appStore } from './records.ts';
+
+export const DEMO_STUDY = 'Demo';
+
+/**
+ * What the first start imports: the folder named by ECG_AUDIT_SAMPLES, else the shared PhysioNet samples
+ * beside the repository (LUDB, whose delineation the reports use, the CinC samples, and PTB-XL at 500 Hz).
+ */
+export function demoInputs(repoRoot: string): string[] {
+  if (process.env.ECG_AUDIT_SAMPLES) return [resolve(process.env.ECG_AUDIT_SAMPLES)];
+  const shared = join(repoRoot, '..', 'shared', 'data');
+  return [join(shared, 'ludb'), join(shared, 'cinc2020'), join(shared, 'ptbxl', 'records500')].filter((p) => existsSync(p));
+}
+
+export type DemoStart = { started: true; jobId: number; inputs: string[] } | { started: false; reason: string };
+
+/**
+ * Starts importing the demo study in the background when the database has never held a study or an import.
+ * Where no samples are found the app opens empty and the Import page offers to import a folder.
+ */
+export async function startDemoStudyIfEmpty(ctx: AppContext, handlers: AllHandlers, repoRoot: string): Promise<DemoStart> {
+  const db = appStore(ctx);
+  if (listStudies(db).length > 0 || listImportJobs(db).length > 0) return { started: false, reason: 'the database already has studies' };
+  const inputs = demoInputs(repoRoot);
+  if (inputs.length === 0) return { started: false, reason: 'no sample ECGs found (set ECG_AUDIT_SAMPLES to a folder)' };
+  if (!existsSync(join(ctx.modelsDir, DEFAULT_MODEL_ID, 'model.json'))) {
+    return { started: false, reason: `the bundled model ${DEFAULT_MODEL_ID} is missing from ${ctx.modelsDir}` };
+  }
+  const task = await handlers['import.start']({ inputs, study: DEMO_STUDY, modelId: DEFAULT_MODEL_ID, keepIdentifiers: false });
+  return { started: true, jobId: task.jobId, inputs };
+}
