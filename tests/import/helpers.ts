@@ -46,7 +46,10 @@ export function contents(db: Db): unknown {
          FROM runs run JOIN records r ON r.id = run.record_id ORDER BY r.pseudonym`,
       )
       .all(),
-    files: db.prepare('SELECT path, outcome, reason FROM import_files ORDER BY path').all(),
-    jobs: db.prepare('SELECT status, total_files FROM import_jobs').all(),
+    // the first job: a later one only exists when the import was run again after it completed
+    files: db
+      .prepare('SELECT path, outcome, reason FROM import_files WHERE job_id = (SELECT MIN(id) FROM import_jobs) ORDER BY path')
+      .all(),
+    jobs: db.prepare('SELECT status, total_files FROM import_jobs ORDER BY id LIMIT 1').all(),
   };
 }
