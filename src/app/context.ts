@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import type { PdfRenderer } from '../core/report/pdf.ts';
 import { defaultDbPath } from '../core/store/index.ts';
 
 export type AppMode = 'electron' | 'browser';
@@ -8,12 +9,15 @@ export interface AppContext {
   mode: AppMode;
   dbPath: string;
   modelsDir: string;
+  /** How report.pdf is printed: Electron brings printToPDF; elsewhere headless Chromium. */
+  pdfRenderer?: PdfRenderer;
 }
 
 export interface AppContextOptions {
   mode: AppMode;
   dbPath?: string;
   modelsDir?: string;
+  pdfRenderer?: PdfRenderer;
 }
 
 export function createAppContext(options: AppContextOptions, repoRoot: string): AppContext {
@@ -21,5 +25,6 @@ export function createAppContext(options: AppContextOptions, repoRoot: string): 
     mode: options.mode,
     dbPath: resolve(options.dbPath ?? defaultDbPath()),
     modelsDir: resolve(options.modelsDir ?? join(repoRoot, 'resources', 'models')),
+    pdfRenderer: options.pdfRenderer,
   };
 }

@@ -76,7 +76,7 @@ export function reportsHandlers(ctx: AppContext): Handlers<'reports.generate'> {
               bootstrapResamples: req.bootstrapResamples,
               faithfulnessMaxRecords: req.faithfulnessMaxRecords,
             },
-            pdf: req.pdf ? chromiumPdfRenderer() : null,
+            pdf: req.pdf ? (ctx.pdfRenderer ?? chromiumPdfRenderer()) : null,
             now: () => now,
           });
           return {

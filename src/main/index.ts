@@ -6,6 +6,17 @@ import { contentSecurityPolicy } from '../shared/security.ts';
 
 const IPC_CHANNEL = 'ecg-audit:call';
 
+/** report.pdf through Electron's own printer: the page is loaded offline in a hidden, script-free window. */
+async function electronPdfRenderer(html: string): Promise<Uint8Array> {
+  const printer = new BrowserWindow({ show: false, webPreferences: { sandbox: true, contextIsolation: true, javascript: false } });
+  try {
+    await printer.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(html)}`);
+    return await printer.webContents.printToPDF({ pageSize: 'A4', printBackground: true });
+  } finally {
+    printer.destroy();
+  }
+}
+
 function createWindow(): BrowserWindow {
   const window = new BrowserWindow({
     width: 1440,
@@ -39,7 +50,7 @@ void app.whenReady().then(() => {
   );
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
 
-  const ctx = createAppContext({ mode: 'electron' }, app.getAppPath());
+  const ctx = createAppContext({ mode: 'electron', pdfRenderer: electronPdfRenderer }, app.getAppPath());
   const handlers = createHandlers(ctx);
   ipcMain.handle(IPC_CHANNEL, (event, method: unknown, request: unknown) => {
     if (!event.senderFrame?.url.startsWith('file://')) {

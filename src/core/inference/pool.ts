@@ -39,9 +39,10 @@ export function defaultLayout(cores = availableParallelism()): { batchWorkers: n
 
 export type BatchOutcome = { ok: true; prediction: Prediction } | { ok: false; error: Error };
 
-type Job =
+type Job = { priority: boolean } & (
   | { kind: 'predict'; records: RecordSignal[]; resolve: (o: BatchOutcome[]) => void; reject: (e: Error) => void }
-  | { kind: 'whatIf'; prediction: Prediction; occlusions: Occlusion[]; resolve: (r: WhatIfResult) => void; reject: (e: Error) => void };
+  | { kind: 'whatIf'; prediction: Prediction; occlusions: Occlusion[]; resolve: (r: WhatIfResult) => void; reject: (e: Error) => void }
+);
 
 interface Slot {
   worker: Worker;
@@ -70,7 +71,7 @@ export class InferencePool {
       ...options,
       batchWorkers: options.batchWorkers ?? layout.batchWorkers,
       threadsPerWorker: options.threadsPerWorker ?? layout.threadsPerWorker,
-      chunkRecords: options.chunkRecords ?? 8,
+      chunkRecords: options.chunkRecords ?? 4,
     });
     try {
       const starts = [pool.startWorker(true)];
@@ -120,7 +121,7 @@ export class InferencePool {
     // the worker needs the input, not the attribution maps
     const slim: Prediction = { ...prediction, attribution: [], regions: [] };
     return new Promise((resolve, reject) => {
-      this.priorityQueue.push({ kind: 'whatIf', prediction: slim, occlusions, resolve, reject });
+      this.priorityQueue.push({ priority: true, kind: 'whatIf', prediction: slim, occlusions, resolve, reject });
       this.dispatch();
     });
   }
@@ -128,15 +129,27 @@ export class InferencePool {
   private enqueue(priority: boolean, records: RecordSignal[]): Promise<BatchOutcome[]> {
     if (this.closed) return Promise.reject(new Error('inference pool is closed'));
     return new Promise((resolve, reject) => {
-      (priority ? this.priorityQueue : this.batchQueue).push({ kind: 'predict', records: records.map(signalOnly), resolve, reject });
+      (priority ? this.priorityQueue : this.batchQueue).push({
+        priority,
+        kind: 'predict',
+        records: records.map(signalOnly),
+        resolve,
+        reject,
+      });
       this.dispatch();
     });
   }
 
+  /**
+   * Hands queued jobs to idle workers. While priority work is queued or running, no new batch chunk starts,
+   * so the priority worker does not share the cores with a full set of batch workers (chunks already running
+   * finish; chunks are small).
+   */
   private dispatch(): void {
     for (const slot of this.slots) {
       if (!slot.ready || slot.busy) continue;
-      const job = this.priorityQueue.shift() ?? (slot.priorityOnly ? undefined : this.batchQueue.shift());
+      const priorityActive = this.priorityQueue.length > 0 || this.slots.some((s) => s.busy?.job.priority);
+      const job = this.priorityQueue.shift() ?? (slot.priorityOnly || priorityActive ? undefined : this.batchQueue.shift());
       if (!job) continue;
       const id = this.nextId++;
       slot.busy = { id, job };
