@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { readEcgFile } from '../../src/core/formats/index.ts';
 import type { Lead } from '../../src/core/formats/record.ts';
 import { decodeMap, decodeSignal, encodeMap, encodeSignal, signalHash } from '../../src/core/store/codec.ts';
-import { fromHalf, toHalf } from '../../src/core/store/float16.ts';
+import { fromHalf, toHalfArray } from '../../src/core/store/float16.ts';
+
+const toHalf = (x: number): number => toHalfArray(Float32Array.of(x))[0]!;
 import { sharedDataDir } from '../helpers/sharedData.ts';
 
 describe('signal codec', () => {
@@ -61,6 +63,9 @@ describe('float16 maps', () => {
         expect(Math.abs(back - x)).toBeLessThanOrEqual(Math.max(Math.abs(x) * 2 ** -11, 2 ** -25));
       }),
     );
+    // halfway cases round to even: 1 + 2^-11 lies between 1 and 1 + 2^-10
+    expect(fromHalf(toHalf(1 + 2 ** -11))).toBe(1);
+    expect(fromHalf(toHalf(1 + 3 * 2 ** -11))).toBe(1 + 2 ** -9);
     expect(fromHalf(toHalf(65520))).toBe(Infinity);
     expect(Number.isNaN(fromHalf(toHalf(Number.NaN)))).toBe(true);
     expect(fromHalf(toHalf(1))).toBe(1);

@@ -1,8 +1,9 @@
 /**
  * A pool of inference worker threads, each with its own ONNX session, and two lanes:
  * - the priority lane (one record for the viewer, what-if re-runs) has a worker of its own that batch work
- *   never occupies, and every batch worker takes priority work before its next batch chunk, so a viewer
- *   request never waits behind a batch import;
+ *   never occupies, every batch worker takes priority work before its next batch chunk, and no new batch chunk
+ *   starts while priority work is pending, so a viewer request neither waits behind a batch import nor
+ *   shares the cores with all of it;
  * - the batch lane (folder import) sends records in chunks whose windows run as one batched ONNX run.
  * Running inference off the main thread also keeps the Electron main process responsive, since
  * onnxruntime-node runs a session synchronously on the calling thread.

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { deflate, deflateSync, inflateSync } from 'node:zlib';
 import type { EcgRecord, Lead } from '../formats/record.ts';
-import { fromHalf, toHalf } from './float16.ts';
+import { fromHalf, toHalfArray } from './float16.ts';
 
 export interface StoredLead {
   name: string;
@@ -141,17 +141,16 @@ export function signalHash(record: Pick<EcgRecord, 'samplingRateHz' | 'leads'>):
 
 export const MAP_ENCODING = 'float16-shuffle-deflate';
 
-function mapBody(values: Float32Array | Float64Array): Buffer {
-  const halves = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) halves[i] = toHalf(values[i]!);
+function mapBody(values: Float32Array): Buffer {
+  const halves = toHalfArray(values);
   return shuffle(new Uint8Array(halves.buffer), 2);
 }
 
-export function encodeMap(values: Float32Array | Float64Array): Buffer {
+export function encodeMap(values: Float32Array): Buffer {
   return deflateSync(mapBody(values), MAP_DEFLATE);
 }
 
-export function encodeMapAsync(values: Float32Array | Float64Array): Promise<Buffer> {
+export function encodeMapAsync(values: Float32Array): Promise<Buffer> {
   return deflateAsync(mapBody(values), MAP_DEFLATE);
 }
 

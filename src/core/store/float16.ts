@@ -1,11 +1,7 @@
 /** IEEE 754 half precision, round-to-nearest-even, for attribution maps (Node 20 has no Float16Array). */
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-export function toHalf(value: number): number {
-  f32[0] = value;
-  const x = u32[0]!;
+/** Half-precision bits of a float32 given by its bits. */
+function halfBits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   const mant = x & 0x7fffff;
@@ -26,6 +22,14 @@ export function toHalf(value: number): number {
   const rest = mant & 0x1fff;
   if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
   return sign | half;
+}
+
+/** Reads the float32 bits through a view of the same memory, which is several times faster than per-value conversion. */
+export function toHalfArray(values: Float32Array): Uint16Array {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < bits.length; i++) out[i] = halfBits(bits[i]!);
+  return out;
 }
 
 const HALF_TO_FLOAT = (() => {
