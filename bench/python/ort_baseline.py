@@ -1,13 +1,13 @@
 """Python baselines for bench/inference.bench.ts, measured on the same records in the same run.
 
-Prints one JSON object on stdout. Figures (all CPU, `--threads` intra-op threads):
-  ortSingleMs      per-record latency of the reference pipeline: training/preprocess.py + onnxruntime
-                   (all windows of the record in one run) + the completeness check, median over records
-  ortRunOnlyMs     onnxruntime session.run on one window, median
-  ortBatchRecordsPerS  the same pipeline over all records, windows batched 64 per run
-  torchImn*        the same IMN architecture in PyTorch (random weights: timing only), when torch imports
-  ig*/occlusion*   explanations of the black-box baseline (training/baseline.py ResNet1dWang, random
-                   weights: cost does not depend on the weights) with captum, on `--explain-subset` records
+All CPU, `--threads` intra-op threads.
+  --part ort    serves commands on stdin (see serve_ort), so the Node bench can interleave both sides in
+                small slices: the reference pipeline per record (training/preprocess.py + onnxruntime with
+                all windows of the record in one run + the completeness check), session.run on one window,
+                and the pipeline's batched throughput (64 windows per run)
+  --part torch  prints one JSON object: the same IMN architecture in PyTorch (random weights: timing only),
+                and explanations of the black-box baseline (training/baseline.py ResNet1dWang, random
+                weights: the cost does not depend on them) with captum, on `--explain-subset` records
 
 Usage: python bench/python/ort_baseline.py --part ort|torch --model-dir DIR --threads N [--explain-subset M] HEADER...
 """
@@ -52,60 +52,62 @@ def main() -> None:
     ap.add_argument("--model-dir", required=True)
     ap.add_argument("--threads", type=int, required=True)
     ap.add_argument("--explain-subset", type=int, default=20)
-    ap.add_argument("--part", choices=("ort", "torch"), required=True, help="ort: the onnxruntime pipeline; torch: PyTorch IMN + captum")
+    ap.add_argument("--part", choices=("ort", "torch"), required=True, help="ort: serve the onnxruntime pipeline; torch: PyTorch IMN + captum")
     ap.add_argument("headers", nargs="+")
     a = ap.parse_args()
 
     manifest = json.loads((Path(a.model_dir) / "model.json").read_text())
     records = load(a.headers)
-    out: dict[str, object] = {"records": len(records), "threads": a.threads, "ortVersion": ort.__version__}
-
     if a.part == "ort":
-        out.update(ort_figures(a.model_dir, manifest, a.threads, records))
-    else:
-        out.update(torch_figures(manifest, a.threads, records, a.explain_subset))
+        serve_ort(a.model_dir, manifest, a.threads, records)
+        return
+    out: dict[str, object] = {"records": len(records), "threads": a.threads}
+    out.update(torch_figures(manifest, a.threads, records, a.explain_subset))
     print(json.dumps(out))
 
 
-def ort_figures(model_dir: str, manifest: dict, threads: int, records) -> dict:
+def serve_ort(model_dir: str, manifest: dict, threads: int, records) -> None:
+    """Answers one JSON command per stdin line, so the Node bench can alternate with it in small slices:
+    {"cmd": "single", "from": i, "to": j} -> per-record ms of the reference pipeline on records[i:j];
+    {"cmd": "runOnly", "n": n} -> ms of n session.run calls on one window;
+    {"cmd": "batch"} -> records/s of the pipeline over all records, 64 windows per run."""
     rate, length = manifest["samplingRateHz"], manifest["inputLength"]
-    out: dict[str, object] = {}
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     sess = ort.InferenceSession(str(Path(model_dir) / manifest["onnx"]["file"]), so, providers=["CPUExecutionProvider"])
     prep = lambda r: preprocess_record(r[0], r[1], r[2], rate, length)  # noqa: E731
-
     for r in records[:5]:  # warm-up
         explain_record(sess, prep(r))
-    single = []
-    worst = 0.0
-    for r in records:
-        t0 = time.perf_counter()
-        _, err = explain_record(sess, prep(r))
-        single.append((time.perf_counter() - t0) * 1e3)
-        worst = max(worst, float(err))
-    out["ortSingleMs"] = statistics.median(single)
-    out["ortCompletenessMax"] = worst
-
     one = prep(records[0])[:1]
-    runs = []
-    for _ in range(200):
-        t0 = time.perf_counter()
-        sess.run(None, {"ecg": one})
-        runs.append((time.perf_counter() - t0) * 1e3)
-    out["ortRunOnlyMs"] = statistics.median(runs)
-
-    t0 = time.perf_counter()
-    windows = [prep(r) for r in records]
-    batch = np.concatenate(windows)
-    for i in range(0, len(batch), 64):
-        x = batch[i : i + 64]
-        logits, w, b = sess.run(["logits", "W", "bias"], {"ecg": x})
-        np.abs((w.astype(np.float64) * x[:, None]).sum(axis=(2, 3)) + b - logits).max()
-    out["ortBatchRecordsPerS"] = len(records) / (time.perf_counter() - t0)
-    return out
+    print(json.dumps({"ready": True, "ortVersion": ort.__version__}), flush=True)
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        if cmd["cmd"] == "single":
+            times, worst = [], 0.0
+            for r in records[cmd["from"] : cmd["to"]]:
+                t0 = time.perf_counter()
+                _, err = explain_record(sess, prep(r))
+                times.append((time.perf_counter() - t0) * 1e3)
+                worst = max(worst, float(err))
+            reply = {"times": times, "worstCompleteness": worst}
+        elif cmd["cmd"] == "runOnly":
+            times = []
+            for _ in range(cmd["n"]):
+                t0 = time.perf_counter()
+                sess.run(None, {"ecg": one})
+                times.append((time.perf_counter() - t0) * 1e3)
+            reply = {"times": times}
+        else:
+            t0 = time.perf_counter()
+            batch = np.concatenate([prep(r) for r in records])
+            for i in range(0, len(batch), 64):
+                x = batch[i : i + 64]
+                logits, w, b = sess.run(["logits", "W", "bias"], {"ecg": x})
+                np.abs((w.astype(np.float64) * x[:, None]).sum(axis=(2, 3)) + b - logits).max()
+            reply = {"recordsPerS": len(records) / (time.perf_counter() - t0)}
+        print(json.dumps(reply), flush=True)
 
 
 def torch_figures(manifest: dict, threads: int, records, explain_subset: int) -> dict:

@@ -8,5 +8,5 @@ export {
   type ImportSummary,
   type PredictBatch,
 } from './importer.ts';
-export { ImportInputError, listInputFiles } from './files.ts';
+export { ImportInputError } from './files.ts';
 export { errorReportCsv } from './report.ts';
