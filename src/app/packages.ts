@@ -14,6 +14,7 @@ import { ApiError } from '../shared/api/contract.ts';
 import type { OpenDatabaseDto } from '../shared/api/packages.ts';
 import type { AppContext } from './context.ts';
 import type { Handlers } from './handlers.ts';
+import { importRunning } from './import.ts';
 import { appStore, asApiErrors, switchAppStore } from './records.ts';
 
 type PackagesMethod =
@@ -64,6 +65,7 @@ export function packagesHandlers(ctx: AppContext): Handlers<PackagesMethod> {
           throw new PackageError('not-a-package', `${path}: is a labels package; merge it instead of opening it`);
         const rater = raterId === undefined ? undefined : listRaters(appStore(ctx)).find((r) => r.id === raterId);
         if (raterId !== undefined && !rater) throw new ApiError('not-found', `rater ${raterId} does not exist in ${ctx.dbPath}`);
+        if (importRunning(ctx)) throw new ApiError('conflict', 'an import is writing to the open database; let it finish, pause or cancel it first');
         switchAppStore(ctx, path);
         if (rater) importRater(appStore(ctx), rater);
         return current(ctx);
