@@ -6,7 +6,11 @@ export default defineConfig({
   main: {
     build: {
       rolldownOptions: {
-        input: { index: resolve(__dirname, 'src/main/index.ts') },
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          // The inference worker_threads entry: the pool loads it beside index.js.
+          inferenceWorker: resolve(__dirname, 'src/core/inference/worker.ts'),
+        },
       },
     },
   },

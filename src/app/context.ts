@@ -11,6 +11,8 @@ export interface AppContext {
   modelsDir: string;
   /** How report.pdf is printed: Electron brings printToPDF; elsewhere headless Chromium. */
   pdfRenderer?: PdfRenderer;
+  /** The inference worker script; bundled builds name their own, source runs use the engine's default. */
+  inferenceWorkerFile?: URL;
 }
 
 export interface AppContextOptions {
@@ -18,6 +20,7 @@ export interface AppContextOptions {
   dbPath?: string;
   modelsDir?: string;
   pdfRenderer?: PdfRenderer;
+  inferenceWorkerFile?: URL;
 }
 
 export function createAppContext(options: AppContextOptions, repoRoot: string): AppContext {
@@ -26,5 +29,6 @@ export function createAppContext(options: AppContextOptions, repoRoot: string): 
     dbPath: resolve(options.dbPath ?? defaultDbPath()),
     modelsDir: resolve(options.modelsDir ?? join(repoRoot, 'resources', 'models')),
     pdfRenderer: options.pdfRenderer,
+    inferenceWorkerFile: options.inferenceWorkerFile,
   };
 }

@@ -70,7 +70,7 @@ export function importHandlers(ctx: AppContext): Handlers<ImportMethod> {
         } catch (err) {
           throw new ApiError('not-found', `model ${modelId}: ${(err as Error).message}`);
         }
-        const pool = await InferencePool.open(folder.dir);
+        const pool = await InferencePool.open(folder.dir, { workerFile: ctx.inferenceWorkerFile });
         let announce!: (jobId: number) => void;
         const jobKnown = new Promise<number>((resolve) => (announce = resolve));
         const task = startImport(db, {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { startDemoStudyIfEmpty } from '../app/demoStudy.ts';
@@ -50,7 +51,15 @@ void app.whenReady().then(() => {
   );
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
 
-  const ctx = createAppContext({ mode: 'electron', pdfRenderer: electronPdfRenderer }, app.getAppPath());
+  const ctx = createAppContext(
+    {
+      mode: 'electron',
+      pdfRenderer: electronPdfRenderer,
+      inferenceWorkerFile: new URL('./inferenceWorker.js', import.meta.url),
+      modelsDir: app.isPackaged ? join(process.resourcesPath, 'models') : undefined,
+    },
+    app.getAppPath(),
+  );
   const handlers = createHandlers(ctx);
   ipcMain.handle(IPC_CHANNEL, (event, method: unknown, request: unknown) => {
     if (!event.senderFrame?.url.startsWith('file://')) {

@@ -25,6 +25,22 @@ function providerLibraryInstalled(provider: 'cuda' | 'tensorrt'): boolean {
   return existsSync(join(bindingFolder(), file));
 }
 
+/**
+ * WebGPU runs on Vulkan under Linux; without a Vulkan loader it can only fail (noisily, on stderr), so it is
+ * not offered there. Other platforms ship their WebGPU backend (D3D12, Metal) with the OS.
+ */
+function webgpuUsable(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+  ];
+  return dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1')));
+}
+
 /** Providers this platform's onnxruntime-node build offers, best first, cpu last. */
 export function availableProviders(): ExecutionProvider[] {
   const listed = new Set(listSupportedBackends().map((b) => b.name));
@@ -34,7 +50,7 @@ export function availableProviders(): ExecutionProvider[] {
   }
   if (process.platform === 'win32' && listed.has('dml')) order.push('dml');
   if (process.platform === 'darwin' && listed.has('coreml')) order.push('coreml');
-  if (listed.has('webgpu')) order.push('webgpu');
+  if (listed.has('webgpu') && webgpuUsable()) order.push('webgpu');
   order.push('cpu');
   return order;
 }
