@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportLabelsPackage, exportStudyPackage, mergeLabelPackages, verifyPackage, withReadonly } from '../src/core/package/index.ts';
-import { backupStore, type Db, openStore } from '../src/core/store/index.ts';
-import { buildResearcherDb, labelAsRater, STUDY } from '../tests/package/fixture.ts';
+import { backupStore, openStore } from '../src/core/store/index.ts';
+import { buildResearcherDb, labelAsRater, STUDY, withDb } from '../tests/package/fixture.ts';
 import { type BenchResult, withRatio } from './harness.ts';
 
 const RECORDS = 100;
@@ -19,15 +19,6 @@ const RATERS = [
   { name: 'Dr. B', seed: 2 },
   { name: 'Dr. C', seed: 3 },
 ];
-
-function withDb<T>(path: string, work: (db: Db) => T): T {
-  const db = openStore(path);
-  try {
-    return work(db);
-  } finally {
-    db.close();
-  }
-}
 
 async function fileSha256(path: string): Promise<string> {
   const h = createHash('sha256');

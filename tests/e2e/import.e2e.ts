@@ -89,7 +89,10 @@ describe('import screen in Chromium (browser mode, real import and model)', () =
       .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim() ?? '')));
     const byFile = new Map(rows.map(([file, outcome, problem]) => [file!.slice(folder.length + 1), { outcome, problem }]));
     expect([...byFile.keys()].sort()).toEqual(['4.dat', '4.hea', 'notes.txt']);
-    expect(byFile.get('4.hea')).toEqual({ outcome: 'failed', problem: expect.stringMatching(/declares 5000 samples per signal, the file holds \d+/) });
+    expect(byFile.get('4.hea')).toEqual({
+      outcome: 'failed',
+      problem: expect.stringMatching(/declares 5000 samples per signal, the file holds \d+/),
+    });
     expect(byFile.get('notes.txt')).toEqual({ outcome: 'skipped', problem: 'not an ECG: text document' });
     expect(byFile.get('4.dat')).toEqual({ outcome: 'skipped', problem: expect.stringMatching(/part of a record that was not imported/) });
 
@@ -124,18 +127,19 @@ describe('import screen in Chromium (browser mode, real import and model)', () =
     await page.getByTestId('import-resume').waitFor();
     await expect.poll(() => page.getByTestId('import-progress').locator('h3').textContent()).toMatch(/^Job 2 — paused$/);
     const whilePaused = await counts(page);
-    const [done, total] = /(\d+) \/ (\d+) files/.exec(whilePaused ?? '')!.slice(1).map(Number);
+    const [done, total] = /(\d+) \/ (\d+) files/
+      .exec(whilePaused ?? '')!
+      .slice(1)
+      .map(Number);
     expect(total).toBe(200 * 14);
     expect(done).toBeLessThan(total!);
     await page.waitForTimeout(1500);
     expect(await counts(page)).toBe(whilePaused);
     // the jobs list follows the live job
     const imported = /· (\d+) imported/.exec(whilePaused ?? '')![1];
-    await expect.poll(async () => (await page.getByTestId('import-job-2').locator('td').allTextContents()).slice(1, 4)).toEqual([
-      'LUDB complete',
-      'paused',
-      imported,
-    ]);
+    await expect
+      .poll(async () => (await page.getByTestId('import-job-2').locator('td').allTextContents()).slice(1, 4))
+      .toEqual(['LUDB complete', 'paused', imported]);
     await shoot(page, 'import-paused');
 
     await page.getByTestId('import-resume').click();

@@ -2,27 +2,11 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createAppContext, createHandlers, dispatch } from '../../src/app/index.ts';
-import type { ApiMethod, ApiRequest, ApiResponse } from '../../src/shared/api/index.ts';
-import { repoPath, sharedDataDir } from '../helpers/sharedData.ts';
+import { appClient } from '../helpers/appClient.ts';
+import { sharedDataDir } from '../helpers/sharedData.ts';
 import { TINY_MODEL_DIR } from './helpers.ts';
 
-function app(dbPath: string) {
-  const ctx = createAppContext({ mode: 'browser', dbPath, modelsDir: dirname(TINY_MODEL_DIR) }, repoPath());
-  const handlers = createHandlers(ctx);
-  return {
-    async call<M extends ApiMethod>(method: M, request: ApiRequest<M>): Promise<ApiResponse<M>> {
-      const reply = await dispatch(handlers, method, request);
-      if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
-      return reply.value as ApiResponse<M>;
-    },
-    async error(method: ApiMethod, request: unknown): Promise<{ code: string; message: string }> {
-      const reply = await dispatch(handlers, method, request);
-      if (reply.ok) throw new Error(`${method} succeeded`);
-      return reply.error;
-    },
-  };
-}
+const app = (dbPath: string) => appClient(dbPath, dirname(TINY_MODEL_DIR));
 
 describe('import API', () => {
   it('lists models, runs an import in the background with progress, and reports its jobs and problems', async () => {

@@ -2,30 +2,10 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppContext, createHandlers, dispatch } from '../../src/app/index.ts';
-import type { ApiMethod, ApiRequest, ApiResponse } from '../../src/shared/api/index.ts';
-import { repoPath } from '../helpers/sharedData.ts';
+import { appClient as app } from '../helpers/appClient.ts';
 import { buildResearcherDb, STUDY } from './fixture.ts';
 
 let dir: string;
-
-/** One installation of the app, called through the same dispatch both transports use. */
-function app(dbPath: string) {
-  const ctx = createAppContext({ mode: 'browser', dbPath }, repoPath());
-  const handlers = createHandlers(ctx);
-  return {
-    async call<M extends ApiMethod>(method: M, request: ApiRequest<M>): Promise<ApiResponse<M>> {
-      const reply = await dispatch(handlers, method, request);
-      if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
-      return reply.value as ApiResponse<M>;
-    },
-    async error(method: ApiMethod, request: unknown): Promise<{ code: string; message: string }> {
-      const reply = await dispatch(handlers, method, request);
-      if (reply.ok) throw new Error(`${method} succeeded`);
-      return reply.error;
-    },
-  };
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ecg-audit-package-app-'));

@@ -13,22 +13,13 @@ import {
   verifyPackage,
   withReadonly,
 } from '../../src/core/package/index.ts';
-import { type Db, findStudy, getRecord, getRun, openStore, SCHEMA_VERSION, worklist } from '../../src/core/store/index.ts';
+import { findStudy, getRecord, getRun, openStore, SCHEMA_VERSION, worklist } from '../../src/core/store/index.ts';
 import { getBlinding } from '../../src/core/store/viewerQueries.ts';
-import { buildResearcherDb, labelAsRater, STUDY } from './fixture.ts';
+import { buildResearcherDb, labelAsRater, STUDY, withDb } from './fixture.ts';
 
 const RECORDS = 10;
 let dir: string;
 let researcherDb: string;
-
-function withDb<T>(path: string, work: (db: Db) => T): T {
-  const db = openStore(path);
-  try {
-    return work(db);
-  } finally {
-    db.close();
-  }
-}
 
 function exportTo(name: string, options: { hideProbabilities?: boolean; randomiseOrder?: boolean; seed?: number } = {}): string {
   const out = join(dir, name);

@@ -24,6 +24,16 @@ import { sharedDataDir } from '../helpers/sharedData.ts';
 
 export const STUDY = 'ludb-audit';
 
+/** Opens the database at `path`, runs the work, closes it. */
+export function withDb<T>(path: string, work: (db: Db) => T): T {
+  const db = openStore(path);
+  try {
+    return work(db);
+  } finally {
+    db.close();
+  }
+}
+
 /** Every file of LUDB records 1..n (header, signal, per-lead annotations). */
 export function ludbFiles(n: number): string[] {
   const dir = join(sharedDataDir(), 'ludb', 'data');

@@ -15,8 +15,8 @@ import {
 import type { PortableLabel } from '../../src/core/package/portable.ts';
 import { agreementSection } from '../../src/core/report/agreement.ts';
 import { loadStudyData } from '../../src/core/report/data.ts';
-import { type Db, findStudy, listRaters, openStore } from '../../src/core/store/index.ts';
-import { buildResearcherDb, labelAsRater, type SimulatedRater, STUDY } from './fixture.ts';
+import { type Db, findStudy, listRaters } from '../../src/core/store/index.ts';
+import { buildResearcherDb, labelAsRater, type SimulatedRater, STUDY, withDb } from './fixture.ts';
 
 const RATERS: SimulatedRater[] = [
   { name: 'Dr. Ada Byron', seed: 11 },
@@ -29,15 +29,6 @@ let dir: string;
 let researcherDb: string;
 let studyPackage: string;
 const labelPackages: string[] = [];
-
-function withDb<T>(path: string, work: (db: Db) => T): T {
-  const db = openStore(path);
-  try {
-    return work(db);
-  } finally {
-    db.close();
-  }
-}
 
 /** A researcher database copy to merge into. */
 function freshTarget(name: string): string {

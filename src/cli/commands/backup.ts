@@ -1,27 +1,21 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { backupStore, defaultDbPath, openStore, StoreError } from '../../core/store/index.ts';
+import { backupStore } from '../../core/store/index.ts';
 import { CliError, printJson } from '../output.ts';
+import { DB_OPTION_HELP, openCliStore } from '../store.ts';
 
 export function registerBackup(program: Command): void {
   program
     .command('backup')
     .description('Copy the audit database with SQLite online backup (safe while the app is running)')
     .requiredOption('--out <file>', 'backup file to create (must not exist)')
-    .option('--db <file>', 'audit database (default: $ECG_AUDIT_DB or the app data folder)')
+    .option('--db <file>', DB_OPTION_HELP)
     .option('--json', 'print one JSON object with the outcome')
     .action(async (opts: { out: string; db?: string; json?: boolean }) => {
-      const dbPath = resolve(opts.db ?? defaultDbPath());
       const out = resolve(opts.out);
       if (existsSync(out)) throw new CliError(`${out}: already exists; choose a new backup file name`);
-      let db;
-      try {
-        db = openStore(dbPath, { readonly: true });
-      } catch (err) {
-        if (err instanceof StoreError) throw new CliError(err.message);
-        throw err;
-      }
+      const { db, dbPath } = openCliStore(opts.db, { readonly: true });
       try {
         await backupStore(db, out);
       } catch (err) {

@@ -4,8 +4,9 @@ import type { Command } from 'commander';
 import { errorReportCsv, ImportInputError, startImport, type ImportModel } from '../../core/import/index.ts';
 import { DEFAULT_MODEL_ID, loadModelFolder, resolveModelDir } from '../../core/inference/modelFolder.ts';
 import { InferencePool } from '../../core/inference/pool.ts';
-import { defaultDbPath, openStore, StoreError } from '../../core/store/index.ts';
+import { StoreError } from '../../core/store/index.ts';
 import { CliError, printJson, ProgressBar } from '../output.ts';
+import { DB_OPTION_HELP, openCliStore } from '../store.ts';
 
 interface ImportOptions {
   db?: string;
@@ -21,7 +22,7 @@ export function registerImport(program: Command): void {
     .command('import')
     .description('Import ECG files and folders into a study: read, run the model, store; resumes an interrupted import')
     .argument('<paths...>', 'files and folders (searched recursively)')
-    .option('--db <file>', 'audit database (default: $ECG_AUDIT_DB or the app data folder)')
+    .option('--db <file>', DB_OPTION_HELP)
     .option('--study <name>', 'study to import into (default: the first folder or file name)')
     .option(
       '--model <id>',
@@ -31,7 +32,6 @@ export function registerImport(program: Command): void {
     .option('--errors <file>', 'write the files that were skipped or failed, with the problem, as CSV')
     .option('--json', 'print one JSON object with the outcome')
     .action(async (paths: string[], opts: ImportOptions) => {
-      const dbPath = resolve(opts.db ?? defaultDbPath());
       const study = opts.study ?? basename(resolve(paths[0]!));
       let folder;
       try {
@@ -39,13 +39,7 @@ export function registerImport(program: Command): void {
       } catch (err) {
         throw new CliError(`cannot load the model: ${(err as Error).message}`);
       }
-      let db;
-      try {
-        db = openStore(dbPath);
-      } catch (err) {
-        if (err instanceof StoreError) throw new CliError(err.message);
-        throw err;
-      }
+      const { db, dbPath } = openCliStore(opts.db, { readonly: false });
       let pool: InferencePool | undefined;
       try {
         try {

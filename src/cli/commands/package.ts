@@ -9,23 +9,15 @@ import {
   type PackageSummary,
   readPackageLabels,
 } from '../../core/package/index.ts';
-import { type Db, defaultDbPath, openStore, StoreError } from '../../core/store/index.ts';
+import { type Db, StoreError } from '../../core/store/index.ts';
 import { CliError, printJson } from '../output.ts';
-
-const DB_HELP = 'audit database (default: $ECG_AUDIT_DB or the app data folder)';
+import { DB_OPTION_HELP, openCliStore } from '../store.ts';
 
 /** Opens the database, runs the work, closes it; store and package refusals become one-line CLI errors. */
-function withStore<T>(dbPath: string | undefined, readonly: boolean, work: (db: Db, path: string) => T): T {
-  const path = resolve(dbPath ?? defaultDbPath());
-  let db: Db;
+function withStore<T>(dbOption: string | undefined, readonly: boolean, work: (db: Db, path: string) => T): T {
+  const { db, dbPath } = openCliStore(dbOption, { readonly });
   try {
-    db = openStore(path, { readonly });
-  } catch (err) {
-    if (err instanceof StoreError) throw new CliError(err.message);
-    throw err;
-  }
-  try {
-    return work(db, path);
+    return work(db, dbPath);
   } catch (err) {
     if (err instanceof PackageError || err instanceof StoreError) throw new CliError(err.message);
     throw err;
@@ -56,7 +48,7 @@ export function registerPackage(program: Command): void {
     .description('Write a study package (.ecgaudit) that raters open or import to label offline')
     .requiredOption('--study <name>', 'study to package')
     .requiredOption('--out <file>', 'package file to create (must not exist)')
-    .option('--db <file>', DB_HELP)
+    .option('--db <file>', DB_OPTION_HELP)
     .option('--hide-probabilities', 'raters do not see model probabilities')
     .option('--randomise-order', 'shuffle the worklist order')
     .option('--seed <n>', 'seed of the shuffle (default: drawn at random and recorded in the package)')
@@ -92,7 +84,7 @@ export function registerPackage(program: Command): void {
     .description("Write a labels package: the study's label history (one rater's with --rater) to return to the researcher")
     .requiredOption('--study <name>', 'study whose labels to export')
     .requiredOption('--out <file>', 'labels package to create (must not exist)')
-    .option('--db <file>', `${DB_HELP}; may be a study package the rater labelled in`)
+    .option('--db <file>', `${DB_OPTION_HELP}; may be a study package the rater labelled in`)
     .option('--rater <id>', 'only this rater (their full history)')
     .option('--json', 'print one JSON object describing the package')
     .action((opts: { study: string; out: string; db?: string; rater?: string; json?: boolean }) => {
@@ -107,7 +99,7 @@ export function registerPackage(program: Command): void {
     .command('merge')
     .description('Merge labels packages (or study packages raters labelled in) into a database; all or nothing, repeatable')
     .argument('<packages...>', 'labels packages or labelled study packages')
-    .option('--db <file>', DB_HELP)
+    .option('--db <file>', DB_OPTION_HELP)
     .option('--json', 'print one JSON object with what was merged')
     .action((inputs: string[], opts: { db?: string; json?: boolean }) => {
       const summary = withStore(opts.db, false, (db, path) =>
@@ -130,7 +122,7 @@ export function registerPackage(program: Command): void {
     .command('import')
     .description("Import a study package into a database (a rater's own), with any labels it carries")
     .argument('<package>', 'study package')
-    .option('--db <file>', DB_HELP)
+    .option('--db <file>', DB_OPTION_HELP)
     .option('--json', 'print one JSON object with what was imported')
     .action((file: string, opts: { db?: string; json?: boolean }) => {
       const summary = withStore(opts.db, false, (db, path) => importStudyPackage(db, path, resolve(file)));

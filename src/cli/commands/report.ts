@@ -4,8 +4,9 @@ import { ReportError } from '../../core/report/errors.ts';
 import { generateReport } from '../../core/report/generate.ts';
 import { chromiumPdfRenderer } from '../../core/report/pdf.ts';
 import { DEFAULT_SETTINGS } from '../../core/report/build.ts';
-import { defaultDbPath, openStore, StoreError } from '../../core/store/index.ts';
+import { StoreError } from '../../core/store/index.ts';
 import { CliError, printJson, ProgressBar } from '../output.ts';
+import { DB_OPTION_HELP, openCliStore } from '../store.ts';
 
 interface ReportOptions {
   db?: string;
@@ -34,7 +35,7 @@ export function registerReport(program: Command): void {
     .command('report')
     .description('Write the agreement and faithfulness report of a study: report.json, labels.csv, metrics.csv, report.html, report.pdf')
     .requiredOption('--out <dir>', 'folder to write the report files into (created if missing)')
-    .option('--db <file>', 'audit database (default: $ECG_AUDIT_DB or the app data folder)')
+    .option('--db <file>', DB_OPTION_HELP)
     .option('--study <name>', 'study to report on (default: the only study)')
     .option('--model <id>', 'model whose runs are reported (default: the model with the most runs in the study)')
     .option('--model-dir <folder>', 'model folder for the faithfulness re-runs (default: looked up by id in the models folder)')
@@ -59,14 +60,7 @@ export function registerReport(program: Command): void {
         faithfulness: opts.faithfulness,
         includeIdentifiers: opts.includeIdentifiers ?? false,
       };
-      const dbPath = resolve(opts.db ?? defaultDbPath());
-      let db;
-      try {
-        db = openStore(dbPath, { readonly: true });
-      } catch (err) {
-        if (err instanceof StoreError) throw new CliError(err.message);
-        throw err;
-      }
+      const { db } = openCliStore(opts.db, { readonly: true });
       const bar = new ProgressBar('faithfulness');
       try {
         const { files, report } = await generateReport(db, {

@@ -15,7 +15,8 @@ import { CONFIDENCE_EDGES, confidenceBin, confidenceBins, RANK_BINS, rankBin, ty
 import { type BootstrapEstimate, type BootstrapSettings, bootstrapAll } from '../audit/stats.ts';
 import type { LabelHistoryRow } from '../store/labels.ts';
 import { REASON_CODES } from '../store/labels.ts';
-import type { RegionInfo, StudyData } from './data.ts';
+import type { StoredRegion } from '../store/runs.ts';
+import type { StudyData } from './data.ts';
 
 export const REGION_VALUES = ['valid', 'not_valid', 'unsure'] as const;
 export const PLAUSIBLE_VALUES = ['yes', 'partly', 'no'] as const;
@@ -31,7 +32,7 @@ export interface RegionJudgement {
   value: string;
   reasons: string[];
   /** Null when the region is not part of the reported model's runs (e.g. an older run). */
-  region: RegionInfo | null;
+  region: StoredRegion | null;
   /** The record's probability for the region's class under the reported model. */
   classProbability: number | null;
 }
@@ -106,7 +107,7 @@ export function agreementSection(data: StudyData, settings: BootstrapSettings): 
   const aliases = [...alias.values()];
   const current = currentLabels(data.labels);
   const records = new Map(data.records.map((r) => [r.id, r]));
-  const regionById = new Map<number, RegionInfo>();
+  const regionById = new Map<number, StoredRegion>();
   for (const r of data.records) for (const g of r.run?.labelledRegions ?? []) regionById.set(g.id, g);
 
   const judgements: RegionJudgement[] = current

@@ -6,19 +6,9 @@
 import type { ModelManifest } from '../inference/manifest.ts';
 import type { Db } from '../store/db.ts';
 import { type LabelHistoryRow, labelHistory, listRaters, type Rater } from '../store/labels.ts';
-import { listModels } from '../store/runs.ts';
+import { listModels, type RegionRow, regionFromRow, type StoredRegion } from '../store/runs.ts';
 import { findStudy, listStudies, type Study } from '../store/studies.ts';
 import { ReportError } from './errors.ts';
-
-export interface RegionInfo {
-  id: number;
-  classCode: string;
-  lead: string;
-  startSample: number;
-  endSample: number;
-  contribution: number;
-  rank: number;
-}
 
 export interface RunInfo {
   runId: number;
@@ -30,7 +20,7 @@ export interface RunInfo {
   /** Evidence regions of the run (all classes). */
   regionCount: number;
   /** The run's regions that carry at least one label: the only ones the statistics look at. */
-  labelledRegions: RegionInfo[];
+  labelledRegions: StoredRegion[];
 }
 
 export interface RecordInfo {
@@ -123,16 +113,7 @@ export function loadStudyData(db: Db, options: { study?: string; modelId?: strin
           `SELECT g.* FROM evidence_regions g JOIN runs run ON run.id = g.run_id JOIN records r ON r.id = run.record_id
            WHERE r.study_id = ? AND run.model_id = ? AND g.id IN (SELECT region_id FROM labels WHERE region_id IS NOT NULL) ORDER BY g.id`,
         )
-        .all(study.id, model.id) as {
-        id: number;
-        run_id: number;
-        class_name: string;
-        lead: string;
-        start_sample: number;
-        end_sample: number;
-        contribution: number;
-        rank: number;
-      }[])
+        .all(study.id, model.id) as RegionRow[])
     : [];
   const regionCounts = new Map(
     (
@@ -144,19 +125,11 @@ export function loadStudyData(db: Db, options: { study?: string; modelId?: strin
         .all(study.id) as { run: number; n: number }[]
     ).map((c) => [c.run, c.n]),
   );
-  const regionsByRun = new Map<number, RegionInfo[]>();
+  const regionsByRun = new Map<number, StoredRegion[]>();
   for (const g of regionRows) {
     let list = regionsByRun.get(g.run_id);
     if (!list) regionsByRun.set(g.run_id, (list = []));
-    list.push({
-      id: g.id,
-      classCode: g.class_name,
-      lead: g.lead,
-      startSample: g.start_sample,
-      endSample: g.end_sample,
-      contribution: g.contribution,
-      rank: g.rank,
-    });
+    list.push(regionFromRow(g));
   }
   const runByRecord = new Map<number, RunInfo>();
   for (const r of runRows) {

@@ -6,18 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from './db.ts';
 import { nowIso } from './db.ts';
 import { StoreError } from './errors.ts';
+import { REASON_CODES, type ReasonCode } from './reasonCodes.ts';
 
-export const REASON_CODES = [
-  'qrs',
-  'st_t',
-  'p_wave',
-  'noise_artifact',
-  'baseline',
-  'pacing_spike',
-  'wrong_lead',
-  'misses_key_finding',
-] as const;
-export type ReasonCode = (typeof REASON_CODES)[number];
+export { REASON_CODES, type ReasonCode };
 
 export type RegionVerdict = 'valid' | 'not_valid' | 'unsure';
 export type LabelScale = 'per-record' | 'fixed';

@@ -17,6 +17,30 @@ export interface StoredRegion {
   rank: number;
 }
 
+/** A row of evidence_regions, as SELECT * returns it. */
+export interface RegionRow {
+  id: number;
+  run_id: number;
+  class_name: string;
+  lead: string;
+  start_sample: number;
+  end_sample: number;
+  contribution: number;
+  rank: number;
+}
+
+export function regionFromRow(r: RegionRow): StoredRegion {
+  return {
+    id: r.id,
+    classCode: r.class_name,
+    lead: r.lead,
+    startSample: r.start_sample,
+    endSample: r.end_sample,
+    contribution: r.contribution,
+    rank: r.rank,
+  };
+}
+
 export interface RunWindows {
   samples: number;
   inputLength: number;
@@ -160,15 +184,7 @@ export function getRun(db: Db, recordId: number, modelId?: string): StoredRun | 
     if (m.encoding !== MAP_ENCODING) throw new StoreError('corrupt', `run ${row.id}: unknown map encoding ${m.encoding}`);
     return decodeMap(m.data, m.leads * m.samples);
   });
-  const regions = db.prepare('SELECT * FROM evidence_regions WHERE run_id = ? ORDER BY id').all(row.id) as {
-    id: number;
-    class_name: string;
-    lead: string;
-    start_sample: number;
-    end_sample: number;
-    contribution: number;
-    rank: number;
-  }[];
+  const regions = db.prepare('SELECT * FROM evidence_regions WHERE run_id = ? ORDER BY id').all(row.id) as RegionRow[];
   const { leads, ...windows } = JSON.parse(row.windows) as RunWindows & { leads: string[] };
   return {
     id: row.id,
@@ -186,14 +202,6 @@ export function getRun(db: Db, recordId: number, modelId?: string): StoredRun | 
     createdAt: row.created_at,
     attribution,
     leads,
-    regions: regions.map((r) => ({
-      id: r.id,
-      classCode: r.class_name,
-      lead: r.lead,
-      startSample: r.start_sample,
-      endSample: r.end_sample,
-      contribution: r.contribution,
-      rank: r.rank,
-    })),
+    regions: regions.map(regionFromRow),
   };
 }

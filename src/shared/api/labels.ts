@@ -1,19 +1,11 @@
 import { z } from 'zod';
+import { REASON_CODES, type ReasonCode } from '../../core/store/reasonCodes.ts';
 import { endpoint } from './contract.ts';
 
-export const REASON_CODES = [
-  'qrs',
-  'st_t',
-  'p_wave',
-  'noise_artifact',
-  'baseline',
-  'pacing_spike',
-  'wrong_lead',
-  'misses_key_finding',
-] as const;
+export { REASON_CODES, type ReasonCode };
 
 /** The reason codes as the cardiologist reads them. */
-export const REASON_TEXT: Record<(typeof REASON_CODES)[number], string> = {
+export const REASON_TEXT: Record<ReasonCode, string> = {
   qrs: 'on the QRS complex',
   st_t: 'on the ST segment / T wave',
   p_wave: 'on the P wave',
