@@ -23,7 +23,9 @@ export default tseslint.config(
   {
     // The core layers run in plain Node and in workers: they must never reach for Electron.
     files: ['src/core/**/*.ts', 'src/app/**/*.ts', 'src/shared/**/*.ts', 'src/cli/**/*.ts', 'src/server/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only src/main and src/preload may import electron.' }] }] },
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only src/main and src/preload may import electron.' }] }],
+    },
   },
   prettier,
 );

@@ -65,7 +65,8 @@ export function packagesHandlers(ctx: AppContext): Handlers<PackagesMethod> {
           throw new PackageError('not-a-package', `${path}: is a labels package; merge it instead of opening it`);
         const rater = raterId === undefined ? undefined : listRaters(appStore(ctx)).find((r) => r.id === raterId);
         if (raterId !== undefined && !rater) throw new ApiError('not-found', `rater ${raterId} does not exist in ${ctx.dbPath}`);
-        if (importRunning(ctx)) throw new ApiError('conflict', 'an import is writing to the open database; let it finish, pause or cancel it first');
+        if (importRunning(ctx))
+          throw new ApiError('conflict', 'an import is writing to the open database; let it finish, pause or cancel it first');
         switchAppStore(ctx, path);
         if (rater) importRater(appStore(ctx), rater);
         return current(ctx);

@@ -59,14 +59,22 @@ describe('browser-mode HTTP server', () => {
   it('refuses a missing or wrong token', async () => {
     const none = await send(server.port, '/api/system.info', { method: 'POST', headers: host(), body: '{}' });
     expect(none.status).toBe(401);
-    const wrong = await send(server.port, '/api/system.info', { method: 'POST', headers: { ...auth(), 'x-ecg-audit-token': 'x'.repeat(32) }, body: '{}' });
+    const wrong = await send(server.port, '/api/system.info', {
+      method: 'POST',
+      headers: { ...auth(), 'x-ecg-audit-token': 'x'.repeat(32) },
+      body: '{}',
+    });
     expect(wrong.status).toBe(401);
   });
 
   it('refuses a foreign Host header (DNS rebinding) and a foreign Origin', async () => {
     const rebound = await send(server.port, '/', { headers: { host: 'evil.example:80' } });
     expect(rebound.status).toBe(421);
-    const crossSite = await send(server.port, '/api/system.info', { method: 'POST', headers: { ...auth(), origin: 'http://evil.example' }, body: '{}' });
+    const crossSite = await send(server.port, '/api/system.info', {
+      method: 'POST',
+      headers: { ...auth(), origin: 'http://evil.example' },
+      body: '{}',
+    });
     expect(crossSite.status).toBe(403);
   });
 
