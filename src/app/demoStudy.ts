@@ -13,9 +13,11 @@ export const DEMO_STUDY = 'Demo';
  * beside the repository (LUDB, whose delineation the reports use, the CinC samples, and PTB-XL at 500 Hz).
  */
 export function demoInputs(repoRoot: string): string[] {
-  if (process.env.ECG_AUDIT_SAMPLES) return [resolve(process.env.ECG_AUDIT_SAMPLES)];
   const shared = join(repoRoot, '..', 'shared', 'data');
-  return [join(shared, 'ludb'), join(shared, 'cinc2020'), join(shared, 'ptbxl', 'records500')].filter((p) => existsSync(p));
+  const candidates = process.env.ECG_AUDIT_SAMPLES
+    ? [resolve(process.env.ECG_AUDIT_SAMPLES)]
+    : [join(shared, 'ludb'), join(shared, 'cinc2020'), join(shared, 'ptbxl', 'records500')];
+  return candidates.filter((p) => existsSync(p));
 }
 
 export type DemoStart = { started: true; jobId: number; inputs: string[] } | { started: false; reason: string };
@@ -32,6 +34,10 @@ export async function startDemoStudyIfEmpty(ctx: AppContext, handlers: AllHandle
   if (!existsSync(join(ctx.modelsDir, DEFAULT_MODEL_ID, 'model.json'))) {
     return { started: false, reason: `the bundled model ${DEFAULT_MODEL_ID} is missing from ${ctx.modelsDir}` };
   }
-  const task = await handlers['import.start']({ inputs, study: DEMO_STUDY, modelId: DEFAULT_MODEL_ID, keepIdentifiers: false });
-  return { started: true, jobId: task.jobId, inputs };
+  try {
+    const task = await handlers['import.start']({ inputs, study: DEMO_STUDY, modelId: DEFAULT_MODEL_ID, keepIdentifiers: false });
+    return { started: true, jobId: task.jobId, inputs };
+  } catch (err) {
+    return { started: false, reason: `the demo import could not start: ${err instanceof Error ? err.message : String(err)}` };
+  }
 }

@@ -26,14 +26,21 @@ function render(option: echarts.EChartsCoreOption, height = HEIGHT): string {
   }
 }
 
+/** What every report chart shares: the title on top, the legend below, room for axis labels. */
+function frame(title: string, gridLeft = 50): echarts.EChartsCoreOption {
+  return {
+    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+    legend: { bottom: 0 },
+    grid: { left: gridLeft, right: 20, top: 40, bottom: 60 },
+  };
+}
+
 /** Stacked 100 % bars: one bar per group, one segment per verdict value. */
 export function shareBars(title: string, rows: readonly ShareRow[]): string {
   const shown = rows.filter((r) => r.total > 0);
   const values = Object.keys(shown[0]?.shares ?? {});
   return render({
-    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
-    legend: { bottom: 0 },
-    grid: { left: 50, right: 20, top: 40, bottom: 60 },
+    ...frame(title),
     xAxis: {
       type: 'category',
       data: shown.map((r) => `${r.group} (n=${r.total})`),
@@ -62,10 +69,8 @@ export function curvePlot(
   series: readonly { name: string; values: readonly number[] }[],
 ): string {
   return render({
-    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+    ...frame(title, 60),
     color: LINE_COLOURS,
-    legend: { bottom: 0 },
-    grid: { left: 60, right: 20, top: 40, bottom: 60 },
     xAxis: { type: 'value', min: 0, max: 1, name: xName, nameLocation: 'middle', nameGap: 25 },
     yAxis: { type: 'value', min: 0, max: 1, name: 'class probability', nameLocation: 'middle', nameGap: 40 },
     series: series.map((s, i) => ({
@@ -85,9 +90,7 @@ export function groupedBars(
   series: readonly { name: string; values: readonly (number | null)[] }[],
 ): string {
   return render({
-    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
-    legend: { bottom: 0 },
-    grid: { left: 50, right: 20, top: 40, bottom: 60 },
+    ...frame(title),
     xAxis: { type: 'category', data: [...categories], axisLabel: { interval: 0, rotate: categories.length > 6 ? 30 : 0, fontSize: 10 } },
     yAxis: { type: 'value', min: 0, max: 1 },
     series: series.map((s) => ({ name: s.name, type: 'bar', data: s.values.map((v) => v ?? 0) })),
@@ -101,9 +104,7 @@ export function estimatePlot(
   series: readonly { name: string; values: readonly (number | null)[] }[],
 ): string {
   return render({
-    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
-    legend: { bottom: 0 },
-    grid: { left: 50, right: 20, top: 40, bottom: 60 },
+    ...frame(title),
     xAxis: { type: 'category', data: [...bins] },
     yAxis: { type: 'value', min: (v: { min: number }) => Math.min(0, Math.floor(v.min * 10) / 10), max: 1 },
     series: series.map((s) => ({ name: s.name, type: 'line', connectNulls: false, data: s.values.map((v) => v ?? '-') })),
