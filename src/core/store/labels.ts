@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from './db.ts';
 import { nowIso } from './db.ts';
 import { StoreError } from './errors.ts';
-import { REASON_CODES, type ReasonCode } from './reasonCodes.ts';
+import { REASON_CODES, type ReasonCode } from '../../shared/reasonCodes.ts';
 
 export { REASON_CODES, type ReasonCode };
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { REASON_CODES, type ReasonCode } from '../../core/store/reasonCodes.ts';
+import { REASON_CODES, type ReasonCode } from '../reasonCodes.ts';
 import { endpoint } from './contract.ts';
 
 export { REASON_CODES, type ReasonCode };

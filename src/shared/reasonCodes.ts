@@ -1,6 +1,6 @@
 /**
- * Why a cardiologist judged an evidence region as they did. Defined once here, without imports, because the
- * API contract the renderer is built with (src/shared/api/labels.ts) validates against the same list.
+ * Why a cardiologist judged an evidence region as they did: part of the vocabulary every layer shares (the
+ * store keeps these codes, the API contract validates them, the renderer offers them), so it has no imports.
  */
 export const REASON_CODES = [
   'qrs',
