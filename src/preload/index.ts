@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 
 /**
  * The only bridge between the sandboxed renderer and the main process: one generic call, validated in main
@@ -7,4 +7,6 @@ import { contextBridge, ipcRenderer } from 'electron';
  */
 contextBridge.exposeInMainWorld('ecgAudit', {
   call: (method: string, request: unknown) => ipcRenderer.invoke('ecg-audit:call', method, request),
+  // Dropped files and folders: the sandboxed page sees File objects only; their paths go to main as plain strings.
+  pathForFile: (file: File) => webUtils.getPathForFile(file),
 });

@@ -117,6 +117,19 @@ describe('import screen in Chromium (browser mode, real import and model)', () =
     expect(pageErrors).toEqual([]);
   });
 
+  it('explains, in browser mode, that a dropped folder must be typed instead', async () => {
+    const page = await importPage();
+    const transfer = await page.evaluateHandle(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(['#'], '1.hea'));
+      return data;
+    });
+    await page.getByTestId('import-form').dispatchEvent('drop', { dataTransfer: transfer });
+    await expect.poll(() => page.getByTestId('drop-hint').textContent()).toContain('type or paste the folder path');
+    expect(await page.getByTestId('import-paths').inputValue()).toBe('');
+    await page.close();
+  });
+
   it('pauses, resumes and stops a whole dataset, then resumes it from the jobs list without importing twice', async () => {
     const page = await importPage();
     await page.getByTestId('import-paths').fill(LUDB);

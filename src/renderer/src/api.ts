@@ -5,7 +5,11 @@ import { tokenHeader } from '../../shared/security.ts';
 declare global {
   interface Window {
     /** Present in Electron, set by the preload through contextBridge. */
-    ecgAudit?: { call(method: string, request: unknown): Promise<ApiEnvelope<unknown>> };
+    ecgAudit?: {
+      call(method: string, request: unknown): Promise<ApiEnvelope<unknown>>;
+      /** The local path of a dropped file or folder (Electron only). */
+      pathForFile(file: File): string;
+    };
   }
 }
 
@@ -47,3 +51,13 @@ function createApi(): EcgAuditApi {
 }
 
 export const api: EcgAuditApi = createApi();
+
+/**
+ * Paths of files and folders dropped on the page. Only the desktop app can know them: a browser hides local
+ * paths from pages, so in browser mode this returns null and the user types the folder instead.
+ */
+export function droppedPaths(transfer: DataTransfer): string[] | null {
+  const bridge = window.ecgAudit;
+  if (!bridge) return null;
+  return [...transfer.files].map((file) => bridge.pathForFile(file)).filter((path) => path.length > 0);
+}
