@@ -1,3 +1,5 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
@@ -7,14 +9,21 @@ import { contentSecurityPolicy } from '../shared/security.ts';
 
 const IPC_CHANNEL = 'ecg-audit:call';
 
-/** report.pdf through Electron's own printer: the page is loaded offline in a hidden, script-free window. */
+/**
+ * report.pdf through Electron's own printer: the self-contained page is loaded from a temporary file (reports
+ * with many plots outgrow data: URLs) into a hidden, script-free window; remote requests are cancelled below.
+ */
 async function electronPdfRenderer(html: string): Promise<Uint8Array> {
+  const dir = await mkdtemp(join(tmpdir(), 'ecg-audit-pdf-'));
+  const page = join(dir, 'report.html');
   const printer = new BrowserWindow({ show: false, webPreferences: { sandbox: true, contextIsolation: true, javascript: false } });
   try {
-    await printer.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(html)}`);
+    await writeFile(page, html);
+    await printer.loadFile(page);
     return await printer.webContents.printToPDF({ pageSize: 'A4', printBackground: true });
   } finally {
     printer.destroy();
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

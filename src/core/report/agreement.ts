@@ -1,5 +1,5 @@
 /**
- * The agreement half of a report, from the current labels (the ones nobody superseded):
+ * The agreement half of a report, from the current labels (the ones nobody superseded, less withdrawals):
  * shares of region verdicts per class, lead, reason code, model-confidence bin and contribution-rank bin;
  * record-level verdicts; and inter-rater statistics on regions, plausibility and class agreement.
  */
@@ -13,8 +13,7 @@ import {
 } from '../audit/agreement.ts';
 import { CONFIDENCE_EDGES, confidenceBin, confidenceBins, RANK_BINS, rankBin, type ShareRow, sharesBy } from '../audit/shares.ts';
 import { type BootstrapEstimate, type BootstrapSettings, bootstrapAll } from '../audit/stats.ts';
-import type { LabelHistoryRow } from '../store/labels.ts';
-import { REASON_CODES } from '../store/labels.ts';
+import { inForce, type LabelHistoryRow, REASON_CODES } from '../store/labels.ts';
 import type { StoredRegion } from '../store/runs.ts';
 import type { StudyData } from './data.ts';
 
@@ -77,8 +76,9 @@ export function raterAliases(data: StudyData): Map<string, string> {
   return new Map(data.raters.map((r, i) => [r.id, `R${i + 1}`]));
 }
 
+/** The judgements in force: a withdrawn target has none, so a withdrawal never counts as a verdict. */
 export function currentLabels(labels: readonly LabelHistoryRow[]): LabelHistoryRow[] {
-  return labels.filter((l) => l.current);
+  return labels.filter(inForce);
 }
 
 function binAgreement(

@@ -6,6 +6,7 @@
 import { appVersion } from '../../shared/version.ts';
 import type { InferenceEngine } from '../inference/engine.ts';
 import type { Db } from '../store/db.ts';
+import { inForce } from '../store/labels.ts';
 import { type AgreementSection, agreementSection, raterAliases } from './agreement.ts';
 import type { StudyData } from './data.ts';
 import { BASELINE_DESCRIPTION, type FaithfulnessSection, faithfulnessSection } from './faithfulness.ts';
@@ -86,7 +87,7 @@ export function methodsText(report: Pick<Report, 'settings' | 'model' | 'faithfu
   const parts = [
     `Explanations of ${model} were audited with ECG-IMN Audit ${appVersion}.`,
     'Each rater judged evidence regions (contiguous spans of one lead where the class attribution W*x is strongest) as valid, not valid or unsure, optionally with reason codes, and gave record-level verdicts (plausibility; agreement with a class).',
-    "Only each rater's current label per target enters the statistics; superseded labels remain in the audit trail (labels.csv).",
+    "Only each rater's current label per target enters the statistics (a target whose label the rater withdrew counts as unlabelled); superseded labels and withdrawals remain in the audit trail (labels.csv).",
     'Shares are reported with Wilson score 95 % confidence intervals.',
     `Inter-rater agreement is given as percent agreement (mean share of agreeing rater pairs per unit), Cohen's kappa for each pair of raters, Fleiss' kappa over units rated by all raters and Krippendorff's alpha (nominal, all pairable units, missing ratings allowed), each with a percentile bootstrap 95 % interval over units (${s.bootstrapResamples} resamples, seed ${s.seed}).`,
     "Agreement is further stratified by the model probability of the region's class (bins 0-0.5, 0.5-0.7, 0.7-0.9, 0.9-1) and by the region's contribution rank.",
@@ -130,9 +131,9 @@ export async function buildReport(db: Db, data: StudyData, options: BuildOptions
   }
 
   const labelsBy = (raterId: string, currentOnly: boolean): number =>
-    data.labels.filter((l) => l.raterId === raterId && (!currentOnly || l.current)).length;
+    data.labels.filter((l) => l.raterId === raterId && (!currentOnly || inForce(l))).length;
   const currentByRecord = new Map<number, number>();
-  for (const l of data.labels) if (l.current) currentByRecord.set(l.recordId, (currentByRecord.get(l.recordId) ?? 0) + 1);
+  for (const l of data.labels) if (inForce(l)) currentByRecord.set(l.recordId, (currentByRecord.get(l.recordId) ?? 0) + 1);
 
   const model = data.model
     ? {
@@ -158,7 +159,7 @@ export async function buildReport(db: Db, data: StudyData, options: BuildOptions
       recordsWithRun: data.records.filter((r) => r.run).length,
       raters: data.raters.length,
       labels: data.labels.length,
-      currentLabels: data.labels.filter((l) => l.current).length,
+      currentLabels: data.labels.filter(inForce).length,
       regionJudgements: agreement.regionJudgements,
     },
     raters: data.raters.map((r) => ({

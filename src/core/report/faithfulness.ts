@@ -26,6 +26,7 @@ import type { InferenceEngine } from '../inference/engine.ts';
 import { sigmoid } from '../inference/explain.ts';
 import type { ModelInput } from '../signal/preprocess.ts';
 import type { Db } from '../store/db.ts';
+import { inForce } from '../store/labels.ts';
 import { getRecord } from '../store/records.ts';
 import type { RecordInfo, StudyData } from './data.ts';
 import { REGION_VALUES } from './agreement.ts';
@@ -122,7 +123,7 @@ function validSpans(
 ): Span[] {
   const votes = new Map<number, { valid: number; total: number }>();
   for (const l of data.labels) {
-    if (!l.current || l.targetKind !== 'region' || l.recordId !== record.id || l.regionId === null) continue;
+    if (!inForce(l) || l.targetKind !== 'region' || l.recordId !== record.id || l.regionId === null) continue;
     const v = votes.get(l.regionId) ?? { valid: 0, total: 0 };
     v.total++;
     if (l.value === REGION_VALUES[0]) v.valid++;

@@ -1,6 +1,7 @@
 /**
  * Raters and append-only labels (design in docs/store.md). A change is a new row that supersedes the old one;
- * the current labels are the rows nobody supersedes. Triggers reject UPDATE and DELETE on labels.
+ * the current labels are the rows nobody supersedes, less withdrawals (a row with the value `withdrawn` says the
+ * rater no longer gives a judgement). Triggers reject UPDATE and DELETE on labels.
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from './db.ts';
@@ -19,11 +20,15 @@ export type LabelTarget =
   | { kind: 'plausible'; recordId: number }
   | { kind: 'agree-class'; recordId: number; className: string };
 
-export type LabelValue = RegionVerdict | 'yes' | 'partly' | 'no';
+/** The value of a label row that withdraws the rater's judgement on its target. */
+export const WITHDRAWN = 'withdrawn';
+
+export type LabelValue = RegionVerdict | 'yes' | 'partly' | 'no' | typeof WITHDRAWN;
 
 export interface LabelInput {
   raterId: string;
   target: LabelTarget;
+  /** `withdrawn` withdraws the rater's current label on the target (it needs one, and takes no reasons). */
   value: LabelValue;
   reasons?: ReasonCode[];
   note?: string;
@@ -182,6 +187,9 @@ function toLabel(r: LabelRow): Label {
 
 const CURRENT = 'NOT EXISTS (SELECT 1 FROM labels n WHERE n.supersedes = l.id)';
 
+/** SQL (over `labels l`) for a rater's judgement in force: the current row of its chain, unless a withdrawal. */
+export const CURRENT_JUDGEMENT = `l.value <> '${WITHDRAWN}' AND ${CURRENT}`;
+
 /**
  * Appends a label. When `supersedes` is not given, the rater's current label on the same target (if any) is
  * superseded, so each rater has at most one current label per target. A label can only supersede a current
@@ -192,6 +200,7 @@ export function appendLabel(db: Db, input: LabelInput): Label {
   for (const r of reasons) {
     if (!(REASON_CODES as readonly string[]).includes(r)) throw new StoreError('invalid', `unknown reason code ${JSON.stringify(r)}`);
   }
+  if (input.value === WITHDRAWN && reasons.length > 0) throw new StoreError('invalid', 'a withdrawal carries no reasons');
   return db
     .transaction(() => {
       if (!db.prepare('SELECT 1 FROM raters WHERE id = ?').get(input.raterId)) {
@@ -202,8 +211,11 @@ export function appendLabel(db: Db, input: LabelInput): Label {
         throw new StoreError('not-found', `record ${target.recordId} does not exist`);
       }
       const current = db
-        .prepare(`SELECT id FROM labels l WHERE rater_id = ? AND record_id = ? AND target_key = ? AND ${CURRENT}`)
-        .get(input.raterId, target.recordId, target.key) as { id: string } | undefined;
+        .prepare(`SELECT id, value FROM labels l WHERE rater_id = ? AND record_id = ? AND target_key = ? AND ${CURRENT}`)
+        .get(input.raterId, target.recordId, target.key) as { id: string; value: LabelValue } | undefined;
+      if (input.value === WITHDRAWN && (current === undefined || current.value === WITHDRAWN)) {
+        throw new StoreError('conflict', `rater ${input.raterId} has no label on ${target.key} of record ${target.recordId} to withdraw`);
+      }
       const supersedes = input.supersedes ?? current?.id ?? null;
       if (supersedes !== null && supersedes !== current?.id) {
         throw new StoreError(
@@ -246,10 +258,10 @@ export function appendLabel(db: Db, input: LabelInput): Label {
     .immediate();
 }
 
-/** Labels nobody superseded on a record; with `raterId`, only that rater's (blinded mode). */
+/** The judgements in force on a record (withdrawn targets have none); with `raterId`, only that rater's (blinded mode). */
 export function currentLabels(db: Db, recordId: number, options: { raterId?: string } = {}): Label[] {
   const rows = db
-    .prepare(`SELECT * FROM labels l WHERE record_id = ? AND (? IS NULL OR rater_id = ?) AND ${CURRENT} ORDER BY created_at, id`)
+    .prepare(`SELECT * FROM labels l WHERE record_id = ? AND (? IS NULL OR rater_id = ?) AND ${CURRENT_JUDGEMENT} ORDER BY created_at, id`)
     .all(recordId, options.raterId ?? null, options.raterId ?? null) as LabelRow[];
   return rows.map(toLabel);
 }
@@ -258,8 +270,13 @@ export interface LabelHistoryRow extends Label {
   raterName: string;
   studyName: string;
   recordPseudonym: string;
-  /** False when a later label supersedes this one. */
+  /** False when a later label supersedes this one (a current withdrawal is current: the target has no judgement). */
   current: boolean;
+}
+
+/** Whether a history row is a judgement in force: current and not a withdrawal (what statistics count). */
+export function inForce(label: Pick<LabelHistoryRow, 'current' | 'value'>): boolean {
+  return label.current && label.value !== WITHDRAWN;
 }
 
 /** Every label ever written (the audit trail), oldest first, optionally for one study. */

@@ -170,6 +170,51 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE studies ADD COLUMN records_numbered INTEGER NOT NULL DEFAULT 0;
   UPDATE studies SET records_numbered = (SELECT COUNT(*) FROM records r WHERE r.study_id = studies.id);
   `,
+  // 6: the value 'withdrawn', a label row saying the rater no longer gives a judgement on the target (so the
+  // first label can be undone without UPDATE or DELETE). SQLite cannot alter a CHECK, so the table is rebuilt:
+  // the old one is renamed away first (its self-reference and triggers follow it), the rows are copied with
+  // the supersedes foreign key checked at commit, and the old table is dropped (DROP fires no triggers).
+  `
+  PRAGMA defer_foreign_keys = ON;
+  ALTER TABLE labels RENAME TO labels_v5;
+  CREATE TABLE labels (
+    id TEXT PRIMARY KEY,
+    rater_id TEXT NOT NULL REFERENCES raters(id),
+    created_at TEXT NOT NULL,
+    record_id INTEGER NOT NULL REFERENCES records(id),
+    target_kind TEXT NOT NULL CHECK (target_kind IN ('region', 'drawn-region', 'plausible', 'agree-class')),
+    target_key TEXT NOT NULL,
+    region_id INTEGER REFERENCES evidence_regions(id),
+    class_name TEXT,
+    lead TEXT,
+    start_sample INTEGER,
+    end_sample INTEGER,
+    value TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    note TEXT NOT NULL,
+    scale TEXT CHECK (scale IN ('per-record', 'fixed')),
+    supersedes TEXT UNIQUE REFERENCES labels(id),
+    CHECK (
+      (target_kind IN ('region', 'drawn-region') AND value IN ('valid', 'not_valid', 'unsure', 'withdrawn')
+        AND class_name IS NOT NULL AND lead IS NOT NULL AND start_sample IS NOT NULL AND end_sample IS NOT NULL)
+      OR (target_kind = 'plausible' AND value IN ('yes', 'partly', 'no', 'withdrawn'))
+      OR (target_kind = 'agree-class' AND value IN ('yes', 'no', 'withdrawn') AND class_name IS NOT NULL)
+    ),
+    CHECK (target_kind <> 'region' OR region_id IS NOT NULL),
+    -- A withdrawal always withdraws a label, and carries no reasons.
+    CHECK (value <> 'withdrawn' OR (supersedes IS NOT NULL AND reasons = '[]'))
+  );
+  INSERT INTO labels (id, rater_id, created_at, record_id, target_kind, target_key, region_id, class_name, lead, start_sample,
+    end_sample, value, reasons, note, scale, supersedes)
+  SELECT id, rater_id, created_at, record_id, target_kind, target_key, region_id, class_name, lead, start_sample,
+    end_sample, value, reasons, note, scale, supersedes FROM labels_v5;
+  DROP TABLE labels_v5;
+  CREATE INDEX labels_record ON labels(record_id, rater_id);
+  CREATE TRIGGER labels_no_update BEFORE UPDATE ON labels
+    BEGIN SELECT RAISE(ABORT, 'labels are append-only: UPDATE is forbidden, append a superseding label'); END;
+  CREATE TRIGGER labels_no_delete BEFORE DELETE ON labels
+    BEGIN SELECT RAISE(ABORT, 'labels are append-only: DELETE is forbidden'); END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,6 +3,7 @@ import { decodeSignal, type EncodedSignal, encodeSignal, type StoredLead } from 
 import type { Db } from './db.ts';
 import { nowIso } from './db.ts';
 import { StoreError } from './errors.ts';
+import { CURRENT_JUDGEMENT } from './labels.ts';
 
 export interface RecordSummary {
   id: number;
@@ -168,9 +169,9 @@ export interface WorklistItem {
   durationS: number;
   topClass: string | null;
   topProbability: number | null;
-  /** Current labels of the given rater on this record (0 when no rater was asked about). */
+  /** Current, not withdrawn labels of the given rater on this record (0 when no rater was asked about). */
   labelsByRater: number;
-  /** Whether the rater has given the record-level plausibility verdict. */
+  /** Whether the rater's record-level plausibility verdict is in force (given and not withdrawn). */
   reviewedByRater: boolean;
 }
 
@@ -180,9 +181,9 @@ export function worklist(db: Db, studyId: number, options: { modelId?: string; r
     .prepare(
       `SELECT r.id, r.pseudonym, r.record_name, r.duration_s, run.top_class, run.top_probability,
          (SELECT COUNT(*) FROM labels l WHERE l.record_id = r.id AND l.rater_id = @rater
-            AND NOT EXISTS (SELECT 1 FROM labels n WHERE n.supersedes = l.id)) AS labels_by_rater,
+            AND ${CURRENT_JUDGEMENT}) AS labels_by_rater,
          EXISTS (SELECT 1 FROM labels l WHERE l.record_id = r.id AND l.rater_id = @rater
-            AND l.target_kind = 'plausible') AS reviewed
+            AND l.target_kind = 'plausible' AND ${CURRENT_JUDGEMENT}) AS reviewed
        FROM records r
        LEFT JOIN runs run ON run.id = (
          SELECT id FROM runs WHERE record_id = r.id AND (@model IS NULL OR model_id = @model) ORDER BY id DESC LIMIT 1)

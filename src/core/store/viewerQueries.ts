@@ -4,6 +4,7 @@
  */
 import type { ClassPrediction } from '../inference/explain.ts';
 import type { Db } from './db.ts';
+import { CURRENT_JUDGEMENT } from './labels.ts';
 import { getStudy } from './studies.ts';
 import { getSetting, setSetting } from './settings.ts';
 import { worklist, type WorklistItem } from './records.ts';
@@ -63,7 +64,7 @@ export function viewerWorklist(db: Db, studyId: number, raterId: string, blinded
     .prepare(
       `SELECT l.record_id, l.rater_id, l.target_key, l.value FROM labels l JOIN records r ON r.id = l.record_id
        WHERE r.study_id = ? AND l.target_kind IN ('plausible', 'agree-class')
-         AND NOT EXISTS (SELECT 1 FROM labels n WHERE n.supersedes = l.id)
+         AND ${CURRENT_JUDGEMENT}
          AND (? = 0 OR l.rater_id = ?)`,
     )
     .all(studyId, blinded ? 1 : 0, raterId) as { record_id: number; rater_id: string; target_key: string; value: string }[];

@@ -34,7 +34,8 @@ export const labelTarget = z.discriminatedUnion('kind', [
 ]);
 export type LabelTargetDto = z.infer<typeof labelTarget>;
 
-const labelValue = z.enum(['valid', 'not_valid', 'unsure', 'yes', 'partly', 'no']);
+/** `withdrawn` withdraws the rater's current label on the target: the target has no judgement any more. */
+const labelValue = z.enum(['valid', 'not_valid', 'unsure', 'yes', 'partly', 'no', 'withdrawn']);
 export type LabelValueDto = z.infer<typeof labelValue>;
 
 const label = z.object({
@@ -69,12 +70,15 @@ export type BlindingDto = z.infer<typeof blinding>;
 export const labelsApi = {
   'labels.raters': endpoint(z.object({}).strict(), z.array(rater)),
   'labels.createRater': endpoint(z.object({ displayName: z.string().trim().min(1).max(100) }).strict(), rater),
-  /** Current labels on a record: in a blinded study only the caller's own. */
+  /** Current labels on a record (withdrawn ones are left out): in a blinded study only the caller's own. */
   'labels.current': endpoint(
     z.object({ recordId: z.number().int(), raterId: z.string().min(1) }).strict(),
     z.object({ blinded: z.boolean(), labels: z.array(label) }),
   ),
-  /** Appends a label; it supersedes the rater's current label on the same target (nothing is ever deleted). */
+  /**
+   * Appends a label; it supersedes the rater's current label on the same target (nothing is ever deleted).
+   * The value `withdrawn` (no reasons) takes the target back to unlabelled; it needs a label to withdraw.
+   */
   'labels.append': endpoint(
     z
       .object({
