@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserServer } from '../../src/server/browserServer.ts';
+import { labelHistory, openStore } from '../../src/core/store/index.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { repoPath } from '../helpers/sharedData.ts';
 import { buildDb, buildViewerDb, ptbxlRecordFiles, startViewerServer } from '../renderer/viewerDb.ts';
@@ -134,6 +135,44 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
     expect((await regionLabels(page)).slice(0, 3)).toEqual(['valid', 'not_valid', 'unsure']);
     expect(await page.getByTestId('plausible-yes').getAttribute('class')).toContain('active');
     expect(await page.getByTestId('worklist-progress').textContent()).toContain('1 / 3');
+
+    // Z on a first label appends a withdrawal: the fourth region is unlabelled at once and after a reload
+    expect((await regionLabels(page))[3]).toBe('');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('j');
+    await page.keyboard.press('1');
+    await expect.poll(() => regionLabels(page).then((l) => l[3])).toBe('valid');
+    await page.keyboard.press('z');
+    await expect.poll(() => regionLabels(page).then((l) => l[3])).toBe('');
+    await expect.poll(() => page.getByTestId('viewer-message').textContent()).toContain('withdrawal');
+    // the same for a record verdict: the record counts as not reviewed again
+    await page.keyboard.press('n');
+    await waitForFrame(page, 'S1-0002');
+    await page.keyboard.press('y');
+    await expect.poll(() => page.getByTestId('worklist-progress').textContent()).toContain('2 / 3');
+    await page.keyboard.press('z');
+    await expect.poll(() => page.getByTestId('worklist-progress').textContent()).toContain('1 / 3');
+    expect(await page.getByTestId('plausible-yes').getAttribute('class')).not.toContain('active');
+
+    await page.reload();
+    await waitForFrame(page, 'S1-0001');
+    expect((await regionLabels(page)).slice(0, 4)).toEqual(['valid', 'not_valid', 'unsure', '']);
+    expect(await page.getByTestId('worklist-progress').textContent()).toContain('1 / 3');
+    // the audit trail keeps the labels and their withdrawals
+    const db = openStore(join(dir, 'audit.sqlite'), { readonly: true });
+    try {
+      const trail = labelHistory(db).filter((l) => l.raterName === 'Dr Keys');
+      const withdrawals = trail.filter((l) => l.value === 'withdrawn');
+      expect(withdrawals.map((w) => w.targetKind).sort()).toEqual(['plausible', 'region']);
+      for (const w of withdrawals) {
+        expect(w.current).toBe(true);
+        expect(trail.find((l) => l.id === w.supersedes)).toMatchObject({
+          value: w.targetKind === 'region' ? 'valid' : 'yes',
+          current: false,
+        });
+      }
+    } finally {
+      db.close();
+    }
     await page.close();
   });
 

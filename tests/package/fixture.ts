@@ -107,7 +107,8 @@ const pick = <T>(random: () => number, xs: readonly T[]): T => xs[Math.floor(ran
 
 /**
  * One rater's session: a plausibility verdict and a class verdict per record, verdicts on a few evidence
- * regions, a drawn region now and then, and second thoughts that supersede about one label in five.
+ * regions, a drawn region now and then, second thoughts that supersede about one label in five, and about one
+ * target in ten withdrawn again.
  * Returns the rater id and the number of labels written.
  */
 export function labelAsRater(db: Db, rater: SimulatedRater): { raterId: string; labels: number } {
@@ -120,6 +121,11 @@ export function labelAsRater(db: Db, rater: SimulatedRater): { raterId: string; 
     if (random() < 0.2) {
       const others = VALUES[input.target.kind].filter((v) => v !== input.value);
       appendLabel(db, { ...input, raterId, value: pick(random, others), note: 'second thoughts' });
+      labels++;
+    }
+    if (random() < 0.1) {
+      // the viewer's undo of a first label: the target is unlabelled again
+      appendLabel(db, { target: input.target, raterId, value: 'withdrawn' });
       labels++;
     }
   };

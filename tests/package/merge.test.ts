@@ -140,6 +140,16 @@ describe('merging three raters', () => {
     const current = merged.filter((l) => !supersededIds.has(l.id));
     const keys = current.map((l) => `${l.raterId}|${l.recordSha256}|${l.targetKey}`);
     expect(new Set(keys).size).toBe(keys.length);
+    // Withdrawals travel like any label: each still withdraws its rater's label on the same target.
+    const byId = new Map(merged.map((l) => [l.id, l]));
+    const withdrawals = merged.filter((l) => l.value === 'withdrawn');
+    expect(withdrawals.length).toBeGreaterThan(3);
+    for (const w of withdrawals) {
+      const withdrawn = byId.get(w.supersedes!)!;
+      expect([withdrawn.raterId, withdrawn.recordSha256, withdrawn.targetKey]).toEqual([w.raterId, w.recordSha256, w.targetKey]);
+      expect(withdrawn.value).not.toBe('withdrawn');
+    }
+    expect(current.some((l) => l.value === 'withdrawn')).toBe(true);
     expect(new Set(merged.map((l) => l.raterId)).size).toBe(3);
   });
 

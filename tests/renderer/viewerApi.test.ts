@@ -9,7 +9,7 @@ import { decodeFloat32 } from '../../src/renderer/src/ecg/binary.ts';
 import { loadModelFolder } from '../../src/core/inference/modelFolder.ts';
 import { preprocessSpec } from '../../src/core/inference/manifest.ts';
 import { preprocessRecord } from '../../src/core/signal/preprocess.ts';
-import { getRecord, openStore } from '../../src/core/store/index.ts';
+import { getRecord, labelHistory, openStore } from '../../src/core/store/index.ts';
 import { predictedClasses } from '../../src/core/store/viewerQueries.ts';
 import { TINY_MODEL_DIR } from '../import/helpers.ts';
 import { buildViewerDb, viewerContext } from './viewerDb.ts';
@@ -168,6 +168,34 @@ describe('viewer API over a real imported database', () => {
     expect(current.labels.filter((l) => l.raterId === r.id && l.regionId === regionId).map((l) => l.value)).toEqual(['unsure']);
     const bad = await raw('labels.append', { raterId: r.id, target: { kind: 'region', regionId }, value: 'yes' });
     expect(bad.error?.code).toBe('bad-request');
+  });
+
+  it('a withdrawal takes a first label back: unlabelled for labels.current and the worklist, kept in the trail', async () => {
+    const [study] = await call('records.studies', {});
+    const r = await call('labels.createRater', { displayName: 'Dr W' });
+    const recordId = (await call('records.worklist', { studyId: study!.id, raterId: r.id }))[1]!.recordId;
+    const { run } = await call('records.run', { recordId });
+    const region = { kind: 'region', regionId: run!.regions[0]!.id } as const;
+    const plausible = { kind: 'plausible', recordId } as const;
+    await call('labels.append', { raterId: r.id, target: region, value: 'not_valid' });
+    const verdict = await call('labels.append', { raterId: r.id, target: plausible, value: 'no' });
+    const item = async () => (await call('records.worklist', { studyId: study!.id, raterId: r.id })).find((i) => i.recordId === recordId);
+    expect(await item()).toMatchObject({ reviewedByMe: true, disagreement: true });
+
+    const withdrawal = await call('labels.append', { raterId: r.id, target: plausible, value: 'withdrawn' });
+    expect(withdrawal).toMatchObject({ value: 'withdrawn', supersedes: verdict.id, raterName: 'Dr W' });
+    await call('labels.append', { raterId: r.id, target: region, value: 'withdrawn' });
+    expect((await call('labels.current', { recordId, raterId: r.id })).labels.filter((l) => l.raterId === r.id)).toEqual([]);
+    expect(await item()).toMatchObject({ reviewedByMe: false, disagreement: false });
+    const again = await raw('labels.append', { raterId: r.id, target: plausible, value: 'withdrawn' });
+    expect(again.error).toMatchObject({ code: 'conflict', message: expect.stringMatching(/no label on plausible .* to withdraw/) });
+    const db = openStore(dbPath);
+    try {
+      const trail = labelHistory(db).filter((l) => l.raterId === r.id);
+      expect(trail.map((l) => l.value).sort()).toEqual(['no', 'not_valid', 'withdrawn', 'withdrawn']);
+    } finally {
+      db.close();
+    }
   });
 
   it('keeps the display settings', async () => {

@@ -13,7 +13,7 @@ import type { Report } from '../../src/core/report/build.ts';
 import { ReportError } from '../../src/core/report/errors.ts';
 import { generateReport } from '../../src/core/report/generate.ts';
 import { chromiumPdfRenderer } from '../../src/core/report/pdf.ts';
-import { type Db, labelHistory, openStore } from '../../src/core/store/index.ts';
+import { appendLabel, type Db, inForce, labelHistory, openStore } from '../../src/core/store/index.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { writeLinearModel } from '../helpers/linearModel.ts';
 import { repoPath, sharedDataDir } from '../helpers/sharedData.ts';
@@ -52,6 +52,13 @@ beforeAll(async () => {
   await engine.close();
   expect(summary.imported).toBe(16);
   synthesizeLabels(db, { studyId: summary.studyId, raterNames: RATER_NAMES, seed: 11, revise: 0.2 });
+  // some judgements are withdrawn (the viewer's undo of a first label): the statistics must not count them
+  const toWithdraw = labelHistory(db).filter((l) => l.current && (l.targetKind === 'region' || l.targetKind === 'plausible'));
+  for (const l of toWithdraw.filter((_, i) => i % 5 === 0)) {
+    const target =
+      l.targetKind === 'region' ? { kind: 'region' as const, regionId: l.regionId! } : { kind: 'plausible' as const, recordId: l.recordId };
+    appendLabel(db, { raterId: l.raterId, target, value: 'withdrawn' });
+  }
 });
 
 afterAll(() => db?.close());
@@ -100,11 +107,24 @@ describe('report on an imported LUDB subset with seeded labels', () => {
       expect(row[col('current')]).toBe('false');
     }
     expect(new Set(rows.map((r) => r[col('rater')]))).toEqual(new Set(['R1', 'R2', 'R3']));
+    const withdrawals = history.filter((h) => h.value === 'withdrawn');
+    expect(withdrawals.length).toBeGreaterThan(0);
+    for (const w of withdrawals) {
+      const row = rows.find((r) => r[col('label_id')] === w.id)!;
+      expect(row[col('value')]).toBe('withdrawn');
+      expect(row[col('supersedes')]).toBe(w.supersedes);
+      expect(row[col('current')]).toBe('true');
+      const withdrawn = rows.find((r) => r[col('label_id')] === w.supersedes)!;
+      expect(withdrawn[col('superseded_by')]).toBe(w.id);
+      expect(withdrawn[col('value')]).not.toBe('withdrawn');
+    }
   });
 
   it('agreement figures agree with the statistics computed directly from the store', () => {
     const history = labelHistory(db);
-    const current = history.filter((l) => l.current && l.targetKind === 'region');
+    const current = history.filter((l) => inForce(l) && l.targetKind === 'region');
+    // withdrawn regions are no judgement: without the filter they would be counted
+    expect(history.some((l) => l.current && l.targetKind === 'region' && l.value === 'withdrawn')).toBe(true);
     // R1, R2, R3 are the raters in order of their first label, superseded ones included
     const raterOrder = [...new Set(history.map((l) => l.raterId))];
     expect(report.raters.map((r) => r.alias)).toEqual(['R1', 'R2', 'R3']);
@@ -130,6 +150,9 @@ describe('report on an imported LUDB subset with seeded labels', () => {
     expect(overall.shares.valid!.ci!.low).toBeLessThan(overall.shares.valid!.share!);
     const metrics = readFileSync(join(out, 'metrics.csv'), 'utf8');
     expect(metrics).toContain("inter-rater: regions,Cohen's kappa,R1 vs R2");
+    expect(report.counts.currentLabels).toBe(history.filter(inForce).length);
+    const plausible = history.filter((l) => inForce(l) && l.targetKind === 'plausible');
+    expect(report.agreement.verdicts.plausibleByPredictedClass.find((r) => r.group === 'all records')!.total).toBe(plausible.length);
   });
 
   it('faithfulness is exact on the linear model, has all three orders and localises on LUDB delineation', () => {

@@ -145,4 +145,58 @@ describe('append-only labels', () => {
       'conflict',
     );
   });
+
+  it('withdraws a first label: the target is unlabelled again, the trail keeps both rows', () => {
+    const rater = createRater(db, 'Hal');
+    const region = { kind: 'region', regionId } as const;
+    const plausible = { kind: 'plausible', recordId } as const;
+    const first = appendLabel(db, { raterId: rater.id, target: region, value: 'not_valid', reasons: ['qrs'] });
+    const verdict = appendLabel(db, { raterId: rater.id, target: plausible, value: 'no' });
+    expect(worklist(db, 1, { raterId: rater.id })[0]).toMatchObject({ labelsByRater: 2, reviewedByRater: true });
+
+    const withdrawal = appendLabel(db, { raterId: rater.id, target: region, value: 'withdrawn' });
+    expect(withdrawal).toMatchObject({ value: 'withdrawn', supersedes: first.id, reasons: [], targetKey: first.targetKey });
+    appendLabel(db, { raterId: rater.id, target: plausible, value: 'withdrawn' });
+    expect(currentLabels(db, recordId, { raterId: rater.id })).toEqual([]);
+    expect(currentLabels(db, recordId).some((l) => l.value === 'withdrawn')).toBe(false);
+    expect(worklist(db, 1, { raterId: rater.id })[0]).toMatchObject({ labelsByRater: 0, reviewedByRater: false });
+    // rows written in the same millisecond sort by id, so compare as a set
+    const trail = labelHistory(db).filter((h) => h.raterId === rater.id);
+    expect(trail.map((h) => [h.value, h.supersedes, h.current])).toHaveLength(4);
+    expect(trail.map((h) => [h.value, h.supersedes, h.current])).toEqual(
+      expect.arrayContaining([
+        ['not_valid', null, false],
+        ['no', null, false],
+        ['withdrawn', first.id, true],
+        ['withdrawn', verdict.id, true],
+      ]),
+    );
+
+    // nothing left to withdraw; a withdrawal has no reasons; labelling again supersedes the withdrawal
+    expect(() => appendLabel(db, { raterId: rater.id, target: region, value: 'withdrawn' })).toThrow(
+      /no label on region:\d+ .* to withdraw/,
+    );
+    const other = createRater(db, 'Ida');
+    expect(() => appendLabel(db, { raterId: other.id, target: plausible, value: 'withdrawn' })).toThrow(StoreError);
+    expect(() => appendLabel(db, { raterId: rater.id, target: plausible, value: 'withdrawn', reasons: ['qrs'] })).toThrow(
+      /withdrawal carries no reasons/,
+    );
+    const again = appendLabel(db, { raterId: rater.id, target: region, value: 'valid' });
+    expect(again.supersedes).toBe(withdrawal.id);
+    expect(currentLabels(db, recordId, { raterId: rater.id }).map((l) => l.id)).toEqual([again.id]);
+  });
+
+  it('enforces at the database level that a withdrawal withdraws a label and carries no reasons', () => {
+    const rater = createRater(db, 'Jo');
+    const insert = (reasons: string, supersedes: string | null): unknown =>
+      db
+        .prepare(
+          `INSERT INTO labels (id, rater_id, created_at, record_id, target_kind, target_key, value, reasons, note, supersedes)
+           VALUES (lower(hex(randomblob(16))), ?, '2026-01-01T00:00:00.000Z', ?, 'plausible', 'plausible', 'withdrawn', ?, '', ?)`,
+        )
+        .run(rater.id, recordId, reasons, supersedes);
+    expect(() => insert('[]', null)).toThrow(/CHECK constraint failed/);
+    const l = appendLabel(db, { raterId: rater.id, target: { kind: 'plausible', recordId }, value: 'yes' });
+    expect(() => insert('["qrs"]', l.id)).toThrow(/CHECK constraint failed/);
+  });
 });

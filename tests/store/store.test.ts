@@ -4,9 +4,17 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readEcgFile } from '../../src/core/formats/index.ts';
+import { InferenceEngine } from '../../src/core/inference/engine.ts';
 import {
+  appendLabel,
+  createRater,
+  currentLabels,
   ensureStudy,
   getRecord,
+  getRun,
+  insertRun,
+  labelHistory,
+  registerModel,
   getSetting,
   insertRecord,
   listStudies,
@@ -18,7 +26,7 @@ import {
 } from '../../src/core/store/index.ts';
 import { encodeSignal } from '../../src/core/store/codec.ts';
 import { backupStore } from '../../src/core/store/db.ts';
-import { sharedDataDir } from '../helpers/sharedData.ts';
+import { repoPath, sharedDataDir } from '../helpers/sharedData.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -106,6 +114,69 @@ describe('openStore', () => {
     db.prepare("UPDATE records SET pseudonym = 'S1-0003' WHERE id = 7").run();
     const third = await readEcgFile(join(sharedDataDir(), 'ludb/data/4.hea'));
     expect(db.transaction(() => insertRecord(db!, 1, third, signalHash(third), false))().pseudonym).toBe('S1-0004');
+  });
+
+  it('migrates a version-5 database with labels to withdrawals, keeping every label, link and guard', async () => {
+    const path = join(dir, 'v5.sqlite');
+    const old = openStore(path, { migrateTo: 5 });
+    const engine = await InferenceEngine.open(repoPath('tests/fixtures/models/tiny-imn'));
+    const rec = await readEcgFile(join(sharedDataDir(), 'ptbxl/records100/00000/00010_lr.hea'));
+    const prediction = await engine.predict(rec);
+    await engine.close();
+    const study = ensureStudy(old, 'v5');
+    const recordId = old.transaction(() => {
+      registerModel(old, engine.model.manifest);
+      const id = insertRecord(old, study.id, rec, signalHash(rec), false).id;
+      insertRun(old, id, prediction, {});
+      return id;
+    })();
+    const regionId = getRun(old, recordId)!.regions[0]!.id;
+    const rater = createRater(old, 'Dr. Before');
+    const region = { kind: 'region', regionId } as const;
+    const first = appendLabel(old, { raterId: rater.id, target: region, value: 'valid', reasons: ['qrs'], scale: 'fixed' });
+    appendLabel(old, { raterId: rater.id, target: region, value: 'not_valid', note: 'artefact' });
+    appendLabel(old, { raterId: rater.id, target: { kind: 'plausible', recordId }, value: 'partly' });
+    appendLabel(old, { raterId: rater.id, target: { kind: 'agree-class', recordId, className: 'NORM' }, value: 'no' });
+    appendLabel(old, {
+      raterId: rater.id,
+      target: { kind: 'drawn-region', recordId, className: 'MI', lead: 'V2', startSample: 120, endSample: 180 },
+      value: 'valid',
+    });
+    const before = labelHistory(old);
+    expect(() => appendLabel(old, { raterId: rater.id, target: region, value: 'withdrawn' })).toThrow(/CHECK constraint|not allowed/);
+    old.close();
+
+    db = openStore(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(labelHistory(db)).toEqual(before);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    const objects = db.prepare("SELECT type, name FROM sqlite_master WHERE tbl_name LIKE 'labels%' ORDER BY name").all();
+    expect(objects).toEqual(
+      expect.arrayContaining([
+        { type: 'table', name: 'labels' },
+        { type: 'index', name: 'labels_record' },
+        { type: 'trigger', name: 'labels_no_delete' },
+        { type: 'trigger', name: 'labels_no_update' },
+      ]),
+    );
+    expect(objects.some((o) => (o as { name: string }).name === 'labels_v5')).toBe(false);
+    expect(() => db!.prepare("UPDATE labels SET value = 'unsure' WHERE id = ?").run(first.id)).toThrow(/append-only/);
+    expect(() => db!.prepare('DELETE FROM labels WHERE id = ?').run(first.id)).toThrow(/append-only/);
+    expect(() =>
+      db!
+        .prepare(
+          "INSERT INTO labels (id, rater_id, created_at, record_id, target_kind, target_key, value, reasons, note, supersedes) VALUES ('x', ?, '', ?, 'plausible', 'plausible', 'yes', '[]', '', ?)",
+        )
+        .run(rater.id, recordId, first.id),
+    ).toThrow(/UNIQUE/);
+    // the migrated chain goes on, now with a withdrawal
+    const withdrawal = appendLabel(db, { raterId: rater.id, target: region, value: 'withdrawn' });
+    expect(withdrawal.supersedes).toBe(before.find((l) => l.targetKind === 'region' && l.current)!.id);
+    expect(
+      currentLabels(db, recordId)
+        .map((l) => l.targetKind)
+        .sort(),
+    ).toEqual(['agree-class', 'drawn-region', 'plausible']);
   });
 
   it('refuses a file that is not SQLite and leaves it untouched', () => {

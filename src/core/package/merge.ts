@@ -3,7 +3,7 @@
  * supersedes links, so merging is a set union: idempotent and independent of order. Everything is checked
  * before anything is written, and the writes are one transaction: a refused merge changes nothing.
  */
-import { type Db, findStudy, WITHDRAWN } from '../store/index.ts';
+import { type Db, findStudy } from '../store/index.ts';
 import { PackageError } from './errors.ts';
 import { withReadonly } from './file.ts';
 import { type PackageManifest, verifyPackage } from './manifest.ts';
@@ -189,10 +189,7 @@ export function mergeLabelPackages(db: Db, targetPath: string, inputs: readonly 
         supersededBy.set(l.supersedes, l.id);
       }
       for (const { label: l, path } of fresh) {
-        if (l.supersedes === null) {
-          if (l.value === WITHDRAWN) throw new PackageError('invalid', `${path}: label ${l.id} is a withdrawal that withdraws no label`);
-          continue;
-        }
+        if (l.supersedes === null) continue;
         const prev = all.get(l.supersedes);
         if (!prev)
           throw new PackageError(
