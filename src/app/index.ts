@@ -9,6 +9,7 @@ import { reportsHandlers } from './reports.ts';
 
 export { createAppContext, type AppContext } from './context.ts';
 export { dispatch } from './dispatch.ts';
+export { closeAppPools } from './inference.ts';
 
 /** Every contract method's implementation, assembled from the domain modules. */
 export function createHandlers(ctx: AppContext): AllHandlers {

@@ -1,6 +1,4 @@
 import { endianness } from 'node:os';
-import { join } from 'node:path';
-import { InferenceEngine } from '../core/inference/engine.ts';
 import { ModelError } from '../core/inference/errors.ts';
 import type { Prediction } from '../core/inference/explain.ts';
 import { type Occlusion, occludeLeads, occludeTopRegions, WHAT_IF_BASELINE } from '../core/inference/whatIf.ts';
@@ -11,6 +9,7 @@ import { ApiError } from '../shared/api/contract.ts';
 import { type Float32Payload, type OcclusionRequest, type ViewerSettings, viewerSettings } from '../shared/api/records.ts';
 import type { AppContext } from './context.ts';
 import type { Handlers } from './handlers.ts';
+import { appPool, closeAppPools } from './inference.ts';
 
 type RecordsMethod =
   | 'records.studies'
@@ -34,10 +33,14 @@ export function appStore(ctx: AppContext): Db {
   return db;
 }
 
-/** Makes `dbPath` the app's database: closes the open connection; the next appStore call opens the new file. */
+/**
+ * Makes `dbPath` the app's database: closes the open connection and the inference pools; the next appStore
+ * call opens the new file.
+ */
 export function switchAppStore(ctx: AppContext, dbPath: string): void {
   stores.get(ctx)?.close();
   stores.delete(ctx);
+  void closeAppPools(ctx);
   ctx.dbPath = dbPath;
 }
 
@@ -88,9 +91,8 @@ export const DEFAULT_VIEWER_SETTINGS: ViewerSettings = {
   randomOrder: false,
 };
 
-/** The model of a run and the record's model input, kept for the latest few runs so what-if replies fast. */
+/** A run and the record's model input, kept for the latest few runs so what-if replies fast. */
 interface RunContext {
-  engine: InferenceEngine;
   run: StoredRun;
   input: ModelInput;
 }
@@ -98,18 +100,7 @@ interface RunContext {
 const RUN_CACHE_SIZE = 4;
 
 function createRunContexts(ctx: AppContext) {
-  const engines = new Map<string, Promise<InferenceEngine>>();
   const runs = new Map<string, Promise<RunContext>>();
-
-  const engineFor = (modelId: string): Promise<InferenceEngine> => {
-    let engine = engines.get(modelId);
-    if (!engine) {
-      engine = InferenceEngine.open(join(ctx.modelsDir, modelId));
-      engine.catch(() => engines.delete(modelId));
-      engines.set(modelId, engine);
-    }
-    return engine;
-  };
 
   const load = async (runId: number): Promise<RunContext> => {
     const db = appStore(ctx);
@@ -118,15 +109,15 @@ function createRunContexts(ctx: AppContext) {
     if (!row) throw new ApiError('not-found', `run ${runId} does not exist`);
     const run = getRun(db, row.record_id, row.model_id);
     if (!run || run.id !== runId) throw new ApiError('conflict', `run ${runId} is not the latest run of record ${row.record_id}`);
-    const engine = await engineFor(run.modelId);
-    const input = engine.preprocess(getRecord(db, run.recordId));
+    const pool = await appPool(ctx, run.modelId);
+    const input = pool.preprocess(getRecord(db, run.recordId));
     if (input.samples !== run.windows.samples || input.leads.join() !== run.leads.join()) {
       throw new ApiError(
         'conflict',
         `run ${runId}: the model ${run.modelId} now preprocesses this record differently from when it was run`,
       );
     }
-    return { engine, run, input };
+    return { run, input };
   };
 
   return (runId: number): Promise<RunContext> => {
@@ -145,10 +136,10 @@ function createRunContexts(ctx: AppContext) {
 
 /** The stored run as the engine's Prediction, so its what-if can replay it without re-running the original. */
 function asPrediction(rc: RunContext): Prediction {
-  const { run, input, engine } = rc;
+  const { run, input } = rc;
   return {
     modelId: run.modelId,
-    executionProvider: engine.executionProvider as Prediction['executionProvider'],
+    executionProvider: run.provider as Prediction['executionProvider'],
     leads: input.leads,
     samplingRateHz: input.samplingRateHz,
     samples: input.samples,
@@ -285,7 +276,8 @@ export function recordsHandlers(ctx: AppContext): Handlers<RecordsMethod> {
       asApiErrors(async () => {
         const rc = await runContext(runId);
         const k = classIndexOf(rc.run, classCode);
-        const [out] = await rc.engine.runWindows([rc.input]);
+        const pool = await appPool(ctx, rc.run.modelId);
+        const [out] = await pool.runWindows([rc.input], { priority: true });
         return {
           runId,
           classCode,
@@ -303,7 +295,7 @@ export function recordsHandlers(ctx: AppContext): Handlers<RecordsMethod> {
         const prediction = asPrediction(rc);
         const occlusions = occlusionsFor(prediction, rc.run, classCode, occlude);
         if (occlusions.length === 0) throw new ApiError('bad-request', `class ${classCode} has no evidence regions to remove`);
-        const result = await rc.engine.whatIf(prediction, occlusions);
+        const result = await (await appPool(ctx, rc.run.modelId)).whatIf(prediction, occlusions);
         const original = rc.run.classes[k]!;
         const after = result.classes[k]!;
         return {

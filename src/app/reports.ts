@@ -8,6 +8,7 @@ import { ApiError } from '../shared/api/contract.ts';
 import type { ReportSummaryDto } from '../shared/api/reports.ts';
 import type { AppContext } from './context.ts';
 import type { Handlers } from './handlers.ts';
+import { appPool } from './inference.ts';
 import { appStore, asApiErrors } from './records.ts';
 
 /** A folder name from the study name and the time, so reports never overwrite each other. */
@@ -70,6 +71,8 @@ export function reportsHandlers(ctx: AppContext): Handlers<'reports.generate'> {
             outDir,
             study: req.study,
             modelsDir: ctx.modelsDir,
+            // the report's model runs go to the pool's batch lane, off the thread that answers API calls
+            runner: (modelId) => appPool(ctx, modelId),
             settings: {
               faithfulness: req.faithfulness,
               includeIdentifiers: req.includeIdentifiers,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { startDemoStudyIfEmpty } from '../app/demoStudy.ts';
-import { createAppContext, createHandlers, dispatch } from '../app/index.ts';
+import { closeAppPools, createAppContext, createHandlers, dispatch } from '../app/index.ts';
 import { contentSecurityPolicy } from '../shared/security.ts';
 
 const IPC_CHANNEL = 'ecg-audit:call';
@@ -71,6 +71,8 @@ void app.whenReady().then(() => {
     app.getAppPath(),
   );
   const handlers = createHandlers(ctx);
+  // the inference worker threads end with the process anyway; closing releases their sessions first
+  app.on('will-quit', () => void closeAppPools(ctx));
   ipcMain.handle(IPC_CHANNEL, (event, method: unknown, request: unknown) => {
     if (!event.senderFrame?.url.startsWith('file://')) {
       return { ok: false, error: { code: 'unauthorized', message: 'IPC from an unexpected frame' } };

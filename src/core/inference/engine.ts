@@ -10,9 +10,12 @@ import { preprocessSpec } from './manifest.ts';
 import { loadModelFolder, type ModelFolder } from './modelFolder.ts';
 import { compareWhatIf, type Occlusion, occludedInput, type WhatIfResult } from './whatIf.ts';
 import type { ExecutionProvider } from './providers.ts';
+import type { WindowRunner } from './runner.ts';
 import { ImnSession, type ImnOutputs, MAX_RUN_BATCH, type SessionOptions } from './session.ts';
 
-export class InferenceEngine {
+export class InferenceEngine implements WindowRunner {
+  readonly parallelism = 1;
+
   private constructor(
     readonly model: ModelFolder,
     private readonly session: ImnSession,

@@ -4,16 +4,21 @@
  *   never occupies, every batch worker takes priority work before its next batch chunk, and no new batch chunk
  *   starts while priority work is pending, so a viewer request neither waits behind a batch import nor
  *   shares the cores with all of it;
- * - the batch lane (folder import) sends records in chunks whose windows run as one batched ONNX run.
+ * - the batch lane (folder import, the faithfulness report) sends records in chunks whose windows run as one
+ *   batched ONNX run.
+ * runWindows runs already preprocessed (or perturbed) windows in either lane and returns the raw outputs.
  * Running inference off the main thread also keeps the Electron main process responsive, since
  * onnxruntime-node runs a session synchronously on the calling thread.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { RecordSignal } from '../signal/preprocess.ts';
+import { type ModelInput, preprocessRecord, type RecordSignal } from '../signal/preprocess.ts';
 import { ModelError } from './errors.ts';
 import type { Prediction } from './explain.ts';
-import type { SessionOptions } from './session.ts';
+import { preprocessSpec } from './manifest.ts';
+import { loadModelFolder, type ModelFolder } from './modelFolder.ts';
+import type { WindowRunner } from './runner.ts';
+import type { ImnOutputs, SessionOptions } from './session.ts';
 import type { Occlusion, WhatIfResult } from './whatIf.ts';
 import { fromWire, signalOnly, type WireError, type WorkerReply, type WorkerRequest } from './wire.ts';
 
@@ -43,6 +48,7 @@ export type BatchOutcome = { ok: true; prediction: Prediction } | { ok: false; e
 type Job = { priority: boolean } & (
   | { kind: 'predict'; records: RecordSignal[]; resolve: (o: BatchOutcome[]) => void; reject: (e: Error) => void }
   | { kind: 'whatIf'; prediction: Prediction; occlusions: Occlusion[]; resolve: (r: WhatIfResult) => void; reject: (e: Error) => void }
+  | { kind: 'run'; inputs: ModelInput[]; resolve: (o: ImnOutputs[]) => void; reject: (e: Error) => void }
 );
 
 interface Slot {
@@ -54,7 +60,7 @@ interface Slot {
   executionProvider: string;
 }
 
-export class InferencePool {
+export class InferencePool implements WindowRunner {
   private readonly slots: Slot[] = [];
   private readonly priorityQueue: Job[] = [];
   private readonly batchQueue: Job[] = [];
@@ -62,13 +68,15 @@ export class InferencePool {
   private closed = false;
 
   private constructor(
+    /** Loaded (and verified) here too, for preprocessing on the caller's side and for callers' checks. */
+    readonly model: ModelFolder,
     private readonly modelDir: string,
     private readonly options: Required<Pick<PoolOptions, 'batchWorkers' | 'threadsPerWorker' | 'chunkRecords'>> & PoolOptions,
   ) {}
 
   static async open(modelDir: string, options: PoolOptions = {}): Promise<InferencePool> {
     const layout = defaultLayout();
-    const pool = new InferencePool(modelDir, {
+    const pool = new InferencePool(loadModelFolder(modelDir), modelDir, {
       ...options,
       batchWorkers: options.batchWorkers ?? layout.batchWorkers,
       threadsPerWorker: options.threadsPerWorker ?? layout.threadsPerWorker,
@@ -88,6 +96,28 @@ export class InferencePool {
   /** The provider each worker's session runs on (priority worker first). */
   get executionProviders(): string[] {
     return this.slots.filter((s) => s.ready).map((s) => s.executionProvider);
+  }
+
+  /** Batch-lane runWindows calls that can run at once: one per batch worker. */
+  get parallelism(): number {
+    return this.options.batchWorkers;
+  }
+
+  /** The model's preprocessing, on the calling thread (cheap next to a run). */
+  preprocess(record: RecordSignal): ModelInput {
+    return preprocessRecord(record, preprocessSpec(this.model.manifest));
+  }
+
+  /**
+   * Runs already preprocessed inputs in one worker exactly as InferenceEngine.runWindows does (same batches),
+   * in the batch lane unless `priority`. The inputs are copied to the worker, never moved.
+   */
+  runWindows(inputs: readonly ModelInput[], { priority = false } = {}): Promise<ImnOutputs[]> {
+    if (this.closed) return Promise.reject(new Error('inference pool is closed'));
+    return new Promise((resolve, reject) => {
+      (priority ? this.priorityQueue : this.batchQueue).push({ priority, kind: 'run', inputs: [...inputs], resolve, reject });
+      this.dispatch();
+    });
   }
 
   /** One record; `priority` puts it in the viewer's lane. Rejects with the record's typed error. */
@@ -157,7 +187,11 @@ export class InferencePool {
       const req: WorkerRequest =
         job.kind === 'predict'
           ? { type: 'predict', id, records: job.records }
-          : { type: 'whatIf', id, prediction: job.prediction, occlusions: job.occlusions };
+          : job.kind === 'run'
+            ? { type: 'run', id, inputs: job.inputs }
+            : { type: 'whatIf', id, prediction: job.prediction, occlusions: job.occlusions };
+      // a busy worker keeps the process alive; an idle one does not, so a long-lived pool never holds a process open
+      slot.worker.ref();
       slot.worker.postMessage(req);
     }
   }
@@ -174,6 +208,7 @@ export class InferencePool {
         if (msg.type === 'ready') {
           slot.executionProvider = msg.executionProvider;
           slot.ready = true;
+          worker.unref();
           worker.off('message', onStartup);
           worker.on('message', (m: WorkerReply) => this.onReply(slot, m));
           this.dispatch();
@@ -200,11 +235,13 @@ export class InferencePool {
     const busy = slot.busy;
     if (!busy || !('id' in msg) || msg.id !== busy.id) return;
     slot.busy = undefined;
+    slot.worker.unref();
     const job = busy.job;
     if (msg.type === 'failed') job.reject(fromWire(msg.error));
     else if (msg.type === 'predicted' && job.kind === 'predict') {
       job.resolve(msg.outcomes.map((o) => (o.ok ? o : { ok: false, error: fromWire(o.error as WireError) })));
     } else if (msg.type === 'whatIfDone' && job.kind === 'whatIf') job.resolve(msg.result);
+    else if (msg.type === 'ran' && job.kind === 'run') job.resolve(msg.outputs);
     this.dispatch();
   }
 

@@ -2,10 +2,10 @@
  * What crosses the worker_threads boundary: plain records in, predictions out, errors as data.
  * Typed errors are rebuilt on the receiving side so callers can still branch on `problem`.
  */
-import { PreprocessError, type PreprocessProblem, type RecordSignal } from '../signal/preprocess.ts';
+import { type ModelInput, PreprocessError, type PreprocessProblem, type RecordSignal } from '../signal/preprocess.ts';
 import { ModelError, type ModelProblem } from './errors.ts';
 import type { Prediction } from './explain.ts';
-import type { SessionOptions } from './session.ts';
+import type { ImnOutputs, SessionOptions } from './session.ts';
 import type { Occlusion, WhatIfResult } from './whatIf.ts';
 
 export interface WireError {
@@ -19,7 +19,8 @@ export interface WireError {
 export type WorkerRequest =
   | { type: 'open'; modelDir: string; options: SessionOptions }
   | { type: 'predict'; id: number; records: RecordSignal[] }
-  | { type: 'whatIf'; id: number; prediction: Prediction; occlusions: Occlusion[] };
+  | { type: 'whatIf'; id: number; prediction: Prediction; occlusions: Occlusion[] }
+  | { type: 'run'; id: number; inputs: ModelInput[] };
 
 export type RecordOutcome = { ok: true; prediction: Prediction } | { ok: false; error: WireError };
 
@@ -28,6 +29,7 @@ export type WorkerReply =
   | { type: 'openFailed'; error: WireError }
   | { type: 'predicted'; id: number; outcomes: RecordOutcome[] }
   | { type: 'whatIfDone'; id: number; result: WhatIfResult }
+  | { type: 'ran'; id: number; outputs: ImnOutputs[] }
   | { type: 'failed'; id: number; error: WireError };
 
 export function toWire(err: unknown): WireError {
@@ -56,6 +58,16 @@ export function signalOnly(record: RecordSignal): RecordSignal {
     samplingRateHz: record.samplingRateHz,
     leads: record.leads.map((l) => ({ name: l.name, mv: l.mv }) as RecordSignal['leads'][number]),
   };
+}
+
+/** The outputs with each array owning its whole buffer (copied where it is a view), so postMessage can move them. */
+export function ownedOutputs(out: ImnOutputs): ImnOutputs {
+  const own = (a: Float32Array): Float32Array => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : a.slice());
+  return { batch: out.batch, logits: own(out.logits), W: own(out.W), bias: own(out.bias) };
+}
+
+export function outputBuffers(out: ImnOutputs): ArrayBuffer[] {
+  return [out.logits, out.W, out.bias].map((a) => a.buffer as ArrayBuffer);
 }
 
 /** Buffers a prediction owns, so postMessage can move them instead of copying. */

@@ -5,7 +5,15 @@
 import { parentPort } from 'node:worker_threads';
 import type { ModelInput } from '../signal/preprocess.ts';
 import { InferenceEngine } from './engine.ts';
-import { predictionBuffers, type RecordOutcome, toWire, type WorkerReply, type WorkerRequest } from './wire.ts';
+import {
+  outputBuffers,
+  ownedOutputs,
+  predictionBuffers,
+  type RecordOutcome,
+  toWire,
+  type WorkerReply,
+  type WorkerRequest,
+} from './wire.ts';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 const port = parentPort;
@@ -41,6 +49,9 @@ async function handle(req: WorkerRequest): Promise<void> {
       const predictions = await eng.predictInputs(inputs.map((x) => x.input));
       inputs.forEach(({ i }, k) => (outcomes[i] = { ok: true, prediction: predictions[k]! }));
       reply({ type: 'predicted', id: req.id, outcomes }, predictions.flatMap(predictionBuffers));
+    } else if (req.type === 'run') {
+      const outputs = (await eng.runWindows(req.inputs)).map(ownedOutputs);
+      reply({ type: 'ran', id: req.id, outputs }, outputs.flatMap(outputBuffers));
     } else {
       reply({ type: 'whatIfDone', id: req.id, result: await eng.whatIf(req.prediction, req.occlusions) });
     }

@@ -102,6 +102,12 @@ function binAgreement(
   });
 }
 
+/** Ratings sorted by unit, then rater: the order the rating table (and so every bootstrap) sees them in. */
+function canonicalOrder<T extends { unit: string; rater: string }>(ratings: T[]): T[] {
+  const key = (r: T): string => `${r.unit}\u0000${r.rater}`;
+  return [...ratings].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
 export function agreementSection(data: StudyData, settings: BootstrapSettings): AgreementSection {
   const alias = raterAliases(data);
   const aliases = [...alias.values()];
@@ -135,11 +141,16 @@ export function agreementSection(data: StudyData, settings: BootstrapSettings): 
   const confidenceOf = (j: RegionJudgement): string[] => (j.classProbability === null ? [] : [confidenceBin(j.classProbability)]);
   const rankOf = (j: RegionJudgement): string[] => (j.region ? [rankBin(j.region.rank)] : []);
 
-  const regionTable = ratingTable(
-    judgements.map((j) => ({ unit: String(j.regionId), rater: j.raterAlias, value: j.value })),
-    { raters: aliases, categories: [...values] },
-  );
-  const judgementOfUnit = new Map(judgements.map((j) => [String(j.regionId), j]));
+  // Units are named by what they are, not by database ids, and taken in that order: the bootstrap then draws
+  // the same resamples from any database holding the same labels (a merged one, a package, the original).
+  const pseudonymOf = (recordId: number): string => records.get(recordId)?.pseudonym ?? `record-${recordId}`;
+  const regionUnit = (j: RegionJudgement): string =>
+    [pseudonymOf(j.recordId), j.classCode, j.lead, j.region?.startSample ?? '', j.region?.rank ?? '', j.regionId].join('|');
+  const regionTable = ratingTable(canonicalOrder(judgements.map((j) => ({ unit: regionUnit(j), rater: j.raterAlias, value: j.value }))), {
+    raters: aliases,
+    categories: [...values],
+  });
+  const judgementOfUnit = new Map(judgements.map((j) => [regionUnit(j), j]));
   const unitConfidence = (u: number): string => confidenceOf(judgementOfUnit.get(regionTable.units[u]!)!)[0] ?? 'unknown';
   const unitRank = (u: number): string => rankOf(judgementOfUnit.get(regionTable.units[u]!)!)[0] ?? 'unknown';
 
@@ -184,14 +195,16 @@ export function agreementSection(data: StudyData, settings: BootstrapSettings): 
       regions: summarizeAgreement(regionTable, settings),
       plausible: summarizeAgreement(
         ratingTable(
-          plausible.map((l) => ({ unit: String(l.recordId), rater: alias.get(l.raterId)!, value: l.value })),
+          canonicalOrder(plausible.map((l) => ({ unit: pseudonymOf(l.recordId), rater: alias.get(l.raterId)!, value: l.value }))),
           { raters: aliases, categories: [...PLAUSIBLE_VALUES] },
         ),
         settings,
       ),
       agreeClass: summarizeAgreement(
         ratingTable(
-          agree.map((l) => ({ unit: `${l.recordId}:${l.className}`, rater: alias.get(l.raterId)!, value: l.value })),
+          canonicalOrder(
+            agree.map((l) => ({ unit: `${pseudonymOf(l.recordId)}:${l.className}`, rater: alias.get(l.raterId)!, value: l.value })),
+          ),
           { raters: aliases, categories: [...AGREE_VALUES] },
         ),
         settings,

@@ -4,7 +4,7 @@
  * `includeIdentifiers` is set; otherwise records go by pseudonym and raters by alias (R1, R2, ...).
  */
 import { appVersion } from '../../shared/version.ts';
-import type { InferenceEngine } from '../inference/engine.ts';
+import type { WindowRunner } from '../inference/runner.ts';
 import type { Db } from '../store/db.ts';
 import { inForce } from '../store/labels.ts';
 import { type AgreementSection, agreementSection, raterAliases } from './agreement.ts';
@@ -74,8 +74,8 @@ export interface Report {
 
 export interface BuildOptions {
   settings: ReportSettings;
-  /** Needed when settings.faithfulness and the study has runs. */
-  engine: InferenceEngine | null;
+  /** The model that recomputes faithfulness; needed when settings.faithfulness and the study has runs. */
+  runner: WindowRunner | null;
   onProgress?: (done: number, total: number) => void;
   /** Clock for generatedAt (tests pin it). */
   now?: () => Date;
@@ -114,10 +114,10 @@ export async function buildReport(db: Db, data: StudyData, options: BuildOptions
   let faithfulnessNote: string | null = null;
   if (!settings.faithfulness) faithfulnessNote = 'not computed (disabled in the settings)';
   else if (!data.model) faithfulnessNote = 'not computed: the study has no model runs';
-  else if (!options.engine) faithfulnessNote = 'not computed: no inference engine was given';
+  else if (!options.runner) faithfulnessNote = 'not computed: no inference engine was given';
   else {
     faithfulness = await faithfulnessSection(
-      options.engine,
+      options.runner,
       db,
       data,
       {

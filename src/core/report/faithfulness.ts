@@ -22,8 +22,8 @@ import {
 } from '../audit/faithfulness.ts';
 import { type LeadLocalisation, localiseLead, SEGMENT_KINDS, type SegmentKind, segmentsOfLead, type Wave } from '../audit/localisation.ts';
 import { type Share, type Summary, summarize, wilson } from '../audit/stats.ts';
-import type { InferenceEngine } from '../inference/engine.ts';
 import { sigmoid } from '../inference/explain.ts';
+import type { WindowRunner } from '../inference/runner.ts';
 import type { ModelInput } from '../signal/preprocess.ts';
 import type { Db } from '../store/db.ts';
 import { inForce } from '../store/labels.ts';
@@ -147,20 +147,20 @@ function asWindows(input: ModelInput, windows: Float32Array): ModelInput {
 }
 
 async function evaluateRecord(
-  engine: InferenceEngine,
+  runner: WindowRunner,
   db: Db,
   data: StudyData,
   record: RecordInfo,
   settings: FaithfulnessSettings,
 ): Promise<RecordOutcome> {
-  const m = engine.model.manifest;
+  const m = runner.model.manifest;
   const K = m.classes.length;
   const C = m.leadOrder.length;
   const L = m.inputLength;
   const per = C * L;
   const stored = getRecord(db, record.id);
-  const input = engine.preprocess(stored);
-  const [out] = await engine.runWindows([input]);
+  const input = runner.preprocess(stored);
+  const [out] = await runner.runWindows([input]);
   const nWin = input.windowStarts.length;
 
   let completeness = 0;
@@ -234,7 +234,7 @@ async function evaluateRecord(
   const names = ORDERS.filter((o) => orders[o]);
   const batch = new Float32Array(names.length * 2 * (settings.steps + 1) * per);
   names.forEach((o, i) => batch.set(perturbedInputs(x, orders[o]!, settings.steps), i * 2 * (settings.steps + 1) * per));
-  const [rerun] = await engine.runWindows([asWindows(input, batch)]);
+  const [rerun] = await runner.runWindows([asWindows(input, batch)]);
   const curves: Partial<Record<OrderName, Curves>> = {};
   names.forEach((o, i) => {
     const n = 2 * (settings.steps + 1);
@@ -264,27 +264,40 @@ function pickRecords(records: readonly RecordInfo[], max: number, seed: number):
   return [...order.subarray(0, max)].sort((a, b) => a - b).map((i) => withRun[i]!);
 }
 
+/**
+ * Records are evaluated `runner.parallelism` at a time (each record's result is independent of the others and
+ * kept in record order), so a worker pool's batch workers share the work.
+ */
 export async function faithfulnessSection(
-  engine: InferenceEngine,
+  runner: WindowRunner,
   db: Db,
   data: StudyData,
   settings: FaithfulnessSettings,
   onProgress?: (done: number, total: number) => void,
 ): Promise<FaithfulnessSection> {
-  const m = engine.model.manifest;
+  const m = runner.model.manifest;
   const chosen = pickRecords(data.records, settings.maxRecords, settings.seed);
-  const outcomes: RecordOutcome[] = [];
-  const skipped: FaithfulnessSection['recordsSkipped'] = [];
-  for (const [i, record] of chosen.entries()) {
-    try {
-      outcomes.push(await evaluateRecord(engine, db, data, record, settings));
-    } catch (err) {
-      skipped.push({ pseudonym: record.pseudonym, reason: err instanceof Error ? err.message.split('\n')[0]! : String(err) });
+  const results: (RecordOutcome | { skipped: string })[] = new Array(chosen.length);
+  let next = 0;
+  let done = 0;
+  const lane = async (): Promise<void> => {
+    while (next < chosen.length) {
+      const i = next++;
+      try {
+        results[i] = await evaluateRecord(runner, db, data, chosen[i]!, settings);
+      } catch (err) {
+        results[i] = { skipped: err instanceof Error ? err.message.split('\n')[0]! : String(err) };
+      }
+      onProgress?.(++done, chosen.length);
+      // an in-process runner runs synchronously on this thread: let queued work (e.g. other API calls) in between records
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    onProgress?.(i + 1, chosen.length);
-    // onnxruntime runs synchronously on this thread: let queued work (e.g. other API calls) in between records
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(runner.parallelism, chosen.length)) }, lane));
+  const outcomes = results.filter((r): r is RecordOutcome => !('skipped' in r));
+  const skipped: FaithfulnessSection['recordsSkipped'] = results.flatMap((r, i) =>
+    'skipped' in r ? [{ pseudonym: chosen[i]!.pseudonym, reason: r.skipped }] : [],
+  );
 
   const curves: OrderCurves[] = ORDERS.map((order) => {
     const list = outcomes.flatMap((o) => (o.curves[order] ? [o.curves[order]] : []));

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InferenceEngine } from '../inference/engine.ts';
 import { resolveModelDir } from '../inference/modelFolder.ts';
+import type { WindowRunner } from '../inference/runner.ts';
 import type { Db } from '../store/db.ts';
 import { buildReport, DEFAULT_SETTINGS, type Report, type ReportSettings } from './build.ts';
 import { labelsCsv, metricsCsv } from './csv.ts';
@@ -22,6 +23,11 @@ export interface GenerateOptions {
   modelsDir?: string;
   /** An explicit model folder, overriding the lookup by id. */
   modelDir?: string;
+  /**
+   * The caller's own runner for a model id (e.g. the app's worker pool, so the report does not block its
+   * thread); it stays open. Absent: an InferenceEngine on this thread, closed afterwards.
+   */
+  runner?: (modelId: string) => Promise<WindowRunner>;
   settings?: Partial<Omit<ReportSettings, 'study' | 'modelId'>>;
   /** Null: no PDF. */
   pdf: PdfRenderer | null;
@@ -34,24 +40,31 @@ export interface GeneratedReport {
   report: Report;
 }
 
-async function openEngine(modelId: string, expectedOnnxSha: string, options: GenerateOptions): Promise<InferenceEngine> {
-  let engine: InferenceEngine;
+/** The runner and whether this report opened it (and so closes it). */
+async function openRunner(
+  modelId: string,
+  expectedOnnxSha: string,
+  options: GenerateOptions,
+): Promise<{ runner: WindowRunner; close: () => Promise<void> }> {
+  let opened: { runner: WindowRunner; close: () => Promise<void> };
   try {
-    engine = await InferenceEngine.open(options.modelDir ?? resolveModelDir(modelId, options.modelsDir));
+    if (options.runner) opened = { runner: await options.runner(modelId), close: async () => undefined };
+    else {
+      const engine = await InferenceEngine.open(options.modelDir ?? resolveModelDir(modelId, options.modelsDir));
+      opened = { runner: engine, close: () => engine.close() };
+    }
   } catch (err) {
     throw new ReportError(
       'no-model',
       `faithfulness needs model ${modelId}: ${(err as Error).message} (name its folder, or turn faithfulness off)`,
     );
   }
-  if (engine.model.manifest.onnx.sha256.toLowerCase() !== expectedOnnxSha.toLowerCase()) {
-    await engine.close();
-    throw new ReportError(
-      'no-model',
-      `${engine.model.onnxPath}: this is not the ONNX file the study's runs were made with (sha256 differs)`,
-    );
+  const { model } = opened.runner;
+  if (model.manifest.onnx.sha256.toLowerCase() !== expectedOnnxSha.toLowerCase()) {
+    await opened.close();
+    throw new ReportError('no-model', `${model.onnxPath}: this is not the ONNX file the study's runs were made with (sha256 differs)`);
   }
-  return engine;
+  return opened;
 }
 
 export async function generateReport(db: Db, options: GenerateOptions): Promise<GeneratedReport> {
@@ -63,12 +76,12 @@ export async function generateReport(db: Db, options: GenerateOptions): Promise<
   if (!Number.isInteger(settings.deletionSteps) || settings.deletionSteps < 1) {
     throw new ReportError('bad-options', `deletion steps must be a positive integer, got ${settings.deletionSteps}`);
   }
-  const engine = settings.faithfulness && data.model ? await openEngine(data.model.id, data.model.manifest.onnx.sha256, options) : null;
+  const opened = settings.faithfulness && data.model ? await openRunner(data.model.id, data.model.manifest.onnx.sha256, options) : null;
   let report: Report;
   try {
-    report = await buildReport(db, data, { settings, engine, onProgress: options.onProgress, now: options.now });
+    report = await buildReport(db, data, { settings, runner: opened?.runner ?? null, onProgress: options.onProgress, now: options.now });
   } finally {
-    await engine?.close();
+    await opened?.close();
   }
 
   const outDir = resolve(options.outDir);
