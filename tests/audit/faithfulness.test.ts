@@ -10,7 +10,8 @@ import {
   topSampleMassShare,
 } from '../../src/core/audit/faithfulness.ts';
 import { localiseLead, segmentsOfLead } from '../../src/core/audit/localisation.ts';
-import { seededRandom, trapezoid } from '../../src/core/audit/stats.ts';
+import { trapezoid } from '../../src/core/audit/stats.ts';
+import { seededRandom } from '../../src/shared/seededRandom.ts';
 import { InferenceEngine } from '../../src/core/inference/engine.ts';
 import { sigmoid } from '../../src/core/inference/explain.ts';
 import type { ModelInput } from '../../src/core/signal/preprocess.ts';

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../src/core/audit/stats.ts';
+import { seededRandom } from '../../src/shared/seededRandom.ts';
 import {
   type Db,
   appendLabel,

@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startImport } from '../../src/core/import/index.ts';
-import { seededRandom } from '../../src/core/audit/stats.ts';
+import { seededRandom } from '../../src/shared/seededRandom.ts';
 import {
   appendLabel,
   createRater,

@@ -7,7 +7,8 @@
  * own mean; samples are replaced one by one with no interpolation, so every order perturbs the input
  * identically and only the order differs.
  */
-import { permutation, seededRandom, trapezoid } from './stats.ts';
+import { seededRandom } from '../../shared/seededRandom.ts';
+import { permutation, trapezoid } from './stats.ts';
 
 /** The baseline value a removed sample takes in the z-scored model input (= the lead mean). */
 export const PERTURBATION_BASELINE = 0;

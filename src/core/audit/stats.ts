@@ -1,23 +1,13 @@
 /**
- * Small statistics shared by the agreement and faithfulness reports: a seeded generator (so every bootstrap
- * and every random order can be reproduced from the seed written into report.json), Wilson intervals,
+ * Small statistics shared by the agreement and faithfulness reports (their seeded generator is
+ * src/shared/seededRandom.ts, so every bootstrap and random order can be reproduced from report.json's seed): Wilson intervals,
  * percentile bootstrap intervals, quantiles and the trapezoidal area under a curve.
  */
 
+import { seededRandom } from '../../shared/seededRandom.ts';
+
 /** 97.5th percentile of the standard normal, for two-sided 95 % intervals. */
 export const Z95 = 1.959963984540054;
-
-/** mulberry32: a 32-bit seeded generator, uniform on [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fisher-Yates permutation of 0..n-1 drawn from `random`. */
 export function permutation(n: number, random: () => number): Uint32Array {

@@ -1,6 +1,7 @@
 /** A study package: everything a rater needs to audit a study offline, as one store database file. */
 import { statSync } from 'node:fs';
-import { permutation, seededRandom } from '../audit/stats.ts';
+import { seededRandom } from '../../shared/seededRandom.ts';
+import { permutation } from '../audit/stats.ts';
 import { nowIso } from '../store/db.ts';
 import { type Db, SCHEMA_VERSION } from '../store/index.ts';
 import { setBlinding } from '../store/viewerQueries.ts';

@@ -2,6 +2,7 @@
  * Worklist filtering and the randomised order. The order is a seeded shuffle (seed = rater id + study id),
  * so each rater sees a different but stable order across sessions, and order effects average out over raters.
  */
+import { seededRandom } from '../../shared/seededRandom.ts';
 
 export interface WorklistEntry {
   recordId: number;
@@ -50,22 +51,10 @@ export function seedFrom(text: string): number {
   return h;
 }
 
-/** mulberry32: small, fast, and the same sequence in every JavaScript engine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Fisher-Yates with the seeded generator; the input is not modified. */
 export function seededShuffle<T>(items: readonly T[], seedText: string): T[] {
   const out = [...items];
-  const next = mulberry32(seedFrom(seedText));
+  const next = seededRandom(seedFrom(seedText));
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];
