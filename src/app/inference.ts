@@ -52,5 +52,12 @@ export async function closeAppPools(ctx: AppContext): Promise<void> {
   if (!open) return;
   const entries = [...open.values()];
   open.clear();
-  await Promise.all(entries.map((e) => e.pool.then((p) => p.close(), () => undefined)));
+  await Promise.all(
+    entries.map((e) =>
+      e.pool.then(
+        (p) => p.close(),
+        () => undefined,
+      ),
+    ),
+  );
 }

@@ -208,9 +208,10 @@ export class InferencePool implements WindowRunner {
         if (msg.type === 'ready') {
           slot.executionProvider = msg.executionProvider;
           slot.ready = true;
-          worker.unref();
           worker.off('message', onStartup);
           worker.on('message', (m: WorkerReply) => this.onReply(slot, m));
+          // after the listeners: adding a 'message' listener refs the worker again
+          worker.unref();
           this.dispatch();
           resolve();
         } else if (msg.type === 'openFailed') {

@@ -7,6 +7,7 @@
  * - deletion/insertion curves for the predicted class in three orders (|W*x|, seeded random, regions raters
  *   judged valid first), all on the class's decisive window (the window whose logit sets the probability).
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   completenessError,
   type Curves,
@@ -290,7 +291,7 @@ export async function faithfulnessSection(
       }
       onProgress?.(++done, chosen.length);
       // an in-process runner runs synchronously on this thread: let queued work (e.g. other API calls) in between records
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(runner.parallelism, chosen.length)) }, lane));

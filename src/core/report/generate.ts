@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { InferenceEngine } from '../inference/engine.ts';
 import { resolveModelDir } from '../inference/modelFolder.ts';
 import type { WindowRunner } from '../inference/runner.ts';
@@ -83,6 +84,8 @@ export async function generateReport(db: Db, options: GenerateOptions): Promise<
   } finally {
     await opened?.close();
   }
+  // in the app this runs on the thread that answers API calls: let them in between the longer steps
+  await nextTurn();
 
   const outDir = resolve(options.outDir);
   try {
@@ -103,6 +106,7 @@ export async function generateReport(db: Db, options: GenerateOptions): Promise<
   write('report.json', JSON.stringify(report, null, 2) + '\n');
   write('labels.csv', labelsCsv(data, settings.includeIdentifiers));
   write('metrics.csv', metricsCsv(report));
+  await nextTurn();
   const html = reportHtml(report);
   write('report.html', html);
   if (options.pdf) {
