@@ -269,6 +269,25 @@ export class InferencePool implements WindowRunner {
     const pending = [...this.priorityQueue.splice(0), ...this.batchQueue.splice(0)];
     for (const job of pending) job.reject(new Error('inference pool closed'));
     for (const slot of this.slots) slot.busy?.job.reject(new Error('inference pool closed'));
-    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+    await Promise.all(this.slots.splice(0).map((s) => stopWorker(s.worker)));
   }
+}
+
+/** How long a worker may take to finish its current run and release its session before it is terminated. */
+const STOP_TIMEOUT_MS = 10_000;
+
+/**
+ * Ends a worker by asking it to release its ONNX session and return. Terminating a thread while onnxruntime is
+ * inside native code aborts the whole process (a C++ exception escapes during teardown), so terminate() is only
+ * the fallback for a worker that does not answer.
+ */
+function stopWorker(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => void worker.terminate().then(() => resolve()), STOP_TIMEOUT_MS);
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+  });
 }

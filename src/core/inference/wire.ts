@@ -20,7 +20,9 @@ export type WorkerRequest =
   | { type: 'open'; modelDir: string; options: SessionOptions }
   | { type: 'predict'; id: number; records: RecordSignal[] }
   | { type: 'whatIf'; id: number; prediction: Prediction; occlusions: Occlusion[] }
-  | { type: 'run'; id: number; inputs: ModelInput[] };
+  | { type: 'run'; id: number; inputs: ModelInput[] }
+  /** Release the session, then let the thread end by itself (see InferencePool.close). */
+  | { type: 'close' };
 
 export type RecordOutcome = { ok: true; prediction: Prediction } | { ok: false; error: WireError };
 

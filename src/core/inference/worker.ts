@@ -33,6 +33,11 @@ async function handle(req: WorkerRequest): Promise<void> {
     }
     return;
   }
+  if (req.type === 'close') {
+    await engine?.close();
+    port.close();
+    return;
+  }
   if (!engine) throw new Error('worker received work before open');
   const eng = engine;
   try {
@@ -60,4 +65,11 @@ async function handle(req: WorkerRequest): Promise<void> {
   }
 }
 
-port.on('message', (req: WorkerRequest) => void handle(req));
+// One request at a time, in order: a close waits for the open or run before it, so the session is never
+// released (or the thread torn down) while native code is using it.
+let queue = Promise.resolve();
+port.on('message', (req: WorkerRequest) => {
+  queue = queue
+    .then(() => handle(req))
+    .catch((err: unknown) => console.error(`inference worker: ${err instanceof Error ? err.message : String(err)}`));
+});
