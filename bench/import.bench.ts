@@ -12,16 +12,10 @@ import { startImport, type ImportModel } from '../src/core/import/index.ts';
 import { DEFAULT_MODEL_ID, defaultModelDir, loadModelFolder } from '../src/core/inference/modelFolder.ts';
 import { InferencePool } from '../src/core/inference/pool.ts';
 import { getRecord, getRun, openStore, signalHash, worklist } from '../src/core/store/index.ts';
-import { type BenchResult, repoRoot, withRatio } from './harness.ts';
+import { type BenchResult, repoRoot, withRatio, median } from './harness.ts';
 
 const FULL_PTBXL = 21_799;
 const CHUNK = 16;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function timeMs(fn: () => void, repeat: number): number {
   const t0 = performance.now();

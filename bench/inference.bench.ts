@@ -16,21 +16,10 @@ import type { EcgRecord } from '../src/core/formats/record.ts';
 import { InferenceEngine } from '../src/core/inference/engine.ts';
 import { DEFAULT_MODEL_ID, defaultModelDir } from '../src/core/inference/modelFolder.ts';
 import { defaultLayout, InferencePool } from '../src/core/inference/pool.ts';
-import { type BenchFigure, type BenchResult, repoRoot, withRatio } from './harness.ts';
+import { type BenchFigure, type BenchResult, repoRoot, withRatio, median, percentile } from './harness.ts';
 
 const EXPLAIN_SUBSET = 5;
 const SLICE = 50;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
 
 interface TorchFigures {
   torchImnRunOnlyMs?: number;

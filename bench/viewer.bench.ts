@@ -11,21 +11,10 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../tests/helpers/chromium.ts';
 import { buildViewerDb, startViewerServer } from '../tests/renderer/viewerDb.ts';
-import { type BenchFigure, type BenchResult, withRatio } from './harness.ts';
+import { type BenchFigure, type BenchResult, withRatio, median, percentile } from './harness.ts';
 
 const RECORDS = [1, 2, 3, 4];
 const ROUNDS = 20;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
 
 /** Clicks `selector` and resolves with the ms until the canvas shows a frame whose tag passes `done`. */
 async function timeToFrame(page: Page, selector: string, tagPrefix: string, tagSuffix: string): Promise<number> {
