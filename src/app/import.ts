@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   errorReportCsv,
   ImportInputError,
@@ -7,13 +6,14 @@ import {
   type ImportTask,
   startImport,
 } from '../core/import/index.ts';
-import { DEFAULT_MODEL_ID, listModels, loadModelFolder } from '../core/inference/modelFolder.ts';
-import { InferencePool } from '../core/inference/pool.ts';
+import { DEFAULT_MODEL_ID, listModels } from '../core/inference/modelFolder.ts';
+import type { InferencePool } from '../core/inference/pool.ts';
 import { fileOutcomes, getImportJob, getStudy, listImportJobs, outcomeCounts } from '../core/store/index.ts';
 import { ApiError } from '../shared/api/contract.ts';
 import type { ImportJobDto, ImportTaskDto } from '../shared/api/import.ts';
 import type { AppContext } from './context.ts';
 import type { Handlers } from './handlers.ts';
+import { appPool } from './inference.ts';
 import { appStore, asApiErrors } from './records.ts';
 
 type ImportMethod = 'import.models' | 'import.start' | 'import.status' | 'import.control' | 'import.jobs' | 'import.problems';
@@ -64,26 +64,26 @@ export function importHandlers(ctx: AppContext): Handlers<ImportMethod> {
       asApiErrors(async () => {
         if (importRunning(ctx)) throw new ApiError('conflict', 'an import is already running; pause or cancel it first');
         const db = appStore(ctx);
-        let folder;
+        // the app's long-lived pool: its priority lane keeps serving the viewer while the batch lane imports
+        let pool: InferencePool;
         try {
-          folder = loadModelFolder(join(ctx.modelsDir, modelId));
+          pool = await appPool(ctx, modelId);
         } catch (err) {
           throw new ApiError('not-found', `model ${modelId}: ${(err as Error).message}`);
         }
-        const pool = await InferencePool.open(folder.dir, { workerFile: ctx.inferenceWorkerFile });
         let announce!: (jobId: number) => void;
         const jobKnown = new Promise<number>((resolve) => (announce = resolve));
         const task = startImport(db, {
           inputs,
           study,
           keepIdentifiers,
-          model: { manifest: folder.manifest, predictBatch: (records) => pool.predictBatch(records) },
+          model: { manifest: pool.model.manifest, predictBatch: (records) => pool.predictBatch(records) },
           onProgress: (p: ImportProgress) => {
             if (p.jobId !== null) announce(p.jobId);
           },
         });
         const entry: Running = { task, summary: null, error: null };
-        const finished = task.done.then(
+        void task.done.then(
           (summary) => {
             entry.summary = summary;
           },
@@ -91,10 +91,8 @@ export function importHandlers(ctx: AppContext): Handlers<ImportMethod> {
             entry.error = err instanceof Error ? err.message : String(err);
           },
         );
-        void finished.finally(() => pool.close());
         // the job id exists once the inputs are listed; an input that does not exist fails before that
         const jobId = await Promise.race([jobKnown, task.done.then((s) => s.jobId)]).catch((err: unknown) => {
-          void pool.close();
           if (err instanceof ImportInputError) throw new ApiError('bad-request', err.message);
           throw err;
         });

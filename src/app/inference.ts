@@ -22,7 +22,7 @@ function stampOf(model: ModelFolder): string {
   return [model.manifestPath, model.onnxPath].map((p) => statSync(p, { throwIfNoEntry: false })?.mtimeMs ?? 'missing').join();
 }
 
-/** The pool of model `modelId` (a folder under ctx.modelsDir); import runs use their own. */
+/** The pool of model `modelId` (a folder under ctx.modelsDir), shared by imports, the viewer and reports. */
 export async function appPool(ctx: AppContext, modelId: string): Promise<InferencePool> {
   let open = pools.get(ctx);
   if (!open) pools.set(ctx, (open = new Map()));
