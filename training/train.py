@@ -197,6 +197,10 @@ def train_variant(variant: str, train: Split, val: Split, cfg: TrainConfig, log=
             opt.step()
             sched.step()
             total += loss.item() * len(idx)
+            step = i // cfg.batch_size + 1
+            if step % 100 == 0:
+                log(f"[{variant}] epoch {epoch + 1} step {step}/{steps_per_epoch} loss {loss.item():.4f} "
+                    f"({time.perf_counter() - e0:.0f} s)")
             for key, v in parts.items():
                 parts_sum[key] = parts_sum.get(key, 0.0) + v * len(idx)
         score = val_score(val.y, predict(model, variant, val.x)["logits"]) if len(val.x) else float("nan")
