@@ -18,7 +18,7 @@ VARIANTS = ("imn", "imn-lfr", "baseline")
 class TrainConfig:
     ptbxl: Path = DEFAULT_PTBXL
     labels: Path | None = None         # ptbxl_database.csv when not inside --ptbxl (scp_statements.csv beside it)
-    cache_dir: Path | None = None      # preprocessed-array cache; default <ptbxl>/.ecg-imn-cache
+    cache_dir: Path | None = None      # preprocessed-array cache; default training/runs/cache
     out: Path = DEFAULT_RUN_DIR
     task: str = "superdiag"            # superdiag: 5 PTB-XL superclasses; binary: NORM-only vs abnormal
     sampling_rate: int = 100           # 100 (records100, L=1000) or 500 (records500, L=5000)
@@ -63,7 +63,7 @@ def parse_args(argv=None) -> TrainConfig:
     ap = argparse.ArgumentParser(prog="python -m training.train", description="Train ECG-IMN, ECG-IMN+LFR and the black-box baseline on PTB-XL.")
     ap.add_argument("--ptbxl", type=Path, default=defaults.ptbxl, help="PTB-XL root (ptbxl_database.csv, records100/, records500/)")
     ap.add_argument("--labels", type=Path, default=None, help="ptbxl_database.csv when it is not inside --ptbxl")
-    ap.add_argument("--cache-dir", type=Path, default=None, help="preprocessed-array cache (default <ptbxl>/.ecg-imn-cache)")
+    ap.add_argument("--cache-dir", type=Path, default=None, help="preprocessed-array cache (default training/runs/cache)")
     ap.add_argument("--out", type=Path, default=defaults.out, help="run directory for checkpoints and results.json")
     ap.add_argument("--task", choices=TASKS, default=defaults.task)
     ap.add_argument("--sampling-rate", type=int, choices=(100, 500), default=defaults.sampling_rate)

@@ -21,6 +21,8 @@ import wfdb
 
 from .preprocess import PreprocessError, preprocess_single_window
 
+DEFAULT_CACHE_DIR = Path(__file__).resolve().parent / "runs" / "cache"  # beside the runs, never inside the data
+
 SUPERCLASSES = ("NORM", "MI", "STTC", "CD", "HYP")
 TRAIN_FOLDS = tuple(range(1, 9))
 VAL_FOLD = 9
@@ -146,7 +148,7 @@ def load_splits(ptbxl: Path, task: str, sampling_rate: int, length: int, max_rec
     parts = [kept[kept["strat_fold"].isin(folds)] for _, folds in SPLITS]
     ordered = pd.concat(parts)
     rel = [record_relpath(r, sampling_rate) for _, r in ordered.iterrows()]
-    cache_dir = cache_dir or ptbxl / ".ecg-imn-cache"
+    cache_dir = cache_dir or DEFAULT_CACHE_DIR
     cache_dir.mkdir(parents=True, exist_ok=True)
     key = _cache_key(rel, info["labelFileSha256"], sampling_rate, length)
     cache = cache_dir / f"ptbxl-{sampling_rate}hz-{key}.npy"

@@ -36,6 +36,7 @@ def preprocessing_block(length: int) -> dict:
             "factors": "up/down = reduced fraction targetHz/sourceHz; none when equal",
         },
         "filters": [],
+        "missingSamples": "refuse",
         "zscore": {
             "std": "population",
             "ddof": 0,
