@@ -26,6 +26,8 @@ export const modelManifestSchema = z.object({
       padtype: z.literal('constant'),
     }),
     filters: z.array(z.unknown()).length(0, 'filters are not supported by this version'),
+    // the app refuses records with missing samples; a model trained on zero-filled gaps would be mis-fed
+    missingSamples: z.literal('refuse').optional(),
     zscore: z.object({
       std: z.literal('population'),
       epsilon: z.number().nonnegative(),
