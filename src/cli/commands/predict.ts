@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EcgFormatError, readEcgFile } from '../../core/formats/index.ts';
@@ -5,6 +6,7 @@ import { InferenceEngine, ModelError, type Prediction, resolveModelDir } from '.
 import { ProviderListError } from '../../core/inference/providers.ts';
 import { PreprocessError } from '../../core/signal/preprocess.ts';
 import { CliError, printJson } from '../output.ts';
+import { predictJsonl } from './predictJsonl.ts';
 
 /** The --json document: the figures a reader needs to check the explanation, not the maps. */
 export function predictionSummary(p: Prediction) {
@@ -53,15 +55,27 @@ function printTable(file: string, p: Prediction): void {
   process.stdout.write(out.join('\n') + '\n');
 }
 
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
 export function registerPredict(program: Command): void {
   program
     .command('predict')
-    .description('Run ECG-IMN on one ECG file and print its exact explanation')
-    .argument('<file>', 'ECG file (any supported format)')
+    .description('Run ECG-IMN on one ECG file and print its exact explanation; with --jsonl, on many files and folders')
+    .argument('<paths...>', 'one ECG file (any supported format); with --jsonl, files and folders (searched recursively)')
     .option('--model <id|path>', 'model id under the models folder, or a model folder path')
-    .option('--json', 'print one JSON object')
-    .action(async (file: string, opts: { model?: string; json?: boolean }) => {
-      const path = resolve(file);
+    .option('--json', 'print one JSON object (one file)')
+    .option('--jsonl', 'one JSON line per record on stdout, streamed in a stable order (see docs/dataset.md)')
+    .option('--maps <dir>', "with --jsonl: write each record's W*x as float16 .npy files under this folder")
+    .option('--shard <K/N>', 'with --jsonl: process only the K-th of N deterministic shards of the records')
+    .action(async (paths: string[], opts: { model?: string; json?: boolean; jsonl?: boolean; maps?: string; shard?: string }) => {
+      if (opts.jsonl) return predictJsonl(paths, opts);
+      if (opts.maps !== undefined || opts.shard !== undefined) throw new CliError('--maps and --shard need --jsonl', 2);
+      if (paths.length !== 1 || isDirectory(resolve(paths[0]!))) {
+        throw new CliError('predict without --jsonl takes one ECG file; use --jsonl for folders and several files', 2);
+      }
+      const path = resolve(paths[0]!);
       let engine: InferenceEngine | undefined;
       try {
         const record = await readEcgFile(path);
