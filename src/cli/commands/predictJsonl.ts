@@ -45,7 +45,14 @@ export async function predictJsonl(paths: string[], opts: { model?: string; maps
     const bar = new ProgressBar('predict');
     let done = 0;
     let failed = 0;
+    let notEcg = 0;
     for await (const o of predictFiles(items, { predictBatch: (records) => pool.predictBatch(records) })) {
+      if (!o.ok && 'skipped' in o) {
+        // a CSV table that holds no signal (dataset metadata): not a record, no line, as the import skips it
+        notEcg++;
+        bar.update(++done, items.length);
+        continue;
+      }
       let maps: string | undefined;
       let line: Record<string, unknown>;
       try {
@@ -59,6 +66,7 @@ export async function predictJsonl(paths: string[], opts: { model?: string; maps
       await writeLine(process.stdout, JSON.stringify(line));
       bar.update(++done, items.length, failed ? `${failed} errors` : '');
     }
+    if (notEcg) process.stderr.write(`predict: ${notEcg} CSV tables without signal columns skipped (not ECGs)\n`);
     if (items.length === 0) process.stderr.write('predict: no ECG records found in the inputs\n');
   } finally {
     await pool.close();

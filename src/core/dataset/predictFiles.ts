@@ -3,7 +3,7 @@
  * before it are done. Reading runs ahead of the model (a few chunks in flight) so the worker pool is never idle
  * waiting for files; only a bounded number of records is held in memory at any time.
  */
-import { readEcgFile, type ReadOptions } from '../formats/index.ts';
+import { detectFormat, readEcgFile, type ReadOptions } from '../formats/index.ts';
 import type { EcgRecord } from '../formats/record.ts';
 import type { Prediction } from '../inference/explain.ts';
 import type { BatchOutcome } from '../inference/pool.ts';
@@ -16,7 +16,7 @@ export type PredictBatch = (records: readonly RecordSignal[]) => Promise<BatchOu
 export type FileOutcome =
   | { file: string; ok: true; record: EcgRecord; prediction: Prediction }
   | { file: string; ok: false; error: string }
-  /** Not run: `accept` gave a reason (evaluate: no reference diagnosis). */
+  /** Not run: not an ECG after all (a CSV table without signal), or `accept` gave a reason (evaluate: no reference). */
   | { file: string; ok: false; skipped: string; record?: EcgRecord };
 
 export interface PredictFilesOptions {
@@ -43,6 +43,10 @@ async function runChunk(items: readonly DatasetItem[], opts: PredictFilesOptions
       const skipped = opts.accept?.(record);
       return skipped === undefined ? record : { file: item.file, ok: false, skipped, record };
     } catch (err) {
+      // as the import decides: a table that sniffs as CSV but holds no signal is not an ECG, not a failed record
+      if ((await detectFormat(item.file).catch(() => undefined)) === 'csv') {
+        return { file: item.file, ok: false, skipped: `not an ECG: table without readable signal columns (${message(err)})` };
+      }
       return { file: item.file, ok: false, error: message(err) };
     }
   });
