@@ -9,14 +9,15 @@ import { appStore } from './records.ts';
 export const DEMO_STUDY = 'Demo';
 
 /**
- * What the first start imports: the folder named by ECG_AUDIT_SAMPLES, else the shared PhysioNet samples
- * beside the repository (LUDB, whose delineation the reports use, the CinC samples, and PTB-XL at 500 Hz).
+ * What the first start imports: the folder named by ECG_AUDIT_SAMPLES, else the demo study shipped in
+ * resources/demo (15 PTB-XL and LUDB records, built by scripts/build-demo.mjs), so every machine opens on the
+ * same real ECGs within seconds. Its record folders are imported, not the licences and tables beside them.
  */
 export function demoInputs(repoRoot: string): string[] {
-  const shared = join(repoRoot, '..', 'shared', 'data');
+  const demo = join(repoRoot, 'resources', 'demo');
   const candidates = process.env.ECG_AUDIT_SAMPLES
     ? [resolve(process.env.ECG_AUDIT_SAMPLES)]
-    : [join(shared, 'ludb'), join(shared, 'cinc2020'), join(shared, 'ptbxl', 'records500')];
+    : [join(demo, 'ptbxl', 'records500'), join(demo, 'ludb', 'data')];
   return candidates.filter((p) => existsSync(p));
 }
 
