@@ -24,7 +24,7 @@ run(process.execPath, ['node_modules/electron-vite/bin/electron-vite.js', 'build
 const electron = electronBinary();
 const child = electron
   ? spawn(electron, ['.'], { stdio: 'inherit' })
-  : (console.log('Electron binary not installed (ELECTRON_SKIP_BINARY_DOWNLOAD): starting browser mode instead.'),
+  : (console.log('No Electron binary (see what npm install said about it): starting browser mode instead.'),
     spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { stdio: 'inherit' }));
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code) => process.exit(code ?? 0));

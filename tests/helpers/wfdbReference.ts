@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PREPARE_HINT, PYTHON } from './python.ts';
 import { repoPath } from './sharedData.ts';
 
 export interface ReferenceJob {
@@ -26,15 +27,14 @@ export interface ReferenceRecord {
  */
 export function runWfdbReference(jobs: ReferenceJob[]): { dir: string; timing: Record<string, number> } {
   const dir = mkdtempSync(join(tmpdir(), 'wfdb-ref-'));
-  const python = process.env.PYTHON ?? 'python3';
-  const res = spawnSync(python, [repoPath('tests', 'helpers', 'wfdb_dump.py'), dir], {
+  const res = spawnSync(PYTHON, [repoPath('tests', 'helpers', 'wfdb_dump.py'), dir], {
     input: JSON.stringify(jobs),
     encoding: 'utf8',
     maxBuffer: 64 * 2 ** 20,
   });
   if (res.error || res.status !== 0) {
     throw new Error(
-      `wfdb-python reference failed (needs python3 with wfdb==4.3.1: pip install wfdb==4.3.1): ${res.error?.message ?? res.stderr.slice(-2000)}`,
+      `wfdb-python reference failed with ${PYTHON} (needs wfdb==4.3.1; ${PREPARE_HINT}): ${res.error?.message ?? res.stderr.slice(-2000)}`,
     );
   }
   return { dir, timing: JSON.parse(readFileSync(join(dir, 'timing.json'), 'utf8')) };
