@@ -3,6 +3,7 @@ import { registerInspect } from './inspect.ts';
 import { registerImport } from './import.ts';
 import { registerBackup } from './backup.ts';
 import { registerPredict } from './predict.ts';
+import { registerEvaluate } from './evaluate.ts';
 import { registerReport } from './report.ts';
 import { registerPackage } from './package.ts';
 
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerImport(program);
   registerBackup(program);
   registerPredict(program);
+  registerEvaluate(program);
   registerReport(program);
   registerPackage(program);
 }
