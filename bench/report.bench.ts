@@ -3,8 +3,11 @@
  * PTB-XL has a few byte-identical records) and 7 LUDB records imported into one study (1,000 records) with the
  * tiny test model, and seeded labels from 3 raters.
  * Timed: the whole report without faithfulness (agreement with 1,000 bootstrap resamples per statistic, JSON,
- * CSV, HTML with SSR plots) against reading the study from the store alone; deletion/insertion per record
- * against one plain prediction of the same record, for the tiny model and, when installed, the real one.
+ * CSV, HTML with SSR plots) against reading the study from the store alone; the faithfulness pass per record
+ * (deletion + insertion in every order) three ways in the same run, for the tiny model and, when installed,
+ * the real one: batched on a worker pool (the default), one model run per window in process (the reference
+ * path the batched one must equal), and the previous path (in process, 2 intra-op threads, runs of 64 windows,
+ * nothing reused). The three give identical figures (tests/inference/perturbation.test.ts); checked here too.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,10 +15,13 @@ import { join } from 'node:path';
 import { startImport } from '../src/core/import/index.ts';
 import { InferenceEngine } from '../src/core/inference/engine.ts';
 import { DEFAULT_MODEL_ID, defaultModelDir, loadModelFolder } from '../src/core/inference/modelFolder.ts';
+import { BATCHED_PLAN, ONE_RUN_PER_WINDOW, type PerturbationPlan } from '../src/core/inference/perturbation.ts';
 import { InferencePool } from '../src/core/inference/pool.ts';
+import type { WindowRunner } from '../src/core/inference/runner.ts';
+import type { Report } from '../src/core/report/build.ts';
 import { loadStudyData } from '../src/core/report/data.ts';
 import { generateReport } from '../src/core/report/generate.ts';
-import { type Db, getRecord, openStore } from '../src/core/store/index.ts';
+import { type Db, openStore } from '../src/core/store/index.ts';
 import { sharedDataDir } from '../tests/helpers/sharedData.ts';
 import { synthesizeLabels } from '../tests/helpers/syntheticLabels.ts';
 import { type BenchFigure, type BenchResult, repoRoot, withRatio } from './harness.ts';
@@ -46,39 +52,62 @@ async function importStudy(db: Db, study: string, modelDir: string, inputs: stri
   }
 }
 
-/** Mean wall time of one plain prediction (preprocessing + model + explanation) over the study's first records. */
-async function predictMsPerRecord(db: Db, study: string, modelDir: string, n: number): Promise<number> {
-  const data = loadStudyData(db, { study });
-  const records = data.records.slice(0, n).map((r) => getRecord(db, r.id));
-  const engine = await InferenceEngine.open(modelDir, { providers: ['cpu'] });
-  try {
-    await engine.predict(records[0]!);
-    const t0 = performance.now();
-    for (const r of records) await engine.predict(r);
-    return (performance.now() - t0) / records.length;
-  } finally {
-    await engine.close();
-  }
-}
-
-async function faithfulnessFigures(db: Db, study: string, modelDir: string, label: string, out: string): Promise<BenchFigure[]> {
+/** The faithfulness pass's wall time per record on `runner` with `plan`, and the section for the equality check. */
+async function faithfulnessPass(
+  db: Db,
+  study: string,
+  out: string,
+  runner: WindowRunner,
+  plan: PerturbationPlan,
+): Promise<{ msPerRecord: number; section: Report['faithfulness'] }> {
   const { report } = await generateReport(db, {
     outDir: out,
     study,
-    modelDir,
+    runner: async () => runner,
+    perturbation: plan,
     settings: { faithfulnessMaxRecords: FAITHFULNESS_RECORDS, bootstrapResamples: 0 },
     pdf: null,
   });
   const f = report.faithfulness!;
-  const predictMs = await predictMsPerRecord(db, study, modelDir, FAITHFULNESS_RECORDS);
-  return [
-    withRatio({
-      metric: `deletion+insertion per record, ${label} (3 orders x 2 curves x 21 steps = 126 runs)`,
-      value: f.deletionInsertionMsPerRecord!,
-      unit: 'ms',
-      baseline: { name: 'one plain prediction of the record', value: predictMs },
-    }),
-  ];
+  return { msPerRecord: f.deletionInsertionMsPerRecord!, section: { ...f, deletionInsertionMsPerRecord: null } };
+}
+
+/** Runs of 64 windows with no reuse: the path before the batched perturbation runner. */
+const PREVIOUS_PLAN: PerturbationPlan = { windowsPerRun: 64, reuseIdentical: false };
+
+async function faithfulnessFigures(db: Db, study: string, modelDir: string, label: string, out: string): Promise<BenchFigure[]> {
+  const pool = await InferencePool.open(modelDir, { providers: ['cpu'] });
+  const single = await InferenceEngine.open(modelDir, { providers: ['cpu'], intraOpThreads: 1 });
+  const twoThreads = await InferenceEngine.open(modelDir, { providers: ['cpu'] });
+  try {
+    const batched = await faithfulnessPass(db, study, join(out, 'batched'), pool, BATCHED_PLAN);
+    const reference = await faithfulnessPass(db, study, join(out, 'one-run'), single, ONE_RUN_PER_WINDOW);
+    const previous = await faithfulnessPass(db, study, join(out, 'previous'), twoThreads, PREVIOUS_PLAN);
+    for (const other of [reference, previous]) {
+      if (JSON.stringify(other.section) !== JSON.stringify(batched.section)) throw new Error(`${label}: faithfulness differs between paths`);
+    }
+    const what = `faithfulness pass per record, ${label} (deletion + insertion, 2-3 orders x 2 curves x 21 steps)`;
+    return [
+      withRatio({
+        metric: `${what}: batched on the pool (${pool.parallelism} workers)`,
+        value: batched.msPerRecord,
+        unit: 'ms',
+        baseline: { name: 'one model run per window, in process, 1 thread', value: reference.msPerRecord },
+        goal: '<= 100 ms; identical figures',
+      }),
+      withRatio({
+        metric: `${what}: batched on the pool vs the previous path`,
+        value: batched.msPerRecord,
+        unit: 'ms',
+        baseline: { name: 'runs of 64 windows, no reuse, in process, 2 threads', value: previous.msPerRecord },
+        goal: 'ratio <= 0.125 (8x)',
+      }),
+    ];
+  } finally {
+    await pool.close();
+    await single.close();
+    await twoThreads.close();
+  }
 }
 
 export default async function (): Promise<BenchResult> {

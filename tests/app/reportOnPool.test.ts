@@ -1,6 +1,6 @@
 /**
- * The faithfulness report runs its model work on the app's worker pool, and its numbers are the in-process
- * engine's, bit for bit. How free the thread that answers API calls stays meanwhile is a speed figure, measured
+ * The faithfulness report runs its model work on the app's worker pool, batched, and its numbers are those of
+ * the in-process engine running one window per run, bit for bit. How free the thread that answers API calls stays meanwhile is a speed figure, measured
  * by bench/app-responsiveness.bench.ts rather than asserted here.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAppPools, createAppContext, createHandlers, dispatch, type AppContext } from '../../src/app/index.ts';
 import type { Report } from '../../src/core/report/build.ts';
+import { InferenceEngine } from '../../src/core/inference/engine.ts';
+import { ONE_RUN_PER_WINDOW } from '../../src/core/inference/perturbation.ts';
 import { generateReport } from '../../src/core/report/generate.ts';
 import { openStore } from '../../src/core/store/index.ts';
 import { buildDb, ludbRecordFiles, VIEWER_STUDY } from '../renderer/viewerDb.ts';
@@ -48,14 +50,16 @@ describe('faithfulness report through the app handlers', () => {
     viaApp = JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8')) as Report;
   }, 120_000);
 
-  it('gives the in-process engine’s faithfulness numbers exactly', async () => {
+  it('gives the faithfulness numbers of the in-process engine running one window per run, exactly', async () => {
     expect(viaApp).toBeDefined();
     const db = openStore(ctx.dbPath, { readonly: true });
+    const engine = await InferenceEngine.open(join(MODELS_DIR, 'ecg-imn-ptbxl-superdiag-100hz'), { providers: ['cpu'] });
     try {
       const result = await generateReport(db, {
         outDir: join(dir, 'in-process'),
         study: VIEWER_STUDY,
-        modelsDir: MODELS_DIR,
+        runner: async () => engine,
+        perturbation: ONE_RUN_PER_WINDOW,
         settings: { bootstrapResamples: settings.bootstrapResamples, faithfulnessMaxRecords: settings.faithfulnessMaxRecords },
         pdf: null,
       });
@@ -63,6 +67,7 @@ describe('faithfulness report through the app handlers', () => {
       const timeless = (r: Report) => ({ ...r.faithfulness, deletionInsertionMsPerRecord: null });
       expect(timeless(viaApp)).toEqual(timeless(inProcess));
     } finally {
+      await engine.close();
       db.close();
     }
   }, 120_000);

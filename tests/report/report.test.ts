@@ -8,6 +8,7 @@ import { cohenKappa, MISSING, ratingTable } from '../../src/core/audit/agreement
 import { InferenceEngine } from '../../src/core/inference/engine.ts';
 import { loadModelFolder } from '../../src/core/inference/modelFolder.ts';
 import { type ImportModel, startImport } from '../../src/core/import/index.ts';
+import { ONE_RUN_PER_WINDOW } from '../../src/core/inference/perturbation.ts';
 import type { BatchOutcome } from '../../src/core/inference/pool.ts';
 import type { Report } from '../../src/core/report/build.ts';
 import { ReportError } from '../../src/core/report/errors.ts';
@@ -171,6 +172,23 @@ describe('report on an imported LUDB subset with seeded labels', () => {
     expect(all.meanTimeShare.QRS!).toBeGreaterThan(0.05);
     expect(f.degeneracy).toHaveLength(3);
     expect(f.deletionInsertionMsPerRecord).toBeGreaterThan(0);
+  });
+
+  it('faithfulness on the worker pool, batched, equals the in-process engine running one window per run', async () => {
+    const engine = await InferenceEngine.open(modelDir, { providers: ['cpu'] });
+    try {
+      const reference = await generateReport(db, {
+        outDir: join(work, 'one-run-per-window'),
+        runner: async () => engine,
+        perturbation: ONE_RUN_PER_WINDOW,
+        settings: { bootstrapResamples: 200, deletionSteps: 10 },
+        pdf: null,
+      });
+      const timeless = (r: Report) => ({ ...r.faithfulness, deletionInsertionMsPerRecord: null });
+      expect(timeless(report)).toEqual(timeless(reference.report));
+    } finally {
+      await engine.close();
+    }
   });
 
   it('is de-identified by default: no rater name, source path or note text in any file', () => {

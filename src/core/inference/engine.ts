@@ -80,6 +80,10 @@ export class InferenceEngine implements WindowRunner {
     return inputs.map((inp, i) => ({ batch: inp.windowStarts.length, logits: logits[i]!, W: W[i]!, bias: bias[i]! }));
   }
 
+  runLogits(windows: Float32Array, batch: number): Promise<Float32Array> {
+    return this.session.runLogits(windows, batch);
+  }
+
   /** Re-runs the record with `occlusions` set to the baseline (see whatIf.ts). */
   async whatIf(prediction: Prediction, occlusions: Occlusion[]): Promise<WhatIfResult> {
     const [out] = await this.runWindows([occludedInput(prediction, occlusions)]);

@@ -49,6 +49,7 @@ type Job = { priority: boolean } & (
   | { kind: 'predict'; records: RecordSignal[]; resolve: (o: BatchOutcome[]) => void; reject: (e: Error) => void }
   | { kind: 'whatIf'; prediction: Prediction; occlusions: Occlusion[]; resolve: (r: WhatIfResult) => void; reject: (e: Error) => void }
   | { kind: 'run'; inputs: ModelInput[]; resolve: (o: ImnOutputs[]) => void; reject: (e: Error) => void }
+  | { kind: 'logits'; windows: Float32Array; batch: number; resolve: (o: Float32Array) => void; reject: (e: Error) => void }
 );
 
 interface Slot {
@@ -116,6 +117,15 @@ export class InferencePool implements WindowRunner {
     if (this.closed) return Promise.reject(new Error('inference pool is closed'));
     return new Promise((resolve, reject) => {
       (priority ? this.priorityQueue : this.batchQueue).push({ priority, kind: 'run', inputs: [...inputs], resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** The logits of `batch` windows in one run of one worker, in the batch lane; the windows are copied, never moved. */
+  runLogits(windows: Float32Array, batch: number): Promise<Float32Array> {
+    if (this.closed) return Promise.reject(new Error('inference pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.batchQueue.push({ priority: false, kind: 'logits', windows, batch, resolve, reject });
       this.dispatch();
     });
   }
@@ -189,7 +199,9 @@ export class InferencePool implements WindowRunner {
           ? { type: 'predict', id, records: job.records }
           : job.kind === 'run'
             ? { type: 'run', id, inputs: job.inputs }
-            : { type: 'whatIf', id, prediction: job.prediction, occlusions: job.occlusions };
+            : job.kind === 'logits'
+              ? { type: 'logits', id, windows: job.windows, batch: job.batch }
+              : { type: 'whatIf', id, prediction: job.prediction, occlusions: job.occlusions };
       // a busy worker keeps the process alive; an idle one does not, so a long-lived pool never holds a process open
       slot.worker.ref();
       slot.worker.postMessage(req);
@@ -243,6 +255,7 @@ export class InferencePool implements WindowRunner {
       job.resolve(msg.outcomes.map((o) => (o.ok ? o : { ok: false, error: fromWire(o.error as WireError) })));
     } else if (msg.type === 'whatIfDone' && job.kind === 'whatIf') job.resolve(msg.result);
     else if (msg.type === 'ran' && job.kind === 'run') job.resolve(msg.outputs);
+    else if (msg.type === 'logitsDone' && job.kind === 'logits') job.resolve(msg.logits);
     this.dispatch();
   }
 

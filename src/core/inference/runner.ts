@@ -12,6 +12,8 @@ export interface WindowRunner {
   preprocess(record: RecordSignal): ModelInput;
   /** Raw outputs per input, each holding that input's windows in order. */
   runWindows(inputs: readonly ModelInput[]): Promise<ImnOutputs[]>;
+  /** The logits ([B, K]) of `batch` windows laid out [B, C, L], in one ONNX run (see perturbation.ts). */
+  runLogits(windows: Float32Array, batch: number): Promise<Float32Array>;
   /** How many runWindows calls can run at the same time (1 on the calling thread). */
   readonly parallelism: number;
 }

@@ -22,6 +22,9 @@ export interface ImnOutputs {
   bias: Float32Array;
 }
 
+const OUTPUTS = ['logits', 'W', 'bias'] as const;
+type OutputName = (typeof OUTPUTS)[number];
+
 /** Largest number of windows sent in one run; bounds the W output (B*K*C*L floats) a run allocates. */
 export const MAX_RUN_BATCH = 64;
 
@@ -66,6 +69,23 @@ export class ImnSession {
 
   /** Runs `batch` windows laid out as [B, C, L]; a failing non-cpu provider is replaced by cpu and the run retried. */
   async run(windows: Float32Array, batch: number): Promise<ImnOutputs> {
+    const out = await this.runChecked(windows, batch, OUTPUTS);
+    return { batch, logits: out.logits!, W: out.W!, bias: out.bias! };
+  }
+
+  /**
+   * The logits alone ([B, K]) of `batch` windows, for perturbed inputs whose maps nobody reads: the same graph
+   * runs (the logits need W), but W is not copied out of onnxruntime. Same provider fallback as run().
+   */
+  async runLogits(windows: Float32Array, batch: number): Promise<Float32Array> {
+    return (await this.runChecked(windows, batch, ['logits'])).logits!;
+  }
+
+  private async runChecked(
+    windows: Float32Array,
+    batch: number,
+    fetches: readonly OutputName[],
+  ): Promise<Partial<Record<OutputName, Float32Array>>> {
     const m = this.model.manifest;
     const C = m.leadOrder.length;
     const L = m.inputLength;
@@ -73,7 +93,7 @@ export class ImnSession {
       throw new RangeError(`run: ${windows.length} values is not ${batch} windows of ${C} x ${L}`);
     }
     try {
-      return await this.runOnce(windows, batch);
+      return await this.runOnce(windows, batch, fetches);
     } catch (err) {
       if (this.provider === 'cpu') {
         throw new ModelError(this.model.onnxPath, 'run-failed', `inference failed: ${firstLine(err)}`);
@@ -84,20 +104,25 @@ export class ImnSession {
       this.session = cpu;
       this.provider = 'cpu';
       this.runWarnings.push(`execution provider ${failed} failed during a run (${firstLine(err)}); fell back to cpu`);
-      return this.runOnce(windows, batch);
+      return this.runOnce(windows, batch, fetches);
     }
   }
 
-  private async runOnce(windows: Float32Array, batch: number): Promise<ImnOutputs> {
+  private async runOnce(
+    windows: Float32Array,
+    batch: number,
+    fetches: readonly OutputName[],
+  ): Promise<Partial<Record<OutputName, Float32Array>>> {
     const m = this.model.manifest;
     const input = new Tensor('float32', windows, [batch, m.leadOrder.length, m.inputLength]);
-    const out = await this.session.run({ [m.onnx.inputs[0].name]: input });
-    const take = (name: string): Float32Array => {
+    const out = await this.session.run({ [m.onnx.inputs[0].name]: input }, [...fetches]);
+    const taken: Partial<Record<OutputName, Float32Array>> = {};
+    for (const name of fetches) {
       const t = out[name];
       if (!t || t.type !== 'float32') throw new Error(`output ${name} missing or not float32`);
-      return t.data as Float32Array;
-    };
-    return { batch, logits: take('logits'), W: take('W'), bias: take('bias') };
+      taken[name] = t.data as Float32Array;
+    }
+    return taken;
   }
 
   async release(): Promise<void> {

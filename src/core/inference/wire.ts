@@ -21,6 +21,7 @@ export type WorkerRequest =
   | { type: 'predict'; id: number; records: RecordSignal[] }
   | { type: 'whatIf'; id: number; prediction: Prediction; occlusions: Occlusion[] }
   | { type: 'run'; id: number; inputs: ModelInput[] }
+  | { type: 'logits'; id: number; windows: Float32Array; batch: number }
   /** Release the session, then let the thread end by itself (see InferencePool.close). */
   | { type: 'close' };
 
@@ -32,6 +33,7 @@ export type WorkerReply =
   | { type: 'predicted'; id: number; outcomes: RecordOutcome[] }
   | { type: 'whatIfDone'; id: number; result: WhatIfResult }
   | { type: 'ran'; id: number; outputs: ImnOutputs[] }
+  | { type: 'logitsDone'; id: number; logits: Float32Array }
   | { type: 'failed'; id: number; error: WireError };
 
 export function toWire(err: unknown): WireError {

@@ -54,6 +54,9 @@ async function handle(req: WorkerRequest): Promise<void> {
       const predictions = await eng.predictInputs(inputs.map((x) => x.input));
       inputs.forEach(({ i }, k) => (outcomes[i] = { ok: true, prediction: predictions[k]! }));
       reply({ type: 'predicted', id: req.id, outcomes }, predictions.flatMap(predictionBuffers));
+    } else if (req.type === 'logits') {
+      const logits = await eng.runLogits(req.windows, req.batch);
+      reply({ type: 'logitsDone', id: req.id, logits }, [logits.buffer as ArrayBuffer]);
     } else if (req.type === 'run') {
       const outputs = (await eng.runWindows(req.inputs)).map(ownedOutputs);
       reply({ type: 'ran', id: req.id, outputs }, outputs.flatMap(outputBuffers));

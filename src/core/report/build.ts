@@ -9,7 +9,7 @@ import type { Db } from '../store/db.ts';
 import { inForce } from '../store/labels.ts';
 import { type AgreementSection, agreementSection, raterAliases } from './agreement.ts';
 import type { StudyData } from './data.ts';
-import { BASELINE_DESCRIPTION, type FaithfulnessSection, faithfulnessSection } from './faithfulness.ts';
+import { BASELINE_DESCRIPTION, type FaithfulnessRun, type FaithfulnessSection, faithfulnessSection } from './faithfulness.ts';
 
 export interface ReportSettings {
   study: string;
@@ -76,7 +76,8 @@ export interface BuildOptions {
   settings: ReportSettings;
   /** The model that recomputes faithfulness; needed when settings.faithfulness and the study has runs. */
   runner: WindowRunner | null;
-  onProgress?: (done: number, total: number) => void;
+  /** Progress, cancel and perturbation plan of the faithfulness pass. */
+  run?: FaithfulnessRun;
   /** Clock for generatedAt (tests pin it). */
   now?: () => Date;
 }
@@ -126,7 +127,7 @@ export async function buildReport(db: Db, data: StudyData, options: BuildOptions
         maxRecords: settings.faithfulnessMaxRecords,
         topFraction: settings.topSampleFraction,
       },
-      options.onProgress,
+      options.run,
     );
   }
 

@@ -24,8 +24,8 @@ import {
 import { type LeadLocalisation, localiseLead, SEGMENT_KINDS, type SegmentKind, segmentsOfLead, type Wave } from '../audit/localisation.ts';
 import { type Share, type Summary, summarize, wilson } from '../audit/stats.ts';
 import { sigmoid } from '../inference/explain.ts';
+import { BATCHED_PLAN, type PerturbationPlan, perturbedLogits, RunCancelled } from '../inference/perturbation.ts';
 import type { WindowRunner } from '../inference/runner.ts';
-import type { ModelInput } from '../signal/preprocess.ts';
 import type { Db } from '../store/db.ts';
 import { inForce } from '../store/labels.ts';
 import { getRecord } from '../store/records.ts';
@@ -94,7 +94,10 @@ export interface FaithfulnessSection {
   attributionVsRandom: { deletionAucDifference: Summary; insertionAucDifference: Summary };
   degeneracy: DegeneracyRow[];
   localisation: { delineatedRecords: number; rows: LocalisationRow[] };
-  /** Wall time spent on deletion/insertion only, per evaluated record. */
+  /**
+   * Wall time of the whole pass per evaluated record, records running in parallel on the runner's workers
+   * (deletion/insertion is nearly all of it).
+   */
   deletionInsertionMsPerRecord: number | null;
 }
 
@@ -110,7 +113,6 @@ interface RecordOutcome {
   degeneracy: { classCode: string; topSamples: number; topLead: string; topLeadShare: number }[];
   localisation: { classCode: string; lead: string; result: LeadLocalisation }[];
   delineated: boolean;
-  deletionMs: number;
 }
 
 /** Spans of the regions a majority of raters judged valid for the class, by rank, within the decisive window. */
@@ -141,10 +143,12 @@ function validSpans(
     .filter((s) => s.lead >= 0 && s.end > 0 && s.start < inputLength);
 }
 
-/** A ModelInput whose windows are arbitrary (perturbed) copies, so the engine batches them like any record. */
-function asWindows(input: ModelInput, windows: Float32Array): ModelInput {
-  const per = input.leads.length * input.inputLength;
-  return { ...input, windowStarts: new Array<number>(windows.length / per).fill(0), windows };
+/** How the faithfulness pass runs: progress, cancel, and the perturbation plan (the numbers never depend on it). */
+export interface FaithfulnessRun {
+  onProgress?: (done: number, total: number) => void;
+  /** Aborting stops the pass between model runs; faithfulnessSection then rejects with RunCancelled. */
+  signal?: AbortSignal;
+  plan?: PerturbationPlan;
 }
 
 async function evaluateRecord(
@@ -153,6 +157,7 @@ async function evaluateRecord(
   data: StudyData,
   record: RecordInfo,
   settings: FaithfulnessSettings,
+  run: FaithfulnessRun,
 ): Promise<RecordOutcome> {
   const m = runner.model.manifest;
   const K = m.classes.length;
@@ -231,15 +236,14 @@ async function evaluateRecord(
   };
   const spans = validSpans(data, record, m.classes[top]!.code, m.leadOrder, input.windowStarts[w]!, L);
   if (spans.length > 0) orders['rater-valid'] = spansFirstOrder(a, L, spans);
-  const started = performance.now();
   const names = ORDERS.filter((o) => orders[o]);
   const batch = new Float32Array(names.length * 2 * (settings.steps + 1) * per);
   names.forEach((o, i) => batch.set(perturbedInputs(x, orders[o]!, settings.steps), i * 2 * (settings.steps + 1) * per));
-  const [rerun] = await runner.runWindows([asWindows(input, batch)]);
+  const rerun = await perturbedLogits(runner, batch, run.plan ?? BATCHED_PLAN, run.signal);
   const curves: Partial<Record<OrderName, Curves>> = {};
   names.forEach((o, i) => {
     const n = 2 * (settings.steps + 1);
-    const probs = Array.from({ length: n }, (_, k) => sigmoid(rerun!.logits[(i * n + k) * K + top]!));
+    const probs = Array.from({ length: n }, (_, k) => sigmoid(rerun.logits[(i * n + k) * K + top]!));
     curves[o] = curvesFromProbabilities(probs, settings.steps);
   });
   return {
@@ -249,7 +253,6 @@ async function evaluateRecord(
     degeneracy,
     localisation,
     delineated: stored.annotations.length > 0,
-    deletionMs: performance.now() - started,
   };
 }
 
@@ -274,9 +277,10 @@ export async function faithfulnessSection(
   db: Db,
   data: StudyData,
   settings: FaithfulnessSettings,
-  onProgress?: (done: number, total: number) => void,
+  run: FaithfulnessRun = {},
 ): Promise<FaithfulnessSection> {
   const m = runner.model.manifest;
+  const started = performance.now();
   const chosen = pickRecords(data.records, settings.maxRecords, settings.seed);
   const results: (RecordOutcome | { skipped: string })[] = new Array(chosen.length);
   let next = 0;
@@ -284,17 +288,20 @@ export async function faithfulnessSection(
   const lane = async (): Promise<void> => {
     while (next < chosen.length) {
       const i = next++;
+      if (run.signal?.aborted) throw new RunCancelled();
       try {
-        results[i] = await evaluateRecord(runner, db, data, chosen[i]!, settings);
+        results[i] = await evaluateRecord(runner, db, data, chosen[i]!, settings, run);
       } catch (err) {
+        if (err instanceof RunCancelled) throw err;
         results[i] = { skipped: err instanceof Error ? err.message.split('\n')[0]! : String(err) };
       }
-      onProgress?.(++done, chosen.length);
+      run.onProgress?.(++done, chosen.length);
       // an in-process runner runs synchronously on this thread: let queued work (e.g. other API calls) in between records
       await nextTurn();
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(runner.parallelism, chosen.length)) }, lane));
+  const passMs = performance.now() - started;
   const outcomes = results.filter((r): r is RecordOutcome => !('skipped' in r));
   const skipped: FaithfulnessSection['recordsSkipped'] = results.flatMap((r, i) =>
     'skipped' in r ? [{ pseudonym: chosen[i]!.pseudonym, reason: r.skipped }] : [],
@@ -383,6 +390,6 @@ export async function faithfulnessSection(
     },
     degeneracy,
     localisation: { delineatedRecords: outcomes.filter((o) => o.delineated).length, rows: locRows },
-    deletionInsertionMsPerRecord: mean(outcomes.map((o) => o.deletionMs)),
+    deletionInsertionMsPerRecord: outcomes.length ? passMs / outcomes.length : null,
   };
 }

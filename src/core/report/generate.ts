@@ -5,8 +5,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { InferenceEngine } from '../inference/engine.ts';
 import { resolveModelDir } from '../inference/modelFolder.ts';
+import type { PerturbationPlan } from '../inference/perturbation.ts';
+import { InferencePool } from '../inference/pool.ts';
 import type { WindowRunner } from '../inference/runner.ts';
 import type { Db } from '../store/db.ts';
 import { buildReport, DEFAULT_SETTINGS, type Report, type ReportSettings } from './build.ts';
@@ -25,14 +26,18 @@ export interface GenerateOptions {
   /** An explicit model folder, overriding the lookup by id. */
   modelDir?: string;
   /**
-   * The caller's own runner for a model id (e.g. the app's worker pool, so the report does not block its
-   * thread); it stays open. Absent: an InferenceEngine on this thread, closed afterwards.
+   * The caller's own runner for a model id (e.g. the app's long-lived worker pool); it stays open.
+   * Absent: a worker pool of the report's own (records run in parallel, one per core), closed afterwards.
    */
   runner?: (modelId: string) => Promise<WindowRunner>;
   settings?: Partial<Omit<ReportSettings, 'study' | 'modelId'>>;
   /** Null: no PDF. */
   pdf: PdfRenderer | null;
   onProgress?: (done: number, total: number) => void;
+  /** Aborting stops the faithfulness pass between model runs; generateReport then rejects with RunCancelled. */
+  signal?: AbortSignal;
+  /** How perturbed windows are run (bench and tests compare plans; the numbers never depend on it). */
+  perturbation?: PerturbationPlan;
   now?: () => Date;
 }
 
@@ -51,8 +56,8 @@ async function openRunner(
   try {
     if (options.runner) opened = { runner: await options.runner(modelId), close: async () => undefined };
     else {
-      const engine = await InferenceEngine.open(options.modelDir ?? resolveModelDir(modelId, options.modelsDir));
-      opened = { runner: engine, close: () => engine.close() };
+      const pool = await InferencePool.open(options.modelDir ?? resolveModelDir(modelId, options.modelsDir));
+      opened = { runner: pool, close: () => pool.close() };
     }
   } catch (err) {
     throw new ReportError(
@@ -80,7 +85,12 @@ export async function generateReport(db: Db, options: GenerateOptions): Promise<
   const opened = settings.faithfulness && data.model ? await openRunner(data.model.id, data.model.manifest.onnx.sha256, options) : null;
   let report: Report;
   try {
-    report = await buildReport(db, data, { settings, runner: opened?.runner ?? null, onProgress: options.onProgress, now: options.now });
+    report = await buildReport(db, data, {
+      settings,
+      runner: opened?.runner ?? null,
+      run: { onProgress: options.onProgress, signal: options.signal, plan: options.perturbation },
+      now: options.now,
+    });
   } finally {
     await opened?.close();
   }
