@@ -84,7 +84,8 @@ async function faithfulnessFigures(db: Db, study: string, modelDir: string, labe
     const reference = await faithfulnessPass(db, study, join(out, 'one-run'), single, ONE_RUN_PER_WINDOW);
     const previous = await faithfulnessPass(db, study, join(out, 'previous'), twoThreads, PREVIOUS_PLAN);
     for (const other of [reference, previous]) {
-      if (JSON.stringify(other.section) !== JSON.stringify(batched.section)) throw new Error(`${label}: faithfulness differs between paths`);
+      if (JSON.stringify(other.section) !== JSON.stringify(batched.section))
+        throw new Error(`${label}: faithfulness differs between paths`);
     }
     const what = `faithfulness pass per record, ${label} (deletion + insertion, 2-3 orders x 2 curves x 21 steps)`;
     return [

@@ -15,6 +15,7 @@ import type { OpenDatabaseDto } from '../shared/api/packages.ts';
 import type { AppContext } from './context.ts';
 import type { Handlers } from './handlers.ts';
 import { importRunning } from './import.ts';
+import { reportRunning } from './reports.ts';
 import { appStore, asApiErrors, switchAppStore } from './records.ts';
 
 type PackagesMethod =
@@ -67,6 +68,7 @@ export function packagesHandlers(ctx: AppContext): Handlers<PackagesMethod> {
         if (raterId !== undefined && !rater) throw new ApiError('not-found', `rater ${raterId} does not exist in ${ctx.dbPath}`);
         if (importRunning(ctx))
           throw new ApiError('conflict', 'an import is writing to the open database; let it finish, pause or cancel it first');
+        if (reportRunning(ctx)) throw new ApiError('conflict', 'a report is reading the open database; let it finish or cancel it first');
         switchAppStore(ctx, path);
         if (rater) importRater(appStore(ctx), rater);
         return current(ctx);

@@ -1,11 +1,11 @@
 import { statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Report } from '../core/report/build.ts';
-import { ReportError } from '../core/report/errors.ts';
-import { generateReport } from '../core/report/generate.ts';
+import { type ReportTask, startReport } from '../core/report/job.ts';
 import { chromiumPdfRenderer } from '../core/report/pdf.ts';
+import { findStudy } from '../core/store/index.ts';
 import { ApiError } from '../shared/api/contract.ts';
-import type { ReportSummaryDto } from '../shared/api/reports.ts';
+import type { ReportSummaryDto, ReportTaskDto } from '../shared/api/reports.ts';
 import type { AppContext } from './context.ts';
 import type { Handlers } from './handlers.ts';
 import { appPool } from './inference.ts';
@@ -60,40 +60,98 @@ export function summarizeReport(report: Report): ReportSummaryDto {
   };
 }
 
-export function reportsHandlers(ctx: AppContext): Handlers<'reports.generate'> {
+type ReportMethod = 'reports.start' | 'reports.status' | 'reports.cancel' | 'reports.latest';
+
+interface Job {
+  study: string;
+  outDir: string;
+  task: ReportTask;
+  result: ReportTaskDto['result'];
+  error: string | null;
+}
+
+/** Reports this app session started, by job id (ids count from 1 per session); at most one runs at a time. */
+const sessions = new WeakMap<AppContext, Map<number, Job>>();
+
+function jobsOf(ctx: AppContext): Map<number, Job> {
+  let jobs = sessions.get(ctx);
+  if (!jobs) sessions.set(ctx, (jobs = new Map()));
+  return jobs;
+}
+
+const isRunning = (j: Job): boolean => j.result === null && j.error === null && j.task.progress.phase !== 'cancelled';
+
+/** True while a report reads the open database (switching databases must wait for it). */
+export function reportRunning(ctx: AppContext): boolean {
+  return [...jobsOf(ctx).values()].some(isRunning);
+}
+
+function dto(jobId: number, j: Job): ReportTaskDto {
+  return { jobId, study: j.study, running: isRunning(j), progress: j.task.progress, result: j.result, error: j.error };
+}
+
+function job(ctx: AppContext, jobId: number): Job {
+  const j = jobsOf(ctx).get(jobId);
+  if (!j) throw new ApiError('not-found', `report job ${jobId} was not started in this session`);
+  return j;
+}
+
+export function reportsHandlers(ctx: AppContext): Handlers<ReportMethod> {
   return {
-    'reports.generate': (req) =>
-      asApiErrors(async () => {
+    'reports.start': (req) =>
+      asApiErrors(() => {
+        if (reportRunning(ctx)) throw new ApiError('conflict', 'a report is already running; wait for it or cancel it first');
+        const db = appStore(ctx);
+        if (!findStudy(db, req.study)) throw new ApiError('not-found', `study "${req.study}" does not exist in ${ctx.dbPath}`);
         const now = new Date();
         const outDir = reportFolder(ctx, req.study, now);
-        try {
-          const { files, report } = await generateReport(appStore(ctx), {
-            outDir,
-            study: req.study,
-            modelsDir: ctx.modelsDir,
-            // the report's model runs go to the pool's batch lane, off the thread that answers API calls
-            runner: (modelId) => appPool(ctx, modelId),
-            settings: {
-              faithfulness: req.faithfulness,
-              includeIdentifiers: req.includeIdentifiers,
-              bootstrapResamples: req.bootstrapResamples,
-              faithfulnessMaxRecords: req.faithfulnessMaxRecords,
-            },
-            pdf: req.pdf ? (ctx.pdfRenderer ?? chromiumPdfRenderer()) : null,
-            now: () => now,
-          });
-          return {
-            outDir,
-            files: files.map((path) => ({ name: basename(path), path, bytes: statSync(path).size })),
-            summary: summarizeReport(report),
-          };
-        } catch (err) {
-          if (err instanceof ReportError) {
-            const code = err.problem === 'not-found' ? 'not-found' : err.problem === 'bad-options' ? 'bad-request' : 'internal';
-            throw new ApiError(code, err.message);
-          }
-          throw err;
-        }
+        const task = startReport(db, {
+          outDir,
+          study: req.study,
+          modelsDir: ctx.modelsDir,
+          // the report's model runs go to the pool's batch lane, off the thread that answers API calls
+          runner: (modelId) => appPool(ctx, modelId),
+          settings: {
+            faithfulness: req.faithfulness,
+            includeIdentifiers: req.includeIdentifiers,
+            bootstrapResamples: req.bootstrapResamples,
+            faithfulnessMaxRecords: req.faithfulnessMaxRecords,
+          },
+          pdf: req.pdf ? (ctx.pdfRenderer ?? chromiumPdfRenderer()) : null,
+          now: () => now,
+        });
+        const entry: Job = { study: req.study, outDir, task, result: null, error: null };
+        void task.done.then(
+          (generated) => {
+            if (!generated) return;
+            entry.result = {
+              outDir,
+              files: generated.files.map((path) => ({ name: basename(path), path, bytes: statSync(path).size })),
+              summary: summarizeReport(generated.report),
+            };
+          },
+          (err: unknown) => {
+            entry.error = err instanceof Error ? err.message : String(err);
+          },
+        );
+        const jobs = jobsOf(ctx);
+        const jobId = jobs.size + 1;
+        jobs.set(jobId, entry);
+        return dto(jobId, entry);
       }),
+
+    'reports.status': async ({ jobId }) => dto(jobId, job(ctx, jobId)),
+
+    'reports.cancel': async ({ jobId }) => {
+      const j = job(ctx, jobId);
+      if (!j.task.cancel() && isRunning(j)) throw new ApiError('conflict', 'too late to cancel: the report files are being written');
+      return dto(jobId, j);
+    },
+
+    'reports.latest': async () => {
+      const jobs = jobsOf(ctx);
+      const last = jobs.size;
+      return last ? dto(last, jobs.get(last)!) : null;
+    },
   };
 }

@@ -3,7 +3,7 @@
  * the in-process engine running one window per run, bit for bit. How free the thread that answers API calls stays meanwhile is a speed figure, measured
  * by bench/app-responsiveness.bench.ts rather than asserted here.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,10 +14,11 @@ import { ONE_RUN_PER_WINDOW } from '../../src/core/inference/perturbation.ts';
 import { generateReport } from '../../src/core/report/generate.ts';
 import { openStore } from '../../src/core/store/index.ts';
 import { buildDb, ludbRecordFiles, VIEWER_STUDY } from '../renderer/viewerDb.ts';
+import { cancelReport, pollReport, startReportJob } from '../helpers/reportJob.ts';
 import { repoPath } from '../helpers/sharedData.ts';
 
 const MODELS_DIR = repoPath('resources', 'models');
-const RECORDS = [1, 2, 3, 4];
+const RECORDS = [1, 2, 3, 4, 5, 6];
 
 let dir: string;
 let ctx: AppContext;
@@ -41,14 +42,37 @@ const settings = { study: VIEWER_STUDY, pdf: false, bootstrapResamples: 20, fait
 describe('faithfulness report through the app handlers', () => {
   let viaApp: Report;
 
-  it('runs through the API on the app pool and evaluates every record', async () => {
-    const result = await dispatch(handlers, 'reports.generate', settings);
-    expect(result.ok, JSON.stringify(result)).toBe(true);
-    if (!result.ok) return;
-    const { outDir, summary } = result.value as { outDir: string; summary: { faithfulness: { recordsEvaluated: number } } };
-    expect(summary.faithfulness.recordsEvaluated).toBe(RECORDS.length);
+  it('runs as a job on the app pool, counting records as they are done, and evaluates every record', async () => {
+    const started = await startReportJob(handlers, settings);
+    const seen = new Set<number>();
+    const finished = await pollReport(handlers, started.jobId, (t) => {
+      seen.add(t.progress.recordsDone);
+      return !t.running;
+    });
+    expect(finished.error).toBeNull();
+    expect(finished.progress).toMatchObject({ phase: 'completed', recordsDone: RECORDS.length, recordsTotal: RECORDS.length });
+    // progress moved through intermediate counts, not straight from nothing to everything
+    expect([...seen].some((n) => n > 0 && n < RECORDS.length)).toBe(true);
+    const { outDir, summary } = finished.result!;
+    expect(summary.faithfulness!.recordsEvaluated).toBe(RECORDS.length);
     viaApp = JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8')) as Report;
-  }, 120_000);
+  }, 240_000);
+
+  it('a report cancelled during faithfulness stops and writes nothing; a second start waits for the first', async () => {
+    const started = await startReportJob(handlers, settings);
+    expect(await dispatch(handlers, 'reports.start', settings)).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    await pollReport(handlers, started.jobId, (t) => t.progress.phase === 'faithfulness');
+    const cancelled = await cancelReport(handlers, started.jobId);
+    expect(cancelled.progress.cancellable).toBe(false);
+    const ended = await pollReport(handlers, started.jobId);
+    expect(ended.progress.phase).toBe('cancelled');
+    expect(ended.progress.recordsDone).toBeLessThan(RECORDS.length);
+    expect(ended.result).toBeNull();
+    expect(ended.error).toBeNull();
+    const reports = readdirSync(join(dir, 'reports'));
+    // only the first test's report folder exists
+    expect(reports).toHaveLength(1);
+  }, 240_000);
 
   it('gives the faithfulness numbers of the in-process engine running one window per run, exactly', async () => {
     expect(viaApp).toBeDefined();

@@ -6,13 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { perturbedInputs, randomOrder, salienceOrder } from '../../src/core/audit/faithfulness.ts';
 import { InferenceEngine } from '../../src/core/inference/engine.ts';
 import { sigmoid } from '../../src/core/inference/explain.ts';
-import {
-  BATCHED_PLAN,
-  firstIdentical,
-  ONE_RUN_PER_WINDOW,
-  perturbedLogits,
-  RunCancelled,
-} from '../../src/core/inference/perturbation.ts';
+import { BATCHED_PLAN, firstIdentical, ONE_RUN_PER_WINDOW, perturbedLogits, RunCancelled } from '../../src/core/inference/perturbation.ts';
 import { InferencePool } from '../../src/core/inference/pool.ts';
 import { seededRandom } from '../../src/shared/seededRandom.ts';
 import { LINEAR_CLASSES, LINEAR_LEADS, LINEAR_LENGTH, linearBias, linearW, writeLinearModel } from '../helpers/linearModel.ts';
@@ -33,7 +27,14 @@ function window(seed: number): Float32Array {
 async function curveInputs(engine: InferenceEngine, x: Float32Array, cls: number): Promise<Float32Array> {
   const K = engine.model.manifest.classes.length;
   const [out] = await engine.runWindows([
-    { leads: engine.model.manifest.leadOrder, samplingRateHz: 100, samples: LINEAR_LENGTH, inputLength: LINEAR_LENGTH, windowStarts: [0], windows: x },
+    {
+      leads: engine.model.manifest.leadOrder,
+      samplingRateHz: 100,
+      samples: LINEAR_LENGTH,
+      inputLength: LINEAR_LENGTH,
+      windowStarts: [0],
+      windows: x,
+    },
   ]);
   const a = Float32Array.from({ length: PER }, (_, i) => out!.W[cls * PER + i]! * x[i]!);
   expect(out!.logits).toHaveLength(K);

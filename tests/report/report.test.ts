@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAppContext, createHandlers, dispatch } from '../../src/app/index.ts';
 import { cohenKappa, MISSING, ratingTable } from '../../src/core/audit/agreement.ts';
 import { InferenceEngine } from '../../src/core/inference/engine.ts';
@@ -18,6 +18,7 @@ import { appendLabel, type Db, inForce, labelHistory, openStore } from '../../sr
 import { launchChromium } from '../helpers/chromium.ts';
 import { writeLinearModel } from '../helpers/linearModel.ts';
 import { repoPath, sharedDataDir } from '../helpers/sharedData.ts';
+import { pollReport, startReportJob } from '../helpers/reportJob.ts';
 import { synthesizeLabels } from '../helpers/syntheticLabels.ts';
 
 const RATER_NAMES = ['Dr Alice Examplename', 'Dr Bob Samplename', 'Dr Carol Testname'];
@@ -280,41 +281,53 @@ describe('report options and errors', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--steps must be an integer');
   });
+
+  it('the CLI shows faithfulness progress on stderr, and Ctrl-C cancels it with nothing written', async () => {
+    const outDir = join(work, 'cli-cancelled');
+    // many steps, so the pass is still running when the signal comes
+    const args = ['report', '--db', dbPath, '--model-dir', modelDir, '--out', outDir, '--no-pdf', '--bootstrap', '0', '--steps', '400'];
+    const child = spawn(process.execPath, [repoPath('bin/ecg-audit.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await Promise.race([
+      vi.waitFor(() => expect(stderr).toMatch(/faithfulness \(records\) \[[#-]+\] \d+\/16/), { timeout: 120_000, interval: 50 }),
+      exit.then((code) => {
+        throw new Error(`the CLI ended (${code}) before showing progress: ${stderr}`);
+      }),
+    ]);
+    child.kill('SIGINT');
+    expect(await exit, stderr).toBe(130);
+    expect(stderr).toContain('no report files will be written');
+    expect(stderr).toContain('report cancelled; nothing was written');
+    expect(existsSync(outDir)).toBe(false);
+  }, 180_000);
 });
 
-describe('reports.generate over the app API', () => {
-  it('writes the files beside the database and returns the summary; errors keep their code', async () => {
+describe('reports over the app API', () => {
+  it('writes the files beside the database in the background and returns the summary; errors keep their code', async () => {
     const ctx = createAppContext({ mode: 'browser', dbPath, modelsDir: join(modelDir, '..') }, repoPath());
     const handlers = createHandlers(ctx);
-    const ok = await dispatch(handlers, 'reports.generate', {
-      study: 'LUDB audit',
-      pdf: false,
-      bootstrapResamples: 50,
-      faithfulnessMaxRecords: 3,
-    });
-    expect(ok.ok, JSON.stringify(ok)).toBe(true);
-    const value = (
-      ok as {
-        ok: true;
-        value: {
-          outDir: string;
-          files: { name: string; bytes: number }[];
-          summary: { counts: { raters: number }; faithfulness: { recordsEvaluated: number } };
-        };
-      }
-    ).value;
+    const started = await startReportJob(handlers, { study: 'LUDB audit', pdf: false, bootstrapResamples: 50, faithfulnessMaxRecords: 3 });
+    expect(started.running).toBe(true);
+    const finished = await pollReport(handlers, started.jobId);
+    expect(finished.error).toBeNull();
+    expect(finished.progress).toMatchObject({ phase: 'completed', recordsDone: 3, recordsTotal: 3, cancellable: false });
+    const value = finished.result!;
     expect(value.outDir.startsWith(join(work, 'reports'))).toBe(true);
     expect(value.files.map((f) => f.name)).toEqual(['report.json', 'labels.csv', 'metrics.csv', 'report.html']);
     expect(value.files.every((f) => f.bytes > 0)).toBe(true);
     expect(value.summary.counts.raters).toBe(3);
-    expect(value.summary.faithfulness.recordsEvaluated).toBe(3);
-    expect(await dispatch(handlers, 'reports.generate', { study: 'missing', pdf: false })).toMatchObject({
+    expect(value.summary.faithfulness!.recordsEvaluated).toBe(3);
+    expect(await dispatch(handlers, 'reports.latest', {})).toMatchObject({ ok: true, value: { jobId: started.jobId } });
+    expect(await dispatch(handlers, 'reports.start', { study: 'missing', pdf: false })).toMatchObject({
       ok: false,
       error: { code: 'not-found' },
     });
-    expect(await dispatch(handlers, 'reports.generate', { study: 'LUDB audit', bootstrapResamples: -1 })).toMatchObject({
+    expect(await dispatch(handlers, 'reports.start', { study: 'LUDB audit', bootstrapResamples: -1 })).toMatchObject({
       ok: false,
       error: { code: 'bad-request' },
     });
+    expect(await dispatch(handlers, 'reports.status', { jobId: 99 })).toMatchObject({ ok: false, error: { code: 'not-found' } });
   });
 });

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ReportError } from '../../core/report/errors.ts';
-import { generateReport } from '../../core/report/generate.ts';
+import { startReport } from '../../core/report/job.ts';
 import { chromiumPdfRenderer } from '../../core/report/pdf.ts';
 import { DEFAULT_SETTINGS } from '../../core/report/build.ts';
 import { StoreError } from '../../core/store/index.ts';
@@ -61,17 +61,38 @@ export function registerReport(program: Command): void {
         includeIdentifiers: opts.includeIdentifiers ?? false,
       };
       const { db } = openCliStore(opts.db, { readonly: true });
-      const bar = new ProgressBar('faithfulness');
+      let bar: ProgressBar | undefined;
+      let lastPhase = '';
+      const task = startReport(db, {
+        outDir: opts.out,
+        study: opts.study,
+        modelId: opts.model,
+        modelDir: opts.modelDir ? resolve(opts.modelDir) : undefined,
+        settings,
+        pdf: opts.pdf ? chromiumPdfRenderer() : null,
+        onProgress: (p) => {
+          if (p.phase === 'faithfulness') {
+            bar ??= new ProgressBar('faithfulness (records)');
+            bar.update(p.recordsDone, p.recordsTotal);
+          } else if (p.phase !== lastPhase && (p.phase === 'agreement' || p.phase === 'writing')) {
+            process.stderr.write(p.phase === 'agreement' ? 'agreement statistics...\n' : 'writing the report files...\n');
+          }
+          lastPhase = p.phase;
+        },
+      });
+      // Ctrl-C stops the report before its files are written, so a cancelled report leaves none behind
+      const onSigint = (): void => {
+        process.stderr.write(
+          task.cancel()
+            ? '\ncancelling after the model runs in flight; no report files will be written\n'
+            : '\ntoo late to cancel: the report files are being written\n',
+        );
+      };
+      process.on('SIGINT', onSigint);
       try {
-        const { files, report } = await generateReport(db, {
-          outDir: opts.out,
-          study: opts.study,
-          modelId: opts.model,
-          modelDir: opts.modelDir ? resolve(opts.modelDir) : undefined,
-          settings,
-          pdf: opts.pdf ? chromiumPdfRenderer() : null,
-          onProgress: (done, total) => bar.update(done, total),
-        });
+        const generated = await task.done;
+        if (!generated) throw new CliError(`report cancelled; nothing was written to ${resolve(opts.out)}`, 130);
+        const { files, report } = generated;
         if (opts.json) {
           printJson({ files, raters: report.counts.raters, labels: report.counts.labels, records: report.counts.records });
         } else {
@@ -84,6 +105,7 @@ export function registerReport(program: Command): void {
         if (err instanceof ReportError || err instanceof StoreError) throw new CliError(err.message);
         throw err;
       } finally {
+        process.off('SIGINT', onSigint);
         db.close();
       }
     });

@@ -285,6 +285,7 @@ export async function faithfulnessSection(
   const results: (RecordOutcome | { skipped: string })[] = new Array(chosen.length);
   let next = 0;
   let done = 0;
+  run.onProgress?.(0, chosen.length);
   const lane = async (): Promise<void> => {
     while (next < chosen.length) {
       const i = next++;

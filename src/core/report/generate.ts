@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { resolveModelDir } from '../inference/modelFolder.ts';
-import type { PerturbationPlan } from '../inference/perturbation.ts';
+import { type PerturbationPlan, RunCancelled } from '../inference/perturbation.ts';
 import { InferencePool } from '../inference/pool.ts';
 import type { WindowRunner } from '../inference/runner.ts';
 import type { Db } from '../store/db.ts';
@@ -33,12 +33,22 @@ export interface GenerateOptions {
   settings?: Partial<Omit<ReportSettings, 'study' | 'modelId'>>;
   /** Null: no PDF. */
   pdf: PdfRenderer | null;
-  onProgress?: (done: number, total: number) => void;
+  /** Where the report is: agreement, then faithfulness record by record, then writing the files. */
+  onProgress?: (step: ReportStep) => void;
   /** Aborting stops the faithfulness pass between model runs; generateReport then rejects with RunCancelled. */
   signal?: AbortSignal;
   /** How perturbed windows are run (bench and tests compare plans; the numbers never depend on it). */
   perturbation?: PerturbationPlan;
   now?: () => Date;
+}
+
+export type ReportPhase = 'agreement' | 'faithfulness' | 'writing';
+
+/** Records done and to do in the faithfulness phase; 0 of 0 in the others. */
+export interface ReportStep {
+  phase: ReportPhase;
+  done: number;
+  total: number;
 }
 
 export interface GeneratedReport {
@@ -84,11 +94,16 @@ export async function generateReport(db: Db, options: GenerateOptions): Promise<
   }
   const opened = settings.faithfulness && data.model ? await openRunner(data.model.id, data.model.manifest.onnx.sha256, options) : null;
   let report: Report;
+  options.onProgress?.({ phase: 'agreement', done: 0, total: 0 });
   try {
     report = await buildReport(db, data, {
       settings,
       runner: opened?.runner ?? null,
-      run: { onProgress: options.onProgress, signal: options.signal, plan: options.perturbation },
+      run: {
+        onProgress: (done, total) => options.onProgress?.({ phase: 'faithfulness', done, total }),
+        signal: options.signal,
+        plan: options.perturbation,
+      },
       now: options.now,
     });
   } finally {
@@ -96,6 +111,9 @@ export async function generateReport(db: Db, options: GenerateOptions): Promise<
   }
   // in the app this runs on the thread that answers API calls: let them in between the longer steps
   await nextTurn();
+  // the last point a cancel is honoured: from here the files are written (so a cancel never leaves a partial set)
+  if (options.signal?.aborted) throw new RunCancelled();
+  options.onProgress?.({ phase: 'writing', done: 0, total: 0 });
 
   const outDir = resolve(options.outDir);
   try {

@@ -54,9 +54,45 @@ export const reportSummary = z.object({
 });
 export type ReportSummaryDto = z.infer<typeof reportSummary>;
 
+export const reportPhases = ['starting', 'agreement', 'faithfulness', 'writing', 'completed', 'cancelled', 'failed'] as const;
+
+const reportProgress = z.object({
+  phase: z.enum(reportPhases),
+  recordsDone: z.number().int().nonnegative(),
+  recordsTotal: z.number().int().nonnegative(),
+  ratePerS: z.number().nonnegative(),
+  etaS: z.number().nonnegative().nullable(),
+  elapsedS: z.number().nonnegative(),
+  /** False once the files are being written: from then on the report finishes. */
+  cancellable: z.boolean(),
+});
+export type ReportProgressDto = z.infer<typeof reportProgress>;
+
+const reportResult = z.object({
+  outDir: z.string(),
+  files: z.array(z.object({ name: z.string(), path: z.string(), bytes: z.number().int() })),
+  summary: reportSummary,
+});
+
+/** A report this app session started: live progress, then its files and summary (or why it failed). */
+const reportTask = z.object({
+  jobId: z.number().int(),
+  study: z.string(),
+  running: z.boolean(),
+  progress: reportProgress,
+  result: reportResult.nullable(),
+  error: z.string().nullable(),
+});
+export type ReportTaskDto = z.infer<typeof reportTask>;
+
+const jobId = z.object({ jobId: z.number().int() }).strict();
+
 export const reportsApi = {
-  /** Writes the study's report files (JSON, CSV, HTML, PDF) into a new folder beside the database. */
-  'reports.generate': endpoint(
+  /**
+   * Starts writing the study's report files (JSON, CSV, HTML, PDF) into a new folder beside the database, in
+   * the background. One report runs at a time.
+   */
+  'reports.start': endpoint(
     z
       .object({
         study: z.string().min(1),
@@ -67,10 +103,11 @@ export const reportsApi = {
         faithfulnessMaxRecords: z.number().int().min(0).default(200),
       })
       .strict(),
-    z.object({
-      outDir: z.string(),
-      files: z.array(z.object({ name: z.string(), path: z.string(), bytes: z.number().int() })),
-      summary: reportSummary,
-    }),
+    reportTask,
   ),
+  'reports.status': endpoint(jobId, reportTask),
+  /** Stops a report before its files are written; a cancelled report writes nothing. */
+  'reports.cancel': endpoint(jobId, reportTask),
+  /** The latest report this app session started (running or not), so the screen can pick it up again. */
+  'reports.latest': endpoint(z.object({}).strict(), reportTask.nullable()),
 };
