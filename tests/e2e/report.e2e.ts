@@ -49,12 +49,16 @@ describe('report screen', () => {
     await page.getByTestId('report-faithfulness').uncheck();
     await page.getByTestId('report-generate').click();
     await expect
-      .poll(async () => (await page.getByTestId('report-result').count()) + (await page.getByTestId('report-error').count()), {
-        timeout: 120_000,
-      })
+      .poll(
+        async () =>
+          (await page.getByTestId('report-result').count()) +
+          (await page.getByTestId('report-error').count()) +
+          (await page.getByTestId('report-task-error').count()),
+        { timeout: 120_000 },
+      )
       .toBeGreaterThan(0);
-    if (await page.getByTestId('report-error').count())
-      throw new Error(`UI error: ${await page.getByTestId('report-error').textContent()}`);
+    for (const id of ['report-error', 'report-task-error'])
+      if (await page.getByTestId(id).count()) throw new Error(`UI error: ${await page.getByTestId(id).textContent()}`);
     for (const name of ['report.json', 'labels.csv', 'metrics.csv', 'report.html', 'report.pdf']) {
       const path = (await page.getByTestId(`report-file-${name}`).locator('code').textContent())!;
       expect(existsSync(path), path).toBe(true);
