@@ -3,23 +3,16 @@
  * script and no network. Animation is off: SSR renders the first frame only.
  */
 import * as echarts from 'echarts';
+import { inWords, SERIES_COLOURS, VERDICT_COLOURS } from '../../shared/reasonCodes.ts';
 import type { ShareRow } from '../audit/shares.ts';
 
 const WIDTH = 720;
 const HEIGHT = 300;
-const VERDICT_COLOURS: Record<string, string> = {
-  valid: '#2e7d32',
-  not_valid: '#c62828',
-  unsure: '#9e9e9e',
-  yes: '#2e7d32',
-  partly: '#f9a825',
-  no: '#c62828',
-};
 
 function render(option: echarts.EChartsCoreOption, height = HEIGHT): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height });
   try {
-    chart.setOption({ animation: false, textStyle: { fontFamily: 'sans-serif' }, ...option });
+    chart.setOption({ animation: false, color: SERIES_COLOURS, textStyle: { fontFamily: 'sans-serif' }, ...option });
     return chart.renderToSVGString();
   } finally {
     chart.dispose();
@@ -48,7 +41,7 @@ export function shareBars(title: string, rows: readonly ShareRow[]): string {
     },
     yAxis: { type: 'value', max: 1, axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` } },
     series: values.map((v) => ({
-      name: v,
+      name: inWords(v),
       type: 'bar',
       stack: 'share',
       itemStyle: { color: VERDICT_COLOURS[v] },
@@ -59,7 +52,7 @@ export function shareBars(title: string, rows: readonly ShareRow[]): string {
 
 const LINE_TYPES = ['solid', 'dashed', 'dotted'] as const;
 /** Contrasting colours, so a dotted line drawn over an identical solid one still shows both. */
-const LINE_COLOURS = ['#1f5fa8', '#8d8d8d', '#e65100'];
+const LINE_COLOURS = [SERIES_COLOURS[0], SERIES_COLOURS[2], SERIES_COLOURS[1], ...SERIES_COLOURS.slice(3)];
 
 /** One line per series over x in [0, 1]; each series has its own dash so overlapping curves stay visible. */
 export function curvePlot(

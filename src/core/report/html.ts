@@ -6,6 +6,7 @@ import type { AgreementSummary } from '../audit/agreement.ts';
 import type { ShareRow } from '../audit/shares.ts';
 import type { BootstrapEstimate, Interval, Summary } from '../audit/stats.ts';
 import { SEGMENT_KINDS } from '../audit/localisation.ts';
+import { inWords } from '../../shared/reasonCodes.ts';
 import type { Report } from './build.ts';
 import { curvePlot, estimatePlot, groupedBars, shareBars } from './charts.ts';
 
@@ -19,24 +20,49 @@ const pct = (v: number | null | undefined): string =>
   v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)} %`;
 const ci = (c: Interval | null, f: (v: number) => string = (v) => fmt(v)): string => (c ? `${f(c.low)} – ${f(c.high)}` : '–');
 
-/** A table; an empty header makes a key/value table without a header row. */
-function table(header: readonly string[], rows: readonly (readonly string[])[], caption?: string): string {
+/**
+ * A table; an empty header makes a key/value table without a header row. `read` is one plain sentence under it
+ * saying how to read it, for a reader who is a clinician rather than a statistician.
+ */
+function table(header: readonly string[], rows: readonly (readonly string[])[], caption?: string, read?: string): string {
   if (rows.length === 0) return `<p class="empty">${caption ? `${escapeHtml(caption)}: ` : ''}no data.</p>`;
   const head = header.length ? `<thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>` : '';
   return (
-    `<table>${caption ? `<caption>${escapeHtml(caption)}</caption>` : ''}${head}` +
-    `<tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
+    `<div class="block"><table>${caption ? `<caption>${escapeHtml(caption)}</caption>` : ''}${head}` +
+    `<tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>` +
+    `${read ? `<p class="read"><b>How to read this:</b> ${escapeHtml(read)}</p>` : ''}</div>`
   );
 }
 
-function shareTable(caption: string, rows: readonly ShareRow[], groupName: string): string {
+const READ = {
+  shares:
+    'each row counts the raters\u2019 current verdicts in that group; the shares across a row add up to 100 %, and the 95 % interval is where the true share plausibly lies (wide when there are few labels).',
+  agreement:
+    'percent agreement is how often two raters gave the same answer; kappa and alpha correct for agreement by chance: 1 is perfect, 0 is no better than chance, below 0 worse (above 0.8 is usually called strong, 0.4-0.8 moderate). Units are the regions or records a figure rests on.',
+  pairs: 'the same statistics for each pair of raters, on the targets both of them rated.',
+  confusion: 'rows are what the first rater said, columns what the second said; the diagonal counts the times they agreed.',
+  bins: 'compare the rows: if raters find regions more often valid, or agree more, when the model is more confident or the region ranks higher, the figures rise down the table; overlapping intervals mean no clear difference.',
+  exactness:
+    'how far the explanation is from adding up exactly to the model\u2019s output; values around 1e-5 or smaller mean W*x is the exact decomposition of the logit.',
+  auc: 'deletion removes the samples the explanation ranks highest first: a low area means the probability falls fast, so the explanation found what the model uses. Insertion puts them back into a blank input: a high area is better. The explanation should beat the random order.',
+  paired:
+    'differences on the same records: a negative deletion difference and a positive insertion difference mean the explanation\u2019s order beats random.',
+  degeneracy:
+    'how concentrated the explanation is: a large share on 1 % of the samples, or on a single lead, means a few points carry the decision.',
+  localisation:
+    'mass share is how much of the positive attribution lies in each wave, time share how much of the annotated time the wave takes up; mass well above time means the model looks at that wave.',
+} as const;
+
+/** Verdicts and reason codes in words (codes stay in report.json and the CSVs); other groups as they are. */
+function shareTable(caption: string, rows: readonly ShareRow[], groupName: string, read: string = READ.shares): string {
   const values = Object.keys(rows[0]?.shares ?? {});
   return table(
-    [groupName, 'labels', ...values.flatMap((v) => [v, `95 % CI`])],
+    [groupName, 'labels', ...values.flatMap((v) => [inWords(v), `95 % CI`])],
     rows
       .filter((r) => r.total > 0)
-      .map((r) => [r.group, String(r.total), ...values.flatMap((v) => [pct(r.shares[v]!.share), ci(r.shares[v]!.ci, pct)])]),
+      .map((r) => [inWords(r.group), String(r.total), ...values.flatMap((v) => [pct(r.shares[v]!.share), ci(r.shares[v]!.ci, pct)])]),
     caption,
+    read,
   );
 }
 
@@ -51,6 +77,7 @@ function agreementBlock(title: string, a: AgreementSummary): string {
       ["Krippendorff's alpha (nominal)", ...estimate(a.krippendorffAlpha)],
     ],
     `${title}: ${a.units} units, ${a.pairableUnits} with two or more ratings, ${a.completeUnits} rated by all ${a.raters.length} raters`,
+    READ.agreement,
   );
   const pairs = table(
     ['raters', 'units', "Cohen's kappa", '95 % CI', 'percent agreement', '95 % CI'],
@@ -63,18 +90,19 @@ function agreementBlock(title: string, a: AgreementSummary): string {
       ci(p.percentAgreement.ci),
     ]),
     `${title}: pairs of raters`,
+    READ.pairs,
   );
   const confusions = a.pairs
     .filter((p) => p.units > 0)
     .map((p) =>
       table(
-        [`${p.raterA} \\ ${p.raterB}`, ...a.categories],
-        p.confusion.map((row, x) => [a.categories[x]!, ...row.map(String)]),
+        [`${p.raterA} \\ ${p.raterB}`, ...a.categories.map(inWords)],
+        p.confusion.map((row, x) => [inWords(a.categories[x]!), ...row.map(String)]),
         `Confusion ${p.raterA} (rows) vs ${p.raterB} (columns)`,
       ),
     )
     .join('');
-  return overview + pairs + `<div class="confusions">${confusions}</div>`;
+  return overview + pairs + `<div class="confusions">${confusions}</div><p class="read"><b>How to read this:</b> ${READ.confusion}</p>`;
 }
 
 const summaryCells = (s: Summary, f: (v: number | null) => string = (v) => fmt(v, 4)): string[] => [
@@ -88,12 +116,20 @@ const summaryCells = (s: Summary, f: (v: number | null) => string = (v) => fmt(v
 const sci = (v: number | null): string => (v === null || !Number.isFinite(v) ? '–' : v.toExponential(2));
 const summaryHeader = ['n', 'mean', 'median', 'p05', 'p95', 'max'];
 
+/** Deletion orders in words; an order without words here prints its code. */
+const ORDER_WORDS: Record<string, string> = {
+  attribution: 'largest |W*x| first',
+  random: 'random order',
+  'rater-valid': 'regions raters judged valid first',
+};
+const orderWords = (order: string): string => ORDER_WORDS[order] ?? order;
+
 function faithfulnessHtml(report: Report): string {
   const f = report.faithfulness;
   if (!f) return `<p>Faithfulness ${escapeHtml(report.faithfulnessNote ?? 'not computed')}.</p>`;
   const withCurves = f.curves.filter((c) => c.records > 0);
   const parts = [
-    `<p>${f.recordsEvaluated} records evaluated${f.recordsSkipped.length ? `, ${f.recordsSkipped.length} skipped` : ''}; ${escapeHtml(f.settings.baseline)}</p>`,
+    `<p>${f.recordsEvaluated} records evaluated${f.recordsSkipped.length ? `, ${f.recordsSkipped.length} skipped` : ''}. ${escapeHtml(f.settings.baseline)}</p>`,
     table(
       ['completeness error', ...summaryHeader],
       [
@@ -101,32 +137,34 @@ function faithfulnessHtml(report: Report): string {
         ['stored with the runs', ...summaryCells(f.exactness.storedRuns, sci)],
       ],
       'Exactness: |sum(W*x) + b - logit| (max over windows and classes, per record)',
+      READ.exactness,
     ),
     `<div class="plots">${curvePlot(
       'Deletion (predicted class)',
       'fraction of samples removed',
       f.settings.fractions,
-      withCurves.map((c) => ({ name: `${c.order} (n=${c.records})`, values: c.meanDeletion })),
+      withCurves.map((c) => ({ name: `${orderWords(c.order)} (n=${c.records})`, values: c.meanDeletion })),
     )}` +
       `${curvePlot(
         'Insertion (predicted class)',
         'fraction of samples added back',
         f.settings.fractions,
-        withCurves.map((c) => ({ name: `${c.order} (n=${c.records})`, values: c.meanInsertion })),
+        withCurves.map((c) => ({ name: `${orderWords(c.order)} (n=${c.records})`, values: c.meanInsertion })),
       )}</div>`,
     table(
       ['order', 'curve', ...summaryHeader],
       f.curves.flatMap((c) => [
-        [c.order, 'deletion AUC (lower = more faithful)', ...summaryCells(c.deletionAuc)],
-        [c.order, 'insertion AUC (higher = more faithful)', ...summaryCells(c.insertionAuc)],
+        [orderWords(c.order), 'deletion AUC (lower = more faithful)', ...summaryCells(c.deletionAuc)],
+        [orderWords(c.order), 'insertion AUC (higher = more faithful)', ...summaryCells(c.insertionAuc)],
       ]),
       'Area under the deletion and insertion curves',
+      READ.auc,
     ),
     table(
       ['predicted class', 'order', 'records', 'deletion AUC median', 'p05', 'p95', 'insertion AUC median', 'p05', 'p95'],
       f.curvesByClass.map((c) => [
         c.classCode,
-        c.order,
+        orderWords(c.order),
         String(c.records),
         fmt(c.deletionAuc.median, 4),
         fmt(c.deletionAuc.p05, 4),
@@ -144,6 +182,7 @@ function faithfulnessHtml(report: Report): string {
         ['insertion AUC, attribution - random', ...summaryCells(f.attributionVsRandom.insertionAucDifference)],
       ],
       'Attribution order against the seeded random order, per record',
+      READ.paired,
     ),
     table(
       [
@@ -168,6 +207,7 @@ function faithfulnessHtml(report: Report): string {
         ];
       }),
       'Degeneracy: concentration of |W*x|',
+      READ.degeneracy,
     ),
   ];
   const loc = f.localisation;
@@ -193,6 +233,7 @@ function faithfulnessHtml(report: Report): string {
           ...SEGMENT_KINDS.flatMap((k) => [pct(r.meanMassShare[k]), pct(r.meanTimeShare[k]), pct(r.pointing[k].share)]),
         ]),
         `Physiological localisation on ${loc.delineatedRecords} delineated records (relevance mass accuracy and pointing game)`,
+        READ.localisation,
       ),
     );
   }
@@ -209,14 +250,28 @@ function faithfulnessHtml(report: Report): string {
 
 const STYLE = `
 body{font-family:sans-serif;font-size:12px;color:#222;margin:24px;max-width:1000px}
-h1{font-size:20px}h2{font-size:16px;border-bottom:1px solid #ccc;padding-bottom:2px;margin-top:28px}
+h1{font-size:20px}h2{font-size:16px;border-bottom:1px solid #ccc;padding-bottom:2px;margin-top:28px;break-after:avoid}
 table{border-collapse:collapse;margin:8px 0 14px;font-size:11px;page-break-inside:avoid}
 caption{text-align:left;font-weight:bold;padding:2px 0}
 th,td{border:1px solid #ccc;padding:2px 5px;text-align:left}td{white-space:nowrap}td:last-child{white-space:normal}th{background:#f2f2f2}
 .plots svg{display:block;margin:6px 0;page-break-inside:avoid}.confusions{display:flex;flex-wrap:wrap;gap:12px}
+.block{page-break-inside:avoid}.read{margin:-8px 0 14px;color:#444;max-width:900px}
 .methods{background:#f8f8f8;border-left:3px solid #888;padding:6px 10px}.meta td:first-child{font-weight:bold}.empty{color:#777}
 @media print{body{margin:0}}
 `;
+
+/** The settings in words (report.json keeps the keys). */
+const SETTING_WORDS: Record<string, string> = {
+  study: 'study',
+  modelId: 'model',
+  bootstrapResamples: 'bootstrap resamples',
+  seed: 'random seed',
+  includeIdentifiers: 'identifiers included',
+  faithfulness: 'faithfulness computed',
+  deletionSteps: 'deletion/insertion steps',
+  faithfulnessMaxRecords: 'largest number of records re-run (0 = all)',
+  topSampleFraction: 'fraction of samples for the concentration figure',
+};
 
 export function reportHtml(report: Report): string {
   const a = report.agreement;
@@ -265,6 +320,7 @@ export function reportHtml(report: Report): string {
         ];
       }),
       title,
+      READ.bins,
     );
   const binsPlot = (title: string, bins: typeof a.interRater.regionsByConfidence, shares: readonly ShareRow[]): string =>
     estimatePlot(
@@ -289,7 +345,7 @@ ${meta}
 ${shareTable('All judged regions', a.regionShares.overall, 'regions')}
 ${shareTable('By class', a.regionShares.byClass, 'class')}
 ${shareTable('By lead', a.regionShares.byLead, 'lead')}
-${shareTable('By reason code (a label may carry several)', a.regionShares.byReason, 'reason code')}
+${shareTable('By reason given (a label may carry several)', a.regionShares.byReason, 'reason given')}
 <h2>Record-level verdicts</h2>
 ${shareTable('Plausibility of the explanation, by predicted class', a.verdicts.plausibleByPredictedClass, 'predicted class')}
 ${shareTable('Agreement with the predicted class', a.verdicts.agreeWithPrediction, 'class')}
@@ -307,7 +363,7 @@ ${faithfulnessHtml(report)}
 <h2>Settings</h2>
 ${table(
   ['setting', 'value'],
-  Object.entries(report.settings).map(([k, v]) => [k, String(v)]),
+  Object.entries(report.settings).map(([k, v]) => [SETTING_WORDS[k] ?? k, String(v)]),
 )}
 </body></html>
 `;

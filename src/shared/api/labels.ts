@@ -1,20 +1,8 @@
 import { z } from 'zod';
-import { REASON_CODES, type ReasonCode } from '../reasonCodes.ts';
+import { REASON_CODES, REASON_TEXT, type ReasonCode } from '../reasonCodes.ts';
 import { endpoint } from './contract.ts';
 
-export { REASON_CODES, type ReasonCode };
-
-/** The reason codes as the cardiologist reads them. */
-export const REASON_TEXT: Record<ReasonCode, string> = {
-  qrs: 'on the QRS complex',
-  st_t: 'on the ST segment / T wave',
-  p_wave: 'on the P wave',
-  noise_artifact: 'noise or artefact',
-  baseline: 'baseline',
-  pacing_spike: 'pacing spike',
-  wrong_lead: 'wrong lead',
-  misses_key_finding: 'misses the key finding elsewhere',
-};
+export { REASON_CODES, REASON_TEXT, type ReasonCode };
 
 const rater = z.object({ id: z.string(), displayName: z.string(), createdAt: z.string() });
 export type RaterDto = z.infer<typeof rater>;
