@@ -15,7 +15,7 @@ from scipy.optimize import minimize_scalar
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from . import metrics
-from .data import load_record
+from .data import load_record, superclass_table
 from .model import EcgImn
 from .preprocess import LEAD_ORDER, preprocess_single_window
 
@@ -114,16 +114,19 @@ def run_imn(model: EcgImn, x: np.ndarray, batch: int = 128, want_contrib: bool =
 
 
 def sanity_records(model: EcgImn, ptbxl: Path, labels: Path, ecg_ids, codes, sampling_rate: int, length: int) -> list[dict]:
-    """What the model says for named PTB-XL records (their reference statements beside it)."""
-    db = pd.read_csv(labels, index_col="ecg_id")
+    """What the model says for named PTB-XL records (their reference statements and superclasses beside it)."""
+    db = superclass_table(labels)
     rows = []
     for eid in ecg_ids:
         row = db.loc[eid]
         x = load_record(ptbxl / row["filename_lr" if sampling_rate == 100 else "filename_hr"], sampling_rate, length)
         lg, _ = run_imn(model, x[None])
+        prob = metrics.sigmoid(lg[0])
         rows.append({"ecgId": int(eid), "fold": int(row["strat_fold"]),
                      "reference": {k: float(v) for k, v in ast.literal_eval(row["scp_codes"]).items()},
-                     "probabilities": {c: float(v) for c, v in zip(codes, metrics.sigmoid(lg[0]))}})
+                     "referenceSuperclasses": list(row["superclasses"]),
+                     "predictedAt05": [c for c, p in zip(codes, prob) if p >= 0.5],
+                     "probabilities": {c: float(v) for c, v in zip(codes, prob)}})
     return rows
 
 

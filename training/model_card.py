@@ -46,11 +46,12 @@ def reliability_plot(curves: dict, codes, path: Path, bins: int = 10) -> None:
     plt.close(fig)
 
 
-def _v(entry) -> str:
+def _v(entry, digits: int = 3) -> str:
     if entry is None or entry.get("value") is None or np.isnan(entry["value"]):
         return "n/a"
     ci = entry.get("ci95")
-    return f"{entry['value']:.3f} ({ci[0]:.3f}-{ci[1]:.3f})" if ci else f"{entry['value']:.3f}"
+    v = f"{entry['value']:.{digits}f}"
+    return f"{v} ({ci[0]:.{digits}f}-{ci[1]:.{digits}f})" if ci else v
 
 
 def _diff(d) -> str:
@@ -155,9 +156,9 @@ def render_model_card(manifest: dict, results: dict, ev: dict, variant: str, onn
         if has_base:
             cells.append(_v(ev["auprc"]["baseline"]["perClass"][c]))
         w(f"| {c} ({names[c]}) | {ev['auroc']['imn']['perClass'][c]['positives']} | " + " | ".join(cells) + " |")
-    cells = [f"**{_v(ev['auroc']['imn']['macro'])}**"]
+    cells = [f"**{_v(ev['auroc']['imn']['macro'], 4)}**"]
     if has_base:
-        cells += [f"**{_v(ev['auroc']['baseline']['macro'])}**", f"**{_diff(ev['imnMinusBaselineAuroc']['macro'])}**"]
+        cells += [f"**{_v(ev['auroc']['baseline']['macro'], 4)}**", f"**{_diff(ev['imnMinusBaselineAuroc']['macro'])}**"]
     cells.append(_v(ev["auprc"]["imn"]["macro"]))
     if has_base:
         cells.append(_v(ev["auprc"]["baseline"]["macro"]))
@@ -224,6 +225,12 @@ def render_model_card(manifest: dict, results: dict, ev: dict, variant: str, onn
               f"{d['timeP']:.2f} / {d['timeQRS']:.2f} / {d['timeT']:.2f} | {d['massInside']:.2f} | {d['timeInside']:.2f} |")
     w("")
     w("## Sanity cases")
+    w("")
+    w("PTB-XL records 8, 30 and 77 are the ones the previous, subset-trained model got wrong. "
+      + " ".join(f"Record {r['ecgId']}: reference {'/'.join(r['referenceSuperclasses']) or 'none'}, model "
+                 f"{'/'.join(r['predictedAt05']) or 'nothing'} at 0.5 ("
+                 + ("right" if set(r["predictedAt05"]) == set(r["referenceSuperclasses"]) else "still wrong") + ")."
+                 for r in ev["sanityRecords"]))
     w("")
     w("| record | fold | reference statements (likelihood) | " + " | ".join(codes) + " |")
     w("|---|---|---|" + "---|" * len(codes))
