@@ -31,13 +31,17 @@ const UPSTREAM_TWINS = [
   ['00145', '00463'],
 ];
 
-describe('import of all shared data', () => {
+/** The three clinical datasets of the shared data; its other folders (vendor files, wfdb's test corpus,
+ * the full PTB-XL label table) have tests of their own. */
+const DATASETS = ['ptbxl', 'ludb', 'cinc2020'];
+
+describe('import of the shared clinical datasets', () => {
   it('imports every ECG once, skips what is not an ECG with a reason, and adds nothing on re-import', async () => {
     const db = freshDb();
-    const data = sharedDataDir();
-    const all = walk(data);
+    const inputs = DATASETS.map((d) => join(sharedDataDir(), d));
+    const all = inputs.flatMap(walk);
     const headers = all.filter((f) => f.endsWith('.hea'));
-    const summary = await startImport(db, { inputs: [data], study: 'all data', model }).done;
+    const summary = await startImport(db, { inputs, study: 'all data', model }).done;
 
     expect(summary.failed).toEqual([]);
     expect(summary.status).toBe('completed');
@@ -64,7 +68,6 @@ describe('import of all shared data', () => {
         'LICENSE.txt',
         'LICENSE.txt',
         'README',
-        'README.md',
         'RECORDS',
         'SHA256SUMS.txt',
         'SOURCE.md',
@@ -88,7 +91,7 @@ describe('import of all shared data', () => {
     expect(run.attribution).toHaveLength(5);
     expect(run.mapRateHz).toBe(100);
 
-    const again = await startImport(db, { inputs: [data], study: 'all data', model }).done;
+    const again = await startImport(db, { inputs, study: 'all data', model }).done;
     expect(again.jobId).not.toBe(summary.jobId);
     expect(again.imported).toBe(0);
     expect(again.duplicates).toBe(headers.length);
