@@ -54,8 +54,9 @@ def _v(entry, digits: int = 3) -> str:
     return f"{v} ({ci[0]:.{digits}f}-{ci[1]:.{digits}f})" if ci else v
 
 
-def _diff(d) -> str:
-    return f"{d['difference']:+.3f} ({d['ci95'][0]:+.3f} to {d['ci95'][1]:+.3f}; p = {d['pTwoSided']:.3f})"
+def _diff(d, n_boot: int) -> str:
+    p = f"p < {1 / n_boot:g}" if d["pTwoSided"] == 0 else f"p = {d['pTwoSided']:.3f}"
+    return f"{d['difference']:+.3f} ({d['ci95'][0]:+.3f} to {d['ci95'][1]:+.3f}; {p})"
 
 
 def render_model_card(manifest: dict, results: dict, ev: dict, variant: str, onnx_bytes: int, parity: dict) -> str:
@@ -151,14 +152,14 @@ def render_model_card(manifest: dict, results: dict, ev: dict, variant: str, onn
     for c in codes:
         cells = [_v(ev["auroc"]["imn"]["perClass"][c])]
         if has_base:
-            cells += [_v(ev["auroc"]["baseline"]["perClass"][c]), _diff(ev["imnMinusBaselineAuroc"]["perClass"][c])]
+            cells += [_v(ev["auroc"]["baseline"]["perClass"][c]), _diff(ev["imnMinusBaselineAuroc"]["perClass"][c], ev["imnMinusBaselineAuroc"]["bootstrap"])]
         cells.append(_v(ev["auprc"]["imn"]["perClass"][c]))
         if has_base:
             cells.append(_v(ev["auprc"]["baseline"]["perClass"][c]))
         w(f"| {c} ({names[c]}) | {ev['auroc']['imn']['perClass'][c]['positives']} | " + " | ".join(cells) + " |")
     cells = [f"**{_v(ev['auroc']['imn']['macro'], 4)}**"]
     if has_base:
-        cells += [f"**{_v(ev['auroc']['baseline']['macro'], 4)}**", f"**{_diff(ev['imnMinusBaselineAuroc']['macro'])}**"]
+        cells += [f"**{_v(ev['auroc']['baseline']['macro'], 4)}**", f"**{_diff(ev['imnMinusBaselineAuroc']['macro'], ev['imnMinusBaselineAuroc']['bootstrap'])}**"]
     cells.append(_v(ev["auprc"]["imn"]["macro"]))
     if has_base:
         cells.append(_v(ev["auprc"]["baseline"]["macro"]))
@@ -172,7 +173,7 @@ def render_model_card(manifest: dict, results: dict, ev: dict, variant: str, onn
         w(f"**Through the app.** `ecg-audit evaluate` on the same {app['n']} fold-10 files (the app's TypeScript preprocessing and "
           f"onnxruntime-node) gives macro AUROC {app['aurocMacro']:.4f}; per class "
           + ", ".join(f"{c} {v:.4f}" for c, v in app["aurocPerClass"].items())
-          + f". Largest difference to the PyTorch figures above: {app['maxAbsDifferenceToPytorch']:.4f}.")
+          + f". Largest difference to the PyTorch figures above: {app['maxAbsDifferenceToPytorch']:.1e}.")
     w("")
     w("Validation (fold 9) macro AUROC per epoch: " + ", ".join(f"{h['epoch']}: {h['valMacroAuroc']:.3f}" for h in info["history"])
       + f"; selected epoch {info['bestEpoch']}.")
