@@ -169,21 +169,17 @@ function occlusionsFor(prediction: Prediction, run: StoredRun, classCode: string
   }
 }
 
-/** Raw W of one class on the record's time axis: the mean of the windows' W over the windows covering each sample. */
-function stitchWeights(rc: RunContext, W: Float32Array, classIndex: number, classes: number): Float32Array {
+/** Raw W of one class and window on the record's time axis: the window's span holds its W, 0 elsewhere. */
+function windowWeights(rc: RunContext, W: Float32Array, classIndex: number, classes: number, w: number): Float32Array {
   const { input } = rc;
   const C = input.leads.length;
   const N = input.samples;
   const L = input.inputLength;
+  const start = input.windowStarts[w];
+  if (start === undefined) throw new ApiError('bad-request', `window ${w} does not exist (the run has ${input.windowStarts.length})`);
   const out = new Float32Array(C * N);
-  const coverage = new Float32Array(N);
-  for (const start of input.windowStarts) for (let t = start; t < start + L; t++) coverage[t]! += 1;
-  input.windowStarts.forEach((start, w) => {
-    const base = (w * classes + classIndex) * C * L;
-    for (let l = 0; l < C; l++) {
-      for (let t = 0; t < L; t++) out[l * N + start + t]! += W[base + l * L + t]! / coverage[start + t]!;
-    }
-  });
+  const base = (w * classes + classIndex) * C * L;
+  for (let l = 0; l < C; l++) out.set(W.subarray(base + l * L, base + (l + 1) * L), l * N + start);
   return out;
 }
 
@@ -272,10 +268,12 @@ export function recordsHandlers(ctx: AppContext): Handlers<RecordsMethod> {
         };
       }),
 
-    'records.weights': ({ runId, classCode }) =>
+    'records.weights': ({ runId, classCode, window }) =>
       asApiErrors(async () => {
         const rc = await runContext(runId);
         const k = classIndexOf(rc.run, classCode);
+        // the decisive window by default: the one whose W*x the overlay and the regions show
+        const w = window ?? rc.run.classes[k]!.window;
         const pool = await appPool(ctx, rc.run.modelId);
         const [out] = await pool.runWindows([rc.input], { priority: true });
         return {
@@ -284,7 +282,9 @@ export function recordsHandlers(ctx: AppContext): Handlers<RecordsMethod> {
           leads: [...rc.input.leads],
           mapSamples: rc.input.samples,
           mapRateHz: rc.input.samplingRateHz,
-          weights: float32Payload(stitchWeights(rc, out!.W, k, rc.run.classes.length)),
+          window: w,
+          windowStart: rc.input.windowStarts[w]!,
+          weights: float32Payload(windowWeights(rc, out!.W, k, rc.run.classes.length, w)),
         };
       }),
 

@@ -115,6 +115,7 @@ describe('viewer API over a real imported database', () => {
       worst = Math.max(worst, Math.abs(A[i]! - wx) - (1e-3 * Math.abs(wx) + 1e-7));
     }
     expect(worst).toBeLessThanOrEqual(0);
+    expect(w).toMatchObject({ window: 0, windowStart: 0 });
   });
 
   it('what-if: removing the top regions or a lead re-runs the model and reports both probabilities', async () => {

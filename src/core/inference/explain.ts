@@ -6,9 +6,11 @@
  * Aggregation (manifest windowing.aggregate = "max"): a class's probability is the largest over the windows;
  * its logit, bias and lead contributions are those of the window that attains it (its "decisive window"),
  * so that sum(leadContributions) + bias = logit holds for the reported numbers.
- * Stitching onto the record's time axis (model rate): attribution[c][l][t] = the mean, over the windows w
- * covering t, of W_w[c][l][t - s_w] * x_w[l][t - s_w] (x_w = window w's z-scored input): the average of the
- * overlapping windows' W*x. For a record of exactly one window this is that window's W*x.
+ * Attribution on the record's time axis (model rate): attribution[c] is the decisive window's exact W*x placed
+ * at that window's span, 0 elsewhere, and the class's evidence regions are found in that span only. So the map
+ * and the regions explain the very logit and probability shown: the map sums to logit - bias, and a region's
+ * contribution is its share of that logit. (An average over overlapping windows would explain no logit the
+ * model produced.) Any other window's W*x is available with windowAttribution.
  */
 import type { ModelInput } from '../signal/preprocess.ts';
 import type { ModelManifest } from './manifest.ts';
@@ -45,7 +47,7 @@ export interface Prediction {
   completenessMaxAbsError: number;
   /** The model input, windows x leads x inputLength (z-scored per window): the x of W*x. */
   windows: Float32Array;
-  /** Per class (manifest order), leads x samples of stitched W*x. */
+  /** Per class (manifest order), leads x samples: the decisive window's W*x at its span, 0 elsewhere. */
   attribution: Float32Array[];
   /** Every class's evidence regions, each class ranked on its own. */
   regions: EvidenceRegion[];
@@ -118,24 +120,21 @@ export function explain(input: ModelInput, out: ImnOutputs, ctx: ExplainContext)
     };
   });
 
-  const coverage = new Float32Array(N);
-  for (const start of input.windowStarts) for (let t = start; t < start + L; t++) coverage[t]! += 1;
-  const attribution = m.classes.map((_, c) => {
-    const a = new Float32Array(C * N);
-    input.windowStarts.forEach((start, w) => {
-      const wBase = (w * K + c) * C * L;
-      for (let l = 0; l < C; l++) {
-        const row = l * N + start;
-        const xBase = (w * C + l) * L;
-        for (let t = 0; t < L; t++) a[row + t]! += (out.W[wBase + l * L + t]! * x[xBase + t]!) / coverage[start + t]!;
-      }
-    });
-    return a;
+  const rule = ctx.regionRule ?? DEFAULT_REGION_RULE;
+  const attribution = classes.map((cls, c) => windowAttribution(input, out, K, c, cls.window));
+  const regions = classes.flatMap((cls, c) => {
+    // the rule (its percentile threshold included) sees the decisive window only, not the zeros around it
+    const start = input.windowStarts[cls.window]!;
+    const inWindow = new Float32Array(C * L);
+    for (let l = 0; l < C; l++) inWindow.set(attribution[c]!.subarray(l * N + start, l * N + start + L), l * L);
+    return evidenceRegions(cls.code, inWindow, input.leads, L, input.samplingRateHz, rule).map((r) => ({
+      ...r,
+      startSample: r.startSample + start,
+      endSample: r.endSample + start,
+      startS: (r.startSample + start) / input.samplingRateHz,
+      endS: (r.endSample + start) / input.samplingRateHz,
+    }));
   });
-
-  const regions = attribution.flatMap((a, c) =>
-    evidenceRegions(m.classes[c]!.code, a, input.leads, N, input.samplingRateHz, ctx.regionRule ?? DEFAULT_REGION_RULE),
-  );
 
   const warnings = [...(ctx.warnings ?? [])];
   if (!(completeness <= COMPLETENESS_TOLERANCE)) {
@@ -159,4 +158,24 @@ export function explain(input: ModelInput, out: ImnOutputs, ctx: ExplainContext)
     warnings,
     providerNotes: [...(ctx.providerNotes ?? [])],
   };
+}
+
+/**
+ * Window w's exact W*x for class c on the record's time axis (leads x samples): the window's span holds its
+ * W*x, everything else is 0. explain() keeps the decisive window's; any other window can be asked for here.
+ */
+export function windowAttribution(input: ModelInput, out: ImnOutputs, classes: number, c: number, w: number): Float32Array {
+  const C = input.leads.length;
+  const L = input.inputLength;
+  const N = input.samples;
+  const start = input.windowStarts[w];
+  if (start === undefined) throw new RangeError(`window ${w} does not exist (${input.windowStarts.length} windows)`);
+  const a = new Float32Array(C * N);
+  const wBase = (w * classes + c) * C * L;
+  for (let l = 0; l < C; l++) {
+    const xBase = (w * C + l) * L;
+    const row = l * N + start;
+    for (let t = 0; t < L; t++) a[row + t] = out.W[wBase + l * L + t]! * input.windows[xBase + t]!;
+  }
+  return a;
 }

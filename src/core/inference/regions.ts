@@ -1,9 +1,9 @@
 /**
  * Evidence regions: the contiguous spans of one lead where a class's attribution A = W*x is strongest.
- * Rule (see docs/evidence-regions.md), per class, on the record's stitched attribution at the model's rate:
+ * Rule (see docs/evidence-regions.md), per class, on the attribution of one model window at the model's rate:
  * 1. s = |A| smoothed per lead with a centred moving average of 2*round(0.01*fs)+1 samples (3 at 100 Hz, 30 ms),
  *    edges averaged over the samples that exist;
- * 2. threshold = the 95th percentile of s over all leads and samples of the record (linear interpolation,
+ * 2. threshold = the 95th percentile of s over all leads and samples given (linear interpolation,
  *    as numpy.percentile); a sample is "high" when s > threshold;
  * 3. on each lead, runs of high samples separated by gaps shorter than 40 ms are merged;
  * 4. runs shorter than 40 ms are dropped;
@@ -88,7 +88,7 @@ function smoothAbs(a: Float32Array, offset: number, n: number, half: number, out
 }
 
 /**
- * Regions for one class. `attribution` is leads x samples (lead-major) of W*x on the record's time axis.
+ * Regions for one class. `attribution` is leads x samples (lead-major) of W*x (explain() passes the decisive window).
  */
 export function evidenceRegions(
   classCode: string,

@@ -61,7 +61,7 @@ export interface StoredRun {
   windows: RunWindows;
   warnings: string[];
   createdAt: string;
-  /** Stitched attribution W*x per class (manifest order), leads x samples lead-major, at mapRateHz. */
+  /** Attribution W*x per class (the decisive window's at its span, 0 elsewhere) (manifest order), leads x samples lead-major, at mapRateHz. */
   attribution: Float32Array[];
   leads: string[];
   regions: StoredRegion[];

@@ -116,7 +116,11 @@ const weightsDto = z
     leads: z.array(z.string()).min(1),
     mapSamples: z.number().int().positive(),
     mapRateHz: z.number().positive(),
-    /** Raw W (mean over the windows covering each sample), leads x mapSamples. */
+    /** The window the weights are from (index into the run's windows; by default the class's decisive window). */
+    window: z.number().int().nonnegative(),
+    /** Its first sample on the record's time axis at mapRateHz. */
+    windowStart: z.number().int().nonnegative(),
+    /** Raw W of that window at its span, 0 elsewhere, leads x mapSamples. */
     weights: float32Payload,
   })
   .superRefine((r, ctx) => checkPayload(ctx, r.weights, r.leads.length * r.mapSamples, ['weights']));
@@ -156,7 +160,10 @@ export const recordsApi = {
   /** The latest model run on the record, or null when it was imported without a model. */
   'records.run': endpoint(z.object({ recordId: z.number().int() }).strict(), z.object({ run: runDto.nullable() })),
   /** Raw W for one class: needs the model (the store keeps W*x), so it re-runs the record. */
-  'records.weights': endpoint(z.object({ runId: z.number().int(), classCode: z.string().min(1) }).strict(), weightsDto),
+  'records.weights': endpoint(
+    z.object({ runId: z.number().int(), classCode: z.string().min(1), window: z.number().int().nonnegative().optional() }).strict(),
+    weightsDto,
+  ),
   /** Re-runs the model with the chosen part of the input replaced by the baseline (see docs/viewer.md). */
   'records.whatIf': endpoint(
     z.object({ runId: z.number().int(), classCode: z.string().min(1), occlude: occlusionRequest }).strict(),
