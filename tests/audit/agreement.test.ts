@@ -11,7 +11,7 @@ import {
   ratingTable,
   summarizeAgreement,
 } from '../../src/core/audit/agreement.ts';
-import { wilson } from '../../src/core/audit/stats.ts';
+import { MIN_DEFINED_RESAMPLE_SHARE, MIN_UNITS, wilson } from '../../src/core/audit/stats.ts';
 import { runPythonJson } from '../helpers/python.ts';
 
 interface Reference {
@@ -111,8 +111,8 @@ describe('agreement statistics by hand', () => {
   });
 
   it('bootstrap intervals are reproducible from the seed and bracket the estimate', () => {
-    const s1 = summarizeAgreement(table, { resamples: 200, seed: 7 });
-    const s2 = summarizeAgreement(table, { resamples: 200, seed: 7 });
+    const s1 = summarizeAgreement(table, { resamples: 200, seed: 7, minUnits: 1 });
+    const s2 = summarizeAgreement(table, { resamples: 200, seed: 7, minUnits: 1 });
     expect(s1).toEqual(s2);
     const k = s1.pairs[0]!.cohenKappa;
     expect(k.estimate).toBeCloseTo(0.4, 12);
@@ -120,6 +120,57 @@ describe('agreement statistics by hand', () => {
     expect(k.ci!.high).toBeGreaterThanOrEqual(k.estimate!);
     expect(s1.pairableUnits).toBe(3);
     expect(s1.completeUnits).toBe(3);
+  });
+
+  it('each statistic states the units it uses, and says "too few units (n)" below the minimum', () => {
+    const s = summarizeAgreement(table, { resamples: 50, seed: 7 });
+    // four rows, but u4 has one rating: every statistic here rests on three units
+    expect(s.units).toBe(4);
+    for (const e of [s.fleissKappa, s.krippendorffAlpha, s.percentAgreement, s.pairs[0]!.cohenKappa]) {
+      expect(e).toMatchObject({ units: 3, estimate: null, ci: null, note: `too few units (3)` });
+    }
+    expect(MIN_UNITS).toBe(10);
+    // the case of the issue: one unit rated by both raters gave "-1.000 (-1.000 - -1.000), units 4"
+    const one = ratingTable([
+      { unit: 'u1', rater: 'A', value: 'valid' },
+      { unit: 'u1', rater: 'B', value: 'not_valid' },
+      { unit: 'u2', rater: 'A', value: 'valid' },
+      { unit: 'u3', rater: 'A', value: 'valid' },
+      { unit: 'u4', rater: 'B', value: 'valid' },
+    ]);
+    expect(summarizeAgreement(one, { resamples: 50, seed: 1 }).fleissKappa).toMatchObject({
+      units: 1,
+      estimate: null,
+      note: 'too few units (1)',
+    });
+  });
+
+  it("Fleiss' kappa leaves out raters who rated none of the units", () => {
+    const rows = Array.from({ length: 12 }, (_, u) => [
+      { unit: `u${u}`, rater: 'A', value: u % 3 ? 'valid' : 'not_valid' },
+      { unit: `u${u}`, rater: 'B', value: u % 4 ? 'valid' : 'not_valid' },
+    ]).flat();
+    const withIdle = ratingTable(rows, { raters: ['A', 'B', 'C'], categories: ['valid', 'not_valid'] });
+    const s = summarizeAgreement(withIdle, { resamples: 100, seed: 2 });
+    expect(s.raters).toEqual(['A', 'B']);
+    expect(s.completeUnits).toBe(12);
+    expect(s.fleissKappa.estimate).toBeCloseTo(fleissKappa(ratingTable(rows), all(ratingTable(rows))), 12);
+  });
+
+  it('counts the resamples on which a statistic is defined and withholds an interval that rests on too few', () => {
+    // one disagreement in 12 units: a resample without it holds one category only, and kappa is undefined there
+    const rows = Array.from({ length: 12 }, (_, u) => [
+      { unit: `u${u}`, rater: 'A', value: 'valid' },
+      { unit: `u${u}`, rater: 'B', value: u === 0 ? 'not_valid' : 'valid' },
+    ]).flat();
+    const k = summarizeAgreement(ratingTable(rows, { categories: ['valid', 'not_valid'] }), { resamples: 400, seed: 5 }).pairs[0]!
+      .cohenKappa;
+    expect(k.estimate).not.toBeNull();
+    expect(k.requested).toBe(400);
+    expect(k.resamples).toBeGreaterThan(150);
+    expect(k.resamples).toBeLessThan(400 * MIN_DEFINED_RESAMPLE_SHARE);
+    expect(k.ci).toBeNull();
+    expect(k.note).toBe(`interval withheld: defined in ${k.resamples} of 400 resamples`);
   });
 
   it('perfect agreement on one category leaves kappa undefined rather than dividing by zero', () => {

@@ -9,7 +9,10 @@ import {
   topLeadMassShare,
   topSampleMassShare,
 } from '../../src/core/audit/faithfulness.ts';
-import { localiseLead, segmentsOfLead } from '../../src/core/audit/localisation.ts';
+import { join } from 'node:path';
+import { localiseLead, segmentsOfLead, waveAtRate } from '../../src/core/audit/localisation.ts';
+import { readEcgFile } from '../../src/core/formats/index.ts';
+import { sharedDataDir } from '../helpers/sharedData.ts';
 import { trapezoid } from '../../src/core/audit/stats.ts';
 import { seededRandom } from '../../src/shared/seededRandom.ts';
 import { InferenceEngine } from '../../src/core/inference/engine.ts';
@@ -64,6 +67,31 @@ describe('orders and perturbations', () => {
     a[3] = 20;
     expect(topSampleMassShare(a, 0.005)).toBeCloseTo(0.5, 12);
     expect(topLeadMassShare(a, 100)).toEqual({ lead: 0, share: 0.75 });
+  });
+});
+
+describe('annotation mapping to the model rate', () => {
+  it('keeps a wave its length: the end index is round((offset + 1) * f)', () => {
+    // 100 ms of QRS at 500 Hz: inclusive samples 100..149 -> 20..29 at 100 Hz (10 samples, not 11)
+    expect(waveAtRate({ kind: 'QRS', onset: 100, offset: 149 }, 0.2)).toEqual({ kind: 'QRS', onset: 20, offset: 29 });
+    expect(waveAtRate({ kind: 'P', onset: 7, offset: 7 }, 1)).toEqual({ kind: 'P', onset: 7, offset: 7 });
+  });
+
+  it('P waves and QRS of LUDB keep their mean duration at 100 Hz', async () => {
+    const record = await readEcgFile(join(sharedDataDir(), 'ludb', 'data', '1.hea'));
+    const ratio = 100 / record.samplingRateHz;
+    for (const kind of ['P', 'QRS'] as const) {
+      const waves = record.annotations.filter((a) => a.kind === kind);
+      expect(waves.length).toBeGreaterThan(20);
+      let before = 0;
+      let after = 0;
+      for (const a of waves) {
+        const m = waveAtRate({ kind, onset: a.onsetSample, offset: a.offsetSample }, ratio);
+        before += (a.offsetSample + 1 - a.onsetSample) / record.samplingRateHz;
+        after += (m.offset + 1 - m.onset) / 100;
+      }
+      expect(Math.abs(after / before - 1), kind).toBeLessThan(0.02);
+    }
   });
 });
 

@@ -205,41 +205,66 @@ export interface PairAgreement {
 
 export interface AgreementSummary {
   categories: string[];
+  /** The raters who rated at least one unit of this kind (the only ones the statistics count). */
   raters: string[];
   units: number;
   /** Units with two or more ratings. */
   pairableUnits: number;
-  /** Units rated by every rater (the units Fleiss' kappa uses). */
+  /** Units rated by every one of `raters` (the units Fleiss' kappa uses). */
   completeUnits: number;
+  /** Records the units come from: the clusters the bootstrap resamples (equals units when unclustered). */
+  clusters: number;
   percentAgreement: BootstrapEstimate;
   fleissKappa: BootstrapEstimate;
   krippendorffAlpha: BootstrapEstimate;
   pairs: PairAgreement[];
 }
 
-/** Every agreement statistic of a table, each with a seeded percentile bootstrap interval over units. */
-export function summarizeAgreement(table: RatingTable, settings: BootstrapSettings): AgreementSummary {
+/** The table without the raters who rated none of its units (they would make every unit incomplete for Fleiss). */
+export function withActiveRaters(table: RatingTable): RatingTable {
+  const active = table.raters.flatMap((_, r) => (table.rows.some((row) => row[r] !== MISSING) ? [r] : []));
+  if (active.length === table.raters.length) return table;
+  return {
+    raters: active.map((r) => table.raters[r]!),
+    categories: table.categories,
+    rows: table.rows.map((row) => Int32Array.from(active, (r) => row[r]!)),
+  };
+}
+
+/**
+ * Every agreement statistic of a table, each with a seeded percentile bootstrap interval. `clusterOf[u]` names
+ * unit u's record when units are nested in records (regions, classes of one record): the bootstrap then
+ * resamples records. Raters who rated none of the units are left out first.
+ */
+export function summarizeAgreement(full: RatingTable, settings: BootstrapSettings, clusterOf?: ArrayLike<number>): AgreementSummary {
+  const table = withActiveRaters(full);
   const units = table.rows.length;
+  const m = table.raters.length;
   const { raters } = unitCounts(table);
-  const pairable = raters.filter((m) => m >= 2).length;
-  const complete = raters.filter((m) => m === table.raters.length).length;
+  const pairable = (u: number): boolean => raters[u]! >= 2;
+  const complete = (u: number): boolean => m >= 2 && raters[u] === m;
   const pairs: PairAgreement[] = [];
-  for (let a = 0; a < table.raters.length; a++) {
-    for (let b = a + 1; b < table.raters.length; b++) {
-      const shared = table.rows.reduce((s, row) => s + (row[a] !== MISSING && row[b] !== MISSING ? 1 : 0), 0);
+  for (let a = 0; a < m; a++) {
+    for (let b = a + 1; b < m; b++) {
+      const kept = table.rows.flatMap((row, u) => (row[a] !== MISSING && row[b] !== MISSING ? [u] : []));
       const pairTable: RatingTable = {
         raters: [table.raters[a]!, table.raters[b]!],
         categories: table.categories,
-        rows: table.rows.filter((row) => row[a] !== MISSING && row[b] !== MISSING).map((row) => Int32Array.of(row[a]!, row[b]!)),
+        rows: kept.map((u) => Int32Array.of(table.rows[u]![a]!, table.rows[u]![b]!)),
       };
+      const always = (): boolean => true;
       pairs.push({
         raterA: table.raters[a]!,
         raterB: table.raters[b]!,
-        units: shared,
+        units: kept.length,
         ...bootstrapAll(
-          shared,
-          { cohenKappa: (idx) => cohenKappa(pairTable, 0, 1, idx), percentAgreement: (idx) => percentAgreement(pairTable, idx) },
+          kept.length,
+          {
+            cohenKappa: { value: (idx) => cohenKappa(pairTable, 0, 1, idx), uses: always },
+            percentAgreement: { value: (idx) => percentAgreement(pairTable, idx), uses: always },
+          },
           settings,
+          clusterOf ? kept.map((u) => clusterOf[u]!) : undefined,
         ),
         confusion: confusionTable(table, a, b),
       });
@@ -249,16 +274,18 @@ export function summarizeAgreement(table: RatingTable, settings: BootstrapSettin
     categories: table.categories,
     raters: table.raters,
     units,
-    pairableUnits: pairable,
-    completeUnits: complete,
+    pairableUnits: table.rows.filter((_, u) => pairable(u)).length,
+    completeUnits: table.rows.filter((_, u) => complete(u)).length,
+    clusters: clusterOf ? new Set(Array.from({ length: units }, (_, u) => clusterOf[u]!)).size : units,
     ...bootstrapAll(
       units,
       {
-        percentAgreement: (idx) => percentAgreement(table, idx),
-        fleissKappa: (idx) => fleissKappa(table, idx),
-        krippendorffAlpha: (idx) => krippendorffAlpha(table, idx),
+        percentAgreement: { value: (idx) => percentAgreement(table, idx), uses: pairable },
+        fleissKappa: { value: (idx) => fleissKappa(table, idx), uses: complete },
+        krippendorffAlpha: { value: (idx) => krippendorffAlpha(table, idx), uses: pairable },
       },
       settings,
+      clusterOf,
     ),
     pairs,
   };

@@ -1,37 +1,61 @@
 /**
- * Shares of judgements per group (class, lead, reason code, confidence bin, rank bin), each with a Wilson
- * 95 % interval. A judgement is one rater's current label on one target.
+ * Shares of judgements per group (class, lead, reason code, confidence bin, rank bin), each with a 95 %
+ * interval. A judgement is one rater's current label on one target. Judgements are nested in records (several
+ * regions and several raters per record), so the interval is Wilson's corrected for that clustering
+ * (clusteredWilson: the effective sample size n / design effect).
  */
-import { type Share, wilson } from './stats.ts';
+import { type ClusteredShare, clusteredWilson, wilson } from './stats.ts';
 
 export interface ShareRow {
   group: string;
   total: number;
+  /** Records the group's judgements come from (the clusters). */
+  clusters: number;
   /** One share per value, in the order of the `values` argument. */
-  shares: Record<string, Share>;
+  shares: Record<string, ClusteredShare>;
 }
 
-/** Groups `items` by every key `keysOf` returns (an item may fall in several groups, e.g. several reason codes). */
+/**
+ * Groups `items` by every key `keysOf` returns (an item may fall in several groups, e.g. several reason codes).
+ * `clusterOf` names the record an item belongs to; without it every item is independent (plain Wilson).
+ */
 export function sharesBy<T>(
   items: readonly T[],
   keysOf: (item: T) => readonly string[],
   valueOf: (item: T) => string,
   values: readonly string[],
   groupOrder?: readonly string[],
+  clusterOf?: (item: T) => string,
 ): ShareRow[] {
-  const counts = new Map<string, Map<string, number>>();
-  for (const g of groupOrder ?? []) counts.set(g, new Map());
+  const groups = new Map<string, T[]>();
+  for (const g of groupOrder ?? []) groups.set(g, []);
   for (const item of items) {
     for (const key of keysOf(item)) {
-      let byValue = counts.get(key);
-      if (!byValue) counts.set(key, (byValue = new Map()));
-      const v = valueOf(item);
-      byValue.set(v, (byValue.get(v) ?? 0) + 1);
+      let list = groups.get(key);
+      if (!list) groups.set(key, (list = []));
+      list.push(item);
     }
   }
-  return [...counts].map(([group, byValue]) => {
-    const total = values.reduce((s, v) => s + (byValue.get(v) ?? 0), 0);
-    return { group, total, shares: Object.fromEntries(values.map((v) => [v, wilson(byValue.get(v) ?? 0, total)])) };
+  const counted = new Set(values);
+  return [...groups].map(([group, list]) => {
+    const inScope = list.filter((item) => counted.has(valueOf(item)));
+    const byCluster = new Map<string, T[]>();
+    inScope.forEach((item, i) => {
+      const c = clusterOf ? clusterOf(item) : String(i);
+      let l = byCluster.get(c);
+      if (!l) byCluster.set(c, (l = []));
+      l.push(item);
+    });
+    const shareOf = (v: string): ClusteredShare => {
+      if (!clusterOf) {
+        const plain = wilson(inScope.filter((item) => valueOf(item) === v).length, inScope.length);
+        return { ...plain, clusters: inScope.length, designEffect: inScope.length ? 1 : null };
+      }
+      return clusteredWilson(
+        [...byCluster.values()].map((l) => ({ count: l.filter((item) => valueOf(item) === v).length, total: l.length })),
+      );
+    };
+    return { group, total: inScope.length, clusters: byCluster.size, shares: Object.fromEntries(values.map((v) => [v, shareOf(v)])) };
   });
 }
 

@@ -4,6 +4,7 @@
  * `includeIdentifiers` is set; otherwise records go by pseudonym and raters by alias (R1, R2, ...).
  */
 import { appVersion } from '../../shared/version.ts';
+import { MIN_DEFINED_RESAMPLE_SHARE, MIN_UNITS } from '../audit/stats.ts';
 import type { WindowRunner } from '../inference/runner.ts';
 import type { Db } from '../store/db.ts';
 import { inForce } from '../store/labels.ts';
@@ -89,8 +90,11 @@ export function methodsText(report: Pick<Report, 'settings' | 'model' | 'faithfu
     `Explanations of ${model} were audited with ECG-IMN Audit ${appVersion}.`,
     'Each rater judged evidence regions (contiguous spans of one lead where the class attribution W*x is strongest) as valid, not valid or unsure, optionally with reason codes, and gave record-level verdicts (plausibility; agreement with a class).',
     "Only each rater's current label per target enters the statistics (a target whose label the rater withdrew counts as unlabelled); superseded labels and withdrawals remain in the audit trail (labels.csv).",
-    'Shares are reported with Wilson score 95 % confidence intervals.',
-    `Inter-rater agreement is given as percent agreement (mean share of agreeing rater pairs per unit), Cohen's kappa for each pair of raters, Fleiss' kappa over units rated by all raters and Krippendorff's alpha (nominal, all pairable units, missing ratings allowed), each with a percentile bootstrap 95 % interval over units (${s.bootstrapResamples} resamples, seed ${s.seed}).`,
+    "Only labels on the evidence regions of the reported model's runs enter the region statistics.",
+    'Judgements are nested in records (several regions, classes and raters per record), so every interval accounts for the record: shares are reported with Wilson score 95 % intervals at the effective sample size n / deff, where the design effect deff = max(1, v / (p(1 - p)/n)) uses the ratio-estimator variance v = k/(k - 1) * sum_i (y_i - p m_i)^2 / n^2 over the k records (Korn and Graubard), and bootstrap intervals resample records (cluster bootstrap).',
+    `Inter-rater agreement is given as percent agreement (mean share of agreeing rater pairs per unit), Cohen's kappa for each pair of raters, Fleiss' kappa over the units rated by every rater who rated that kind of unit, and Krippendorff's alpha (nominal, all pairable units, missing ratings allowed), each with a percentile cluster-bootstrap 95 % interval (${s.bootstrapResamples} resamples of records, seed ${s.seed}).`,
+    `Each statistic states the units it rests on and the records they come from; below ${MIN_UNITS} units it is not reported ("too few units"), and its interval is withheld when the statistic is undefined in more than ${Math.round((1 - MIN_DEFINED_RESAMPLE_SHARE) * 100)} % of the resamples.`,
+    "A region's contribution is signed (positive: evidence for its class; negative: against), and every region statistic is given for all regions and for each sign separately.",
     "Agreement is further stratified by the model probability of the region's class (bins 0-0.5, 0.5-0.7, 0.7-0.9, 0.9-1) and by the region's contribution rank.",
   ];
   if (report.faithfulness) {

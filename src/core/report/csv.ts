@@ -82,6 +82,9 @@ type Row = [
   low: number | null,
   high: number | null,
   n: number | null,
+  /** Records the n units come from (the clusters an interval resamples or corrects for); blank when not nested. */
+  records?: number | null,
+  note?: string | null,
 ];
 
 function shareRows(section: string, rows: readonly ShareRow[]): Row[] {
@@ -95,12 +98,25 @@ function shareRows(section: string, rows: readonly ShareRow[]): Row[] {
       s.ci?.low ?? null,
       s.ci?.high ?? null,
       r.total,
+      r.clusters,
+      s.designEffect === null ? null : `design effect ${s.designEffect.toFixed(3)}`,
     ]),
   );
 }
 
 function estimateRow(section: string, metric: string, group: string, e: BootstrapEstimate): Row {
-  return [section, metric, group, '', e.estimate, e.ci?.low ?? null, e.ci?.high ?? null, e.units];
+  return [
+    section,
+    metric,
+    group,
+    '',
+    e.estimate,
+    e.ci?.low ?? null,
+    e.ci?.high ?? null,
+    e.units,
+    e.clusters,
+    [e.note, e.estimate === null ? null : `${e.resamples} of ${e.requested} resamples defined`].filter(Boolean).join('; ') || null,
+  ];
 }
 
 function agreementRows(section: string, a: AgreementSummary): Row[] {
@@ -140,6 +156,31 @@ export function metricsCsv(report: Report): string {
     ...shareRows('region verdicts by reason code', a.regionShares.byReason),
     ...shareRows('region verdicts by class probability', a.regionShares.byConfidence),
     ...shareRows('region verdicts by contribution rank', a.regionShares.byRank),
+    ...shareRows('region verdicts by sign', a.regionShares.bySign),
+    ...a.regionsBySign.flatMap((b) => [
+      ...shareRows(`region verdicts ${b.sign} their class by class`, b.shares.byClass),
+      ...shareRows(`region verdicts ${b.sign} their class by class probability`, b.shares.byConfidence),
+      ...shareRows(`region verdicts ${b.sign} their class by contribution rank`, b.shares.byRank),
+      ...agreementRows(`inter-rater: regions ${b.sign} their class`, b.interRater),
+      ...b.byConfidence.flatMap((x) => [
+        estimateRow(`inter-rater: regions ${b.sign} their class by class probability`, 'percent agreement', x.bin, x.percentAgreement),
+        estimateRow(
+          `inter-rater: regions ${b.sign} their class by class probability`,
+          "Krippendorff's alpha (nominal)",
+          x.bin,
+          x.krippendorffAlpha,
+        ),
+      ]),
+      ...b.byRank.flatMap((x) => [
+        estimateRow(`inter-rater: regions ${b.sign} their class by contribution rank`, 'percent agreement', x.bin, x.percentAgreement),
+        estimateRow(
+          `inter-rater: regions ${b.sign} their class by contribution rank`,
+          "Krippendorff's alpha (nominal)",
+          x.bin,
+          x.krippendorffAlpha,
+        ),
+      ]),
+    ]),
     ...shareRows('record plausibility', a.verdicts.plausibleByPredictedClass),
     ...shareRows('agreement with class', a.verdicts.agreeByClass),
     ...shareRows('agreement with predicted class', a.verdicts.agreeWithPrediction),
@@ -189,5 +230,5 @@ export function metricsCsv(report: Report): string {
       }
     }
   }
-  return toCsv(['section', 'metric', 'group', 'subgroup', 'value', 'ci_low', 'ci_high', 'n'], rows);
+  return toCsv(['section', 'metric', 'group', 'subgroup', 'value', 'ci_low', 'ci_high', 'n', 'records', 'note'], rows);
 }

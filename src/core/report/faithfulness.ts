@@ -21,7 +21,15 @@ import {
   topLeadMassShare,
   topSampleMassShare,
 } from '../audit/faithfulness.ts';
-import { type LeadLocalisation, localiseLead, SEGMENT_KINDS, type SegmentKind, segmentsOfLead, type Wave } from '../audit/localisation.ts';
+import {
+  type LeadLocalisation,
+  localiseLead,
+  SEGMENT_KINDS,
+  type SegmentKind,
+  segmentsOfLead,
+  type Wave,
+  waveAtRate,
+} from '../audit/localisation.ts';
 import { type Share, type Summary, summarize, wilson } from '../audit/stats.ts';
 import { sigmoid } from '../inference/explain.ts';
 import { BATCHED_PLAN, type PerturbationPlan, perturbedLogits, RunCancelled } from '../inference/perturbation.ts';
@@ -206,7 +214,7 @@ async function evaluateRecord(
   for (const a of stored.annotations) {
     const key = a.lead.toUpperCase();
     const list = wavesByLead.get(key) ?? [];
-    list.push({ kind: a.kind, onset: Math.round(a.onsetSample * ratio), offset: Math.round(a.offsetSample * ratio) });
+    list.push(waveAtRate({ kind: a.kind, onset: a.onsetSample, offset: a.offsetSample }, ratio));
     wavesByLead.set(key, list);
   }
   const localisation: RecordOutcome['localisation'] = [];

@@ -57,38 +57,43 @@ const READ = {
 function shareTable(caption: string, rows: readonly ShareRow[], groupName: string, read: string = READ.shares): string {
   const values = Object.keys(rows[0]?.shares ?? {});
   return table(
-    [groupName, 'labels', ...values.flatMap((v) => [inWords(v), `95 % CI`])],
+    [groupName, 'labels', 'records', ...values.flatMap((v) => [inWords(v), `95 % CI`])],
     rows
       .filter((r) => r.total > 0)
-      .map((r) => [inWords(r.group), String(r.total), ...values.flatMap((v) => [pct(r.shares[v]!.share), ci(r.shares[v]!.ci, pct)])]),
+      .map((r) => [
+        inWords(r.group),
+        String(r.total),
+        String(r.clusters),
+        ...values.flatMap((v) => [pct(r.shares[v]!.share), ci(r.shares[v]!.ci, pct)]),
+      ]),
     caption,
     read,
   );
 }
 
-const estimate = (e: BootstrapEstimate): string[] => [fmt(e.estimate), ci(e.ci), String(e.units)];
+/** Estimate, interval (or why there is none), the units and records it rests on, and the defined resamples. */
+const estimate = (e: BootstrapEstimate): string[] => [
+  e.estimate === null ? (e.note ?? '–') : fmt(e.estimate),
+  e.ci === null ? (e.estimate === null ? '–' : (e.note ?? '–')) : ci(e.ci),
+  e.clusters === e.units ? String(e.units) : `${e.units} (${e.clusters} records)`,
+  e.estimate === null ? '–' : `${e.resamples} / ${e.requested}`,
+];
+const estimateHeader = ['estimate', '95 % CI (records resampled)', 'units used', 'defined resamples'];
 
 function agreementBlock(title: string, a: AgreementSummary): string {
   const overview = table(
-    ['statistic', 'estimate', '95 % bootstrap CI', 'units'],
+    ['statistic', ...estimateHeader],
     [
-      ['percent agreement', ...estimate(a.percentAgreement)],
-      ["Fleiss' kappa (units rated by all)", ...estimate(a.fleissKappa)],
-      ["Krippendorff's alpha (nominal)", ...estimate(a.krippendorffAlpha)],
+      ['percent agreement (units with 2+ ratings)', ...estimate(a.percentAgreement)],
+      [`Fleiss' kappa (units rated by all ${a.raters.length} raters of this kind)`, ...estimate(a.fleissKappa)],
+      ["Krippendorff's alpha (nominal, units with 2+ ratings)", ...estimate(a.krippendorffAlpha)],
     ],
-    `${title}: ${a.units} units, ${a.pairableUnits} with two or more ratings, ${a.completeUnits} rated by all ${a.raters.length} raters`,
+    `${title}: ${a.units} units from ${a.clusters} records, ${a.pairableUnits} with two or more ratings, ${a.completeUnits} rated by all ${a.raters.length} raters who rated this kind`,
     READ.agreement,
   );
   const pairs = table(
-    ['raters', 'units', "Cohen's kappa", '95 % CI', 'percent agreement', '95 % CI'],
-    a.pairs.map((p) => [
-      `${p.raterA} vs ${p.raterB}`,
-      String(p.units),
-      fmt(p.cohenKappa.estimate),
-      ci(p.cohenKappa.ci),
-      fmt(p.percentAgreement.estimate),
-      ci(p.percentAgreement.ci),
-    ]),
+    ['raters', "Cohen's kappa", ...estimateHeader.slice(1), 'percent agreement', '95 % CI'],
+    a.pairs.map((p) => [`${p.raterA} vs ${p.raterB}`, ...estimate(p.cohenKappa), ...estimate(p.percentAgreement).slice(0, 2)]),
     `${title}: pairs of raters`,
     READ.pairs,
   );
@@ -305,7 +310,7 @@ export function reportHtml(report: Report): string {
   );
   const binsTable = (title: string, bins: typeof a.interRater.regionsByConfidence, shares: readonly ShareRow[]): string =>
     table(
-      ['bin', 'regions', 'valid share', '95 % CI', 'percent agreement', '95 % CI', "Krippendorff's alpha", '95 % CI'],
+      ['bin', 'regions', 'valid share', '95 % CI', 'percent agreement', '95 % CI', "Krippendorff's alpha", '95 % CI', 'units used'],
       bins.map((b) => {
         const s = shares.find((r) => r.group === b.bin)?.shares.valid;
         return [
@@ -313,10 +318,8 @@ export function reportHtml(report: Report): string {
           String(b.units),
           pct(s?.share),
           ci(s?.ci ?? null, pct),
-          fmt(b.percentAgreement.estimate),
-          ci(b.percentAgreement.ci),
-          fmt(b.krippendorffAlpha.estimate),
-          ci(b.krippendorffAlpha.ci),
+          ...estimate(b.percentAgreement).slice(0, 2),
+          ...estimate(b.krippendorffAlpha).slice(0, 3),
         ];
       }),
       title,
@@ -341,6 +344,7 @@ ${meta}
 <h2>Methods</h2><p class="methods">${escapeHtml(report.methods)}</p>
 <h2>Raters</h2>${raters}
 <h2>Evidence regions: verdicts</h2>
+<p>${a.regionJudgements} judgements on the reported model's regions${a.regionJudgementsExcluded ? `; ${a.regionJudgementsExcluded} on regions of other runs (another model or an older run) are not counted` : ''}. Intervals: Wilson at the effective sample size (design effect of the records the judgements are nested in).</p>
 <div class="plots">${shareBars('Region verdicts by class', a.regionShares.byClass)}${shareBars('Region verdicts by lead', a.regionShares.byLead)}</div>
 ${shareTable('All judged regions', a.regionShares.overall, 'regions')}
 ${shareTable('By class', a.regionShares.byClass, 'class')}
@@ -358,6 +362,19 @@ ${agreementBlock('Agreement with a class', a.interRater.agreeClass)}
 <div class="plots">${binsPlot('By probability of the region\u2019s class', a.interRater.regionsByConfidence, a.regionShares.byConfidence)}${binsPlot('By contribution rank of the region', a.interRater.regionsByRank, a.regionShares.byRank)}</div>
 ${binsTable('By probability of the region\u2019s class', a.interRater.regionsByConfidence, a.regionShares.byConfidence)}
 ${binsTable('By contribution rank', a.interRater.regionsByRank, a.regionShares.byRank)}
+<h2>Evidence for and against the class</h2>
+<p>A region's contribution is signed: positive regions push their class up (evidence for it), negative ones push it down (evidence against it). Ranks are by magnitude, so both kinds mix above; here every region statistic is given for each sign separately.</p>
+${shareTable('Region verdicts by sign of the contribution', a.regionShares.bySign, 'sign')}
+${a.regionsBySign
+  .map(
+    (b) =>
+      `<h3>Regions ${b.sign === 'for' ? 'for their class (contribution > 0)' : 'against their class (contribution ≤ 0)'}: ${b.judgements} judgements</h3>` +
+      shareTable('By class', b.shares.byClass, 'class') +
+      agreementBlock(`Evidence regions ${b.sign} their class`, b.interRater) +
+      binsTable('By probability of the region\u2019s class', b.byConfidence, b.shares.byConfidence) +
+      binsTable('By contribution rank', b.byRank, b.shares.byRank),
+  )
+  .join('\n')}
 <h2>Faithfulness</h2>
 ${faithfulnessHtml(report)}
 <h2>Settings</h2>

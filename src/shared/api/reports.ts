@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { endpoint } from './contract.ts';
 
 const interval = z.object({ low: z.number(), high: z.number() }).nullable();
-const estimate = z.object({ estimate: z.number().nullable(), ci: interval, units: z.number().int() });
+const estimate = z.object({
+  estimate: z.number().nullable(),
+  ci: interval,
+  /** Units the statistic rests on, and the records they come from (the bootstrap resamples records). */
+  units: z.number().int(),
+  clusters: z.number().int(),
+  /** Why the estimate or interval is missing ("too few units (3)"), else null. */
+  note: z.string().nullable(),
+});
 
 const agreementRow = z.object({
   target: z.string(),
