@@ -5,7 +5,10 @@ import {
   PERTURBATION_BASELINE,
   randomOrder,
   salienceOrder,
-  spansFirstOrder,
+  normalisedAuc,
+  recordSeed,
+  regionPerturbedInputs,
+  relevanceOrder,
   topLeadMassShare,
   topSampleMassShare,
 } from '../../src/core/audit/faithfulness.ts';
@@ -32,15 +35,38 @@ describe('orders and perturbations', () => {
     expect([...randomOrder(100, 6)]).not.toEqual([...a]);
   });
 
-  it('spans come first, in the given order, then the rest by salience', () => {
+  it('relevance order is by signed W*x, most relevant for the class first', () => {
+    expect([...relevanceOrder(Float32Array.of(0.1, -3, 2, -0.1, 0))]).toEqual([2, 0, 4, 3, 1]);
+  });
+
+  it('region-granularity steps remove (or add back) one whole region each', () => {
     // 2 leads x 4 samples
-    const a = Float32Array.of(5, 1, 2, 0, 0.5, 3, 4, 6);
-    expect([
-      ...spansFirstOrder(a, 4, [
-        { lead: 1, start: 1, end: 3 },
-        { lead: 0, start: 0, end: 2 },
-      ]),
-    ]).toEqual([6, 5, 0, 1, 7, 2, 4, 3]);
+    const x = Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8);
+    const out = regionPerturbedInputs(x, 4, [
+      { lead: 1, start: 1, end: 3 },
+      { lead: 0, start: 0, end: 1 },
+    ]);
+    const at = (k: number): number[] => [...out.subarray(k * 8, (k + 1) * 8)];
+    expect(at(0)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(at(1)).toEqual([1, 2, 3, 4, 5, 0, 0, 8]);
+    expect(at(2)).toEqual([0, 2, 3, 4, 5, 0, 0, 8]);
+    expect(at(3)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(at(4)).toEqual([0, 0, 0, 0, 0, 6, 7, 0]);
+    expect(at(5)).toEqual([1, 0, 0, 0, 0, 6, 7, 0]);
+  });
+
+  it('normalises an AUC by its start and floor, and not when they are too close', () => {
+    // a deletion curve from 0.9 falling at once to a floor of 0.5 scores 0; one staying at 0.9 scores 1
+    expect(normalisedAuc(0.5, 0.9, 0.5)).toBeCloseTo(0, 12);
+    expect(normalisedAuc(0.9, 0.9, 0.5)).toBeCloseTo(1, 12);
+    expect(normalisedAuc(0.7, 0.9, 0.5)).toBeCloseTo(0.5, 12);
+    expect(normalisedAuc(0.5, 0.505, 0.5)).toBeNull();
+  });
+
+  it('per-record seeds follow the pseudonym, not the database id', () => {
+    expect(recordSeed(20260101, 'S1-0007')).toBe(recordSeed(20260101, 'S1-0007'));
+    expect(recordSeed(20260101, 'S1-0007')).not.toBe(recordSeed(20260101, 'S1-0008'));
+    expect(recordSeed(20260101, 'S1-0007')).not.toBe(recordSeed(20260102, 'S1-0007'));
   });
 
   it('deletion removes the first k/steps of the order, insertion restores it; baseline is 0', () => {
@@ -125,8 +151,8 @@ describe('localisation', () => {
     expect(r.massShare).toEqual({ P: 0, QRS: 0.75, 'ST-T': 0.25 });
     expect(r.timeShare.QRS).toBeCloseTo(20 / 90, 12);
     expect(r.timeShare['ST-T']).toBeCloseTo(30 / 90, 12);
-    expect(r.pointedAt).toBe('QRS');
-    expect(localiseLead(new Float32Array(120), seg.segments, seg.span).pointedAt).toBeNull();
+    expect(r.peakAt).toBe('QRS');
+    expect(localiseLead(new Float32Array(120), seg.segments, seg.span).peakAt).toBeNull();
   });
 });
 
@@ -144,7 +170,8 @@ describe('deletion and insertion on a linear model with a closed-form answer', (
     const cls = 1;
     const a = Float32Array.from({ length: per }, (_, i) => linearW(cls, Math.floor(i / LINEAR_LENGTH), i % LINEAR_LENGTH) * x[i]!);
     const steps = 10;
-    for (const order of [salienceOrder(a), randomOrder(per, 3)]) {
+    const byOrder: { deletion: number[]; insertion: number[] }[] = [];
+    for (const order of [relevanceOrder(a), salienceOrder(a), randomOrder(per, 3)]) {
       const windows = perturbedInputs(x, order, steps);
       const n = 2 * (steps + 1);
       const input: ModelInput = {
@@ -169,10 +196,19 @@ describe('deletion and insertion on a linear model with a closed-form answer', (
         expectedDel.push(sigmoid(total - removed + linearBias(cls)));
         expectedIns.push(sigmoid(removed + linearBias(cls)));
       }
+      byOrder.push(curves);
       curves.deletion.forEach((p, k) => expect(Math.abs(p - expectedDel[k]!)).toBeLessThan(1e-5));
       curves.insertion.forEach((p, k) => expect(Math.abs(p - expectedIns[k]!)).toBeLessThan(1e-5));
       // the model's own W output is the closed-form W
       expect(Math.abs(out!.W[cls * per + 5 * LINEAR_LENGTH + 17]! - linearW(cls, 5, 17))).toBeLessThan(1e-7);
     }
+    // most relevant first removes the largest possible share of the logit at every step: its deletion curve
+    // lies under every other order's and its insertion curve over it (|W*x| removes negative evidence early)
+    const [relevance, ...others] = byOrder;
+    for (const other of others) {
+      relevance!.deletion.forEach((p, k) => expect(p).toBeLessThanOrEqual(other.deletion[k]! + 1e-6));
+      relevance!.insertion.forEach((p, k) => expect(p).toBeGreaterThanOrEqual(other.insertion[k]! - 1e-6));
+    }
+    expect(relevance!.deletion[1]!).toBeLessThan(byOrder[1]!.deletion[1]! - 1e-3);
   });
 });

@@ -35,6 +35,7 @@ export function studyData(records: { id: number; regions: StoredRegion[]; topCla
       completenessError: 0,
       regionCount: r.regions.length,
       labelledRegions: r.regions,
+      topClassRegions: r.regions.filter((g) => g.classCode === (r.topClass ?? manifest.classes[0]!.code)),
     },
   }));
   const allRegions = new Map(records.flatMap((r) => r.regions).map((g) => [g.id, g]));

@@ -12,6 +12,7 @@ import { ONE_RUN_PER_WINDOW } from '../../src/core/inference/perturbation.ts';
 import type { BatchOutcome } from '../../src/core/inference/pool.ts';
 import type { Report } from '../../src/core/report/build.ts';
 import { ReportError } from '../../src/core/report/errors.ts';
+import { loadStudyData } from '../../src/core/report/data.ts';
 import { generateReport } from '../../src/core/report/generate.ts';
 import { chromiumPdfRenderer } from '../../src/core/report/pdf.ts';
 import { appendLabel, type Db, inForce, labelHistory, openStore } from '../../src/core/store/index.ts';
@@ -157,20 +158,58 @@ describe('report on an imported LUDB subset with seeded labels', () => {
     expect(report.agreement.verdicts.plausibleByPredictedClass.find((r) => r.group === 'all records')!.total).toBe(plausible.length);
   });
 
-  it('faithfulness is exact on the linear model, has all three orders and localises on LUDB delineation', () => {
+  it('faithfulness is exact on the linear model, has every order on the same records and localises on LUDB delineation', () => {
     const f = report.faithfulness!;
     expect(f.recordsEvaluated).toBe(16);
     expect(f.exactness.recomputed.max!).toBeLessThan(1e-3);
-    expect(f.curves.find((c) => c.order === 'attribution')!.records).toBe(16);
-    expect(f.curves.find((c) => c.order === 'random')!.records).toBe(16);
-    expect(f.curves.find((c) => c.order === 'rater-valid')!.records).toBeGreaterThan(0);
-    for (const c of f.curves.filter((x) => x.records > 0)) expect(c.meanDeletion).toHaveLength(11);
-    const byClass = f.curvesByClass.filter((c) => c.order === 'attribution');
+    expect(f.curves.map((c) => [c.order, c.records])).toEqual([
+      ['relevance', 16],
+      ['random', 16],
+      ['magnitude', 16],
+    ]);
+    for (const c of f.curves) expect(c.meanDeletion).toHaveLength(11);
+    const byClass = f.curvesByClass.filter((c) => c.order === 'relevance');
     expect(byClass.reduce((n, c) => n + c.records, 0)).toBe(16);
+    expect(f.baselineProbability.map((b) => b.probability.n)).toEqual([16, 16, 16]);
+    // normalised AUCs exist where p(x) and p(baseline) differ; they are on the curve's own scale
+    const relevance = f.curves.find((c) => c.order === 'relevance')!;
+    expect(relevance.normalisedDeletionAuc.n).toBeGreaterThan(0);
+    // most relevant first on a linear model: the deletion curve falls below the random one
+    expect(relevance.meanDeletion[1]!).toBeLessThan(f.curves.find((c) => c.order === 'random')!.meanDeletion[1]!);
+    expect(f.relevanceVsRandom.find((p) => p.curve === 'deletion' && !p.normalised)!.mean.units).toBe(16);
+
+    // region granularity: every order on the same records, paired differences over them
+    const r = f.regionLevel;
+    expect(r.records).toBeGreaterThanOrEqual(10);
+    expect(r.majorityRule).toMatch(/more than half/);
+    for (const o of r.orders) {
+      expect(o.deletionAuc.n).toBe(r.records);
+      expect(o.meanDeletion).toHaveLength(r.maxRegions + 1);
+    }
+    for (const p of r.paired.filter((x) => !x.normalised)) expect(p.mean.units).toBe(r.records);
+
+    // localisation only for the record's predicted classes
+    const data = loadStudyData(db);
+    const predicted = new Map<string, number>();
+    for (const rec of data.records) {
+      for (const [code, p] of Object.entries(rec.run!.probabilities)) {
+        if (p >= 0.5 || code === rec.run!.topClass) predicted.set(code, (predicted.get(code) ?? 0) + 1);
+      }
+    }
     expect(f.localisation.delineatedRecords).toBe(16);
-    const all = f.localisation.rows.find((r) => r.lead === 'all leads')!;
-    expect(all.n).toBeGreaterThan(0);
-    expect(all.meanTimeShare.QRS!).toBeGreaterThan(0.05);
+    const allLeads = f.localisation.rows.filter((x) => x.lead === 'all leads');
+    expect(allLeads.length).toBeGreaterThan(0);
+    for (const row of allLeads) {
+      expect(row.records).toBeLessThanOrEqual(predicted.get(row.classCode) ?? 0);
+      expect(row.meanTimeShare.QRS!).toBeGreaterThan(0.05);
+      for (const k of ['P', 'QRS', 'ST-T'] as const) {
+        expect(row.pooledMassShare[k]).toBeGreaterThanOrEqual(0);
+        expect(row.recordMassShare[k]).toBeGreaterThanOrEqual(0);
+      }
+      const peaks = Object.values(row.peakLocation);
+      expect(peaks.reduce((n, p) => n + p.count, 0)).toBe(row.peakLocation.QRS.total);
+      expect(row.peakLocation.QRS.clusters).toBe(row.records);
+    }
     expect(f.degeneracy).toHaveLength(3);
     expect(f.deletionInsertionMsPerRecord).toBeGreaterThan(0);
   });
@@ -217,7 +256,7 @@ describe('report on an imported LUDB subset with seeded labels', () => {
         return route.request().url() === url ? route.continue() : route.abort();
       });
       await page.goto(url, { waitUntil: 'load' });
-      expect(await page.locator('svg').count()).toBe(7);
+      expect(await page.locator('svg').count()).toBe(8);
       expect(await page.locator('h2').allTextContents()).toContain('Faithfulness');
       if (process.env.REPORT_SCREENSHOT) await page.screenshot({ path: process.env.REPORT_SCREENSHOT, fullPage: true });
       expect(errors).toEqual([]);

@@ -2,7 +2,8 @@
  * Faithfulness of an attribution A = W * x on one model window x (leads x samples, lead-major, z-scored).
  *
  * Deletion: starting from x, the samples are replaced by the baseline in the order given, in `steps` equal
- * steps; insertion: starting from the all-baseline input, the samples of x are put back in the same order.
+ * steps (or region by region); insertion: starting from the all-baseline input, the samples of x are put back
+ * in the same order.
  * The class probability is read after every step. The baseline is 0 in the z-scored input, i.e. the lead's
  * own mean; samples are replaced one by one with no interpolation, so every order perturbs the input
  * identically and only the order differs.
@@ -20,7 +21,21 @@ export interface Span {
   end: number;
 }
 
-/** Sample indices (lead * samples + t) by decreasing |attribution|; ties keep index order. */
+/**
+ * Sample indices (lead * samples + t) by decreasing signed attribution for the class: the strongest evidence
+ * for the class first, evidence against it last (most-relevant-first, as Samek et al. 2017 and Quantus' pixel
+ * flipping). Ties keep index order. This is the main order of the deletion and insertion curves.
+ */
+export function relevanceOrder(attribution: Float32Array): Uint32Array {
+  const order = new Uint32Array(attribution.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => attribution[b]! - attribution[a]! || a - b);
+}
+
+/**
+ * Sample indices by decreasing |attribution|; ties keep index order. A labelled extra only: it removes evidence
+ * against the class as early as evidence for it, so its curves need not fall monotonically.
+ */
 export function salienceOrder(attribution: Float32Array): Uint32Array {
   const order = new Uint32Array(attribution.length);
   for (let i = 0; i < order.length; i++) order[i] = i;
@@ -34,26 +49,55 @@ export function randomOrder(n: number, seed: number): Uint32Array {
 }
 
 /**
- * The samples inside `spans` first (spans in the order given, each span's samples by decreasing |attribution|),
- * then every other sample by decreasing |attribution|. Used for the regions raters marked valid.
+ * Region-granularity deletion and insertion: step k removes (deletion) or adds back onto the all-baseline
+ * input (insertion) the first k regions of `regions`, in that order; steps 0..regions.length, laid out like
+ * perturbedInputs (deletion steps, then insertion steps). Each region is one span of one lead.
  */
-export function spansFirstOrder(attribution: Float32Array, samples: number, spans: readonly Span[]): Uint32Array {
-  const taken = new Uint8Array(attribution.length);
-  const out: number[] = [];
-  const bySalience = (a: number, b: number): number => Math.abs(attribution[b]!) - Math.abs(attribution[a]!) || a - b;
-  for (const s of spans) {
-    const inside: number[] = [];
-    for (let t = Math.max(0, s.start); t < Math.min(samples, s.end); t++) {
-      const i = s.lead * samples + t;
-      if (!taken[i]) {
-        taken[i] = 1;
-        inside.push(i);
-      }
+export function regionPerturbedInputs(x: Float32Array, samples: number, regions: readonly Span[]): Float32Array {
+  const n = x.length;
+  const steps = regions.length;
+  const out = new Float32Array(2 * (steps + 1) * n);
+  for (let k = 0; k <= steps; k++) {
+    const del = out.subarray(k * n, (k + 1) * n);
+    del.set(x);
+    const ins = out.subarray((steps + 1 + k) * n, (steps + 2 + k) * n);
+    ins.fill(PERTURBATION_BASELINE);
+    for (const r of regions.slice(0, k)) {
+      const from = r.lead * samples + Math.max(0, r.start);
+      const to = r.lead * samples + Math.min(samples, r.end);
+      del.fill(PERTURBATION_BASELINE, from, to);
+      ins.set(x.subarray(from, to), from);
     }
-    out.push(...inside.sort(bySalience));
   }
-  for (const i of salienceOrder(attribution)) if (!taken[i]) out.push(i);
-  return Uint32Array.from(out);
+  return out;
+}
+
+/**
+ * An AUC on the scale of its own curve's start and floor, so that classes whose baseline probabilities differ
+ * can be compared: (AUC - floor) / (start - floor), where start = p(x), the unperturbed input, and floor =
+ * p(baseline), the all-baseline input. A deletion curve falling at once to the floor scores 0 and one staying at
+ * p(x) scores 1; an insertion curve reaching p(x) at once scores 1 and one staying at the floor 0. Null when
+ * |start - floor| < minSpan (the curve has no range to normalise by).
+ */
+export function normalisedAuc(auc: number, start: number, floor: number, minSpan = MIN_NORMALISATION_SPAN): number | null {
+  const span = start - floor;
+  return Math.abs(span) < minSpan ? null : (auc - floor) / span;
+}
+
+/** Below this |p(x) - p(baseline)| an AUC is not normalised (it would divide by noise). */
+export const MIN_NORMALISATION_SPAN = 0.01;
+
+/**
+ * A per-record seed from the report seed and the record's pseudonym (FNV-1a), so that the same study gives the
+ * same random orders in any database (the original, a package, a merge), where ids differ.
+ */
+export function recordSeed(seed: number, pseudonym: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < pseudonym.length; i++) {
+    h ^= pseudonym.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h ^ seed) >>> 0;
 }
 
 /** Fraction of samples perturbed after each step: 0, 1/steps, ..., 1. */

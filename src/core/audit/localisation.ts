@@ -6,12 +6,16 @@
  * unannotated ends are not "outside" the waves, just not delineated.
  *
  * Relevance mass accuracy: share of the positive attribution mass of the span inside each segment kind,
- * compared with that kind's share of the span's time. Pointing game: which segment kind holds the sample of
- * largest positive attribution.
+ * compared with that kind's share of the span's time. Peak location: which segment kind holds the sample of
+ * largest positive attribution (a distribution over kinds, not Zhang et al.'s pointing game, which scores a
+ * hit against a class-specific target).
  */
 
 export const SEGMENT_KINDS = ['P', 'QRS', 'ST-T'] as const;
 export type SegmentKind = (typeof SEGMENT_KINDS)[number];
+/** Where a lead's peak positive attribution can lie: in a segment kind or outside every segment. */
+export const PEAK_LOCATIONS = [...SEGMENT_KINDS, 'other'] as const;
+export type PeakLocation = (typeof PEAK_LOCATIONS)[number];
 
 export interface Wave {
   kind: 'P' | 'QRS' | 'T';
@@ -63,12 +67,15 @@ export function segmentsOfLead(waves: readonly Wave[]): { segments: Segment[]; s
 }
 
 export interface LeadLocalisation {
+  /** Positive attribution mass in the span, and inside each kind (for pooling over leads and records). */
+  positiveMass: number;
+  massIn: Record<SegmentKind, number>;
   /** Positive attribution mass inside each kind / positive mass in the span (null when the span has none). */
   massShare: Record<SegmentKind, number> | null;
   /** Each kind's samples / the span's samples. */
   timeShare: Record<SegmentKind, number>;
   /** Kind holding the largest positive attribution, 'other' when outside every segment, null when none is positive. */
-  pointedAt: SegmentKind | 'other' | null;
+  peakAt: PeakLocation | null;
 }
 
 /** Localisation of one lead's attribution (length = samples at the model rate) against its segments. */
@@ -104,10 +111,12 @@ export function localiseLead(
   }
   const n = end - start;
   const record = (vals: number[], d: number): Record<SegmentKind, number> => ({ P: vals[0]! / d, QRS: vals[1]! / d, 'ST-T': vals[2]! / d });
-  const pointedKind = bestAt < 0 ? null : kindAt[bestAt - start]!;
+  const peakKind = bestAt < 0 ? null : kindAt[bestAt - start]!;
   return {
+    positiveMass: total,
+    massIn: record(mass, 1),
     massShare: total > 0 ? record(mass, total) : null,
     timeShare: record(time, Math.max(1, n)),
-    pointedAt: pointedKind === null ? null : pointedKind < 0 ? 'other' : SEGMENT_KINDS[pointedKind]!,
+    peakAt: peakKind === null ? null : peakKind < 0 ? 'other' : SEGMENT_KINDS[peakKind]!,
   };
 }

@@ -10,7 +10,14 @@ import type { Db } from '../store/db.ts';
 import { inForce } from '../store/labels.ts';
 import { type AgreementSection, agreementSection, raterAliases } from './agreement.ts';
 import type { StudyData } from './data.ts';
-import { BASELINE_DESCRIPTION, type FaithfulnessRun, type FaithfulnessSection, faithfulnessSection } from './faithfulness.ts';
+import {
+  BASELINE_DESCRIPTION,
+  type FaithfulnessRun,
+  type FaithfulnessSection,
+  faithfulnessSection,
+  LOCALISED_CLASSES,
+  MAJORITY_RULE,
+} from './faithfulness.ts';
 
 export interface ReportSettings {
   study: string;
@@ -99,11 +106,13 @@ export function methodsText(report: Pick<Report, 'settings' | 'model' | 'faithfu
   ];
   if (report.faithfulness) {
     parts.push(
-      `Faithfulness was recomputed with the ONNX model on up to ${s.faithfulnessMaxRecords || 'all'} records (seeded sample): exactness as max |sum(W*x) + b - logit| per record;`,
-      `deletion and insertion curves for the predicted class on its decisive window, removing (or adding back) samples in ${s.deletionSteps} equal steps in order of decreasing |W*x|, in a seeded random order, and with regions a majority of raters judged valid first (by rank, then the remaining samples by |W*x|); the area under each curve is computed by the trapezoidal rule over the removed fraction.`,
+      `Faithfulness was recomputed with the ONNX model on up to ${s.faithfulnessMaxRecords || 'all'} records (a sample seeded by the report seed over the records in pseudonym order): exactness as max |sum(W*x) + b - logit| per record.`,
+      `Deletion and insertion curves follow the predicted class on its decisive window, removing (or adding back onto the all-baseline input) samples in ${s.deletionSteps} equal steps: in order of decreasing signed W*x for the class (most relevant first, the main order), in a random order seeded by the record's pseudonym, and, as a labelled extra, in order of decreasing |W*x|; the paired per-record difference signed order minus random is reported with a bootstrap 95 % interval over records.`,
+      `At region granularity, each step removes (or adds back) one whole evidence region of the predicted class, in three orders computed on the same records (those with region judgements): regions judged valid by a majority first (by rank, then the others by rank), regions by decreasing signed contribution, and a seeded random order of the regions; paired per-record differences are reported. ${MAJORITY_RULE}`,
+      'The area under each curve is computed by the trapezoidal rule over the removed fraction (of samples or of regions), and is also given normalised as (AUC - floor) / (start - floor), with start = p(x) and floor = p(baseline), undefined when |start - floor| < 0.01.',
       `Perturbation: ${BASELINE_DESCRIPTION}`,
       `Degeneracy is the share of |W*x| on the top ${(s.topSampleFraction * 100).toFixed(0)} % of samples and on the single top lead.`,
-      'Where P/QRS/T delineation exists, localisation compares the share of positive attribution inside P, QRS and ST-T (QRS offset to T offset) with their share of the annotated time (relevance mass accuracy) and records which segment holds the largest positive attribution (pointing game).',
+      `Where P/QRS/T delineation exists, localisation is computed for ${LOCALISED_CLASSES}. It compares the share of positive attribution inside P, QRS and ST-T (QRS offset to T offset) with their share of the annotated time (relevance mass accuracy; averaged over lead-records, pooled by mass, and pooled per record then averaged over records), and gives the distribution of where each lead's largest positive attribution lies (peak location; unlike Zhang et al.'s pointing game it has no class-specific target), with Wilson intervals corrected for leads nested in records.`,
     );
   }
   return parts.join(' ');

@@ -7,6 +7,8 @@ import type { ShareRow } from '../audit/shares.ts';
 import type { BootstrapEstimate, Summary } from '../audit/stats.ts';
 import { raterAliases } from './agreement.ts';
 import type { Report } from './build.ts';
+import type { AucSummaries, PairedDifference } from './faithfulness.ts';
+import { PEAK_LOCATIONS } from '../audit/localisation.ts';
 import type { StudyData } from './data.ts';
 
 function cell(v: unknown): string {
@@ -200,8 +202,25 @@ export function metricsCsv(report: Report): string {
   if (f) {
     rows.push(...summaryRows('exactness', 'completeness error (recomputed)', 'all records', f.exactness.recomputed));
     rows.push(...summaryRows('exactness', 'completeness error (stored runs)', 'all records', f.exactness.storedRuns));
+    for (const b of f.baselineProbability)
+      rows.push(...summaryRows('baseline', 'probability on the all-baseline input', b.classCode, b.probability));
+    const aucRows = (prefix: string, group: string, c: AucSummaries): Row[] => [
+      ...summaryRows(`${prefix}deletion`, 'AUC', group, c.deletionAuc),
+      ...summaryRows(`${prefix}insertion`, 'AUC', group, c.insertionAuc),
+      ...summaryRows(`${prefix}deletion`, 'normalised AUC', group, c.normalisedDeletionAuc),
+      ...summaryRows(`${prefix}insertion`, 'normalised AUC', group, c.normalisedInsertionAuc),
+    ];
+    const pairedRows = (prefix: string, list: readonly PairedDifference[]): Row[] =>
+      list.map((p) =>
+        estimateRow(
+          `${prefix}${p.curve}`,
+          `${p.normalised ? 'normalised ' : ''}AUC ${p.order} - ${p.versus} (mean, paired)`,
+          'paired records',
+          p.mean,
+        ),
+      );
     for (const c of f.curves) {
-      rows.push(...summaryRows('deletion', 'AUC', c.order, c.deletionAuc), ...summaryRows('insertion', 'AUC', c.order, c.insertionAuc));
+      rows.push(...aucRows('', c.order, c));
       c.meanDeletion.forEach((v, k) =>
         rows.push(['deletion', 'mean probability', c.order, String(f.settings.fractions[k]), v, null, null, c.records]),
       );
@@ -209,12 +228,19 @@ export function metricsCsv(report: Report): string {
         rows.push(['insertion', 'mean probability', c.order, String(f.settings.fractions[k]), v, null, null, c.records]),
       );
     }
-    for (const c of f.curvesByClass) {
-      rows.push(...summaryRows('deletion by predicted class', `AUC ${c.order}`, c.classCode, c.deletionAuc));
-      rows.push(...summaryRows('insertion by predicted class', `AUC ${c.order}`, c.classCode, c.insertionAuc));
+    for (const c of f.curvesByClass) rows.push(...aucRows('by predicted class: ', `${c.classCode} ${c.order}`, c));
+    rows.push(...pairedRows('', f.relevanceVsRandom));
+    const r = f.regionLevel;
+    for (const o of r.orders) {
+      rows.push(...aucRows('by region: ', o.order, o));
+      o.meanDeletion.forEach((v, k) =>
+        rows.push(['by region: deletion', 'mean probability', o.order, `${k} regions`, v, null, null, r.records]),
+      );
+      o.meanInsertion.forEach((v, k) =>
+        rows.push(['by region: insertion', 'mean probability', o.order, `${k} regions`, v, null, null, r.records]),
+      );
     }
-    rows.push(...summaryRows('deletion', 'AUC attribution - random', 'paired records', f.attributionVsRandom.deletionAucDifference));
-    rows.push(...summaryRows('insertion', 'AUC attribution - random', 'paired records', f.attributionVsRandom.insertionAucDifference));
+    rows.push(...pairedRows('by region: ', r.paired));
     for (const d of f.degeneracy) {
       rows.push(
         ...summaryRows('degeneracy', `share of |W*x| on top ${f.settings.topFraction * 100} % samples`, d.classCode, d.topSamplesShare),
@@ -223,10 +249,54 @@ export function metricsCsv(report: Report): string {
     }
     for (const l of f.localisation.rows) {
       for (const k of ['P', 'QRS', 'ST-T'] as const) {
-        rows.push(['localisation', `mass share ${k}`, l.classCode, l.lead, l.meanMassShare[k], null, null, l.n]);
-        rows.push(['localisation', `time share ${k}`, l.classCode, l.lead, l.meanTimeShare[k], null, null, l.n]);
-        const p = l.pointing[k];
-        rows.push(['localisation', `pointing game ${k}`, l.classCode, l.lead, p.share, p.ci?.low ?? null, p.ci?.high ?? null, p.total]);
+        rows.push([
+          'localisation',
+          `mass share ${k} (mean over lead-records)`,
+          l.classCode,
+          l.lead,
+          l.meanMassShare[k],
+          null,
+          null,
+          l.n,
+          l.records,
+        ]);
+        rows.push([
+          'localisation',
+          `mass share ${k} (pooled by mass)`,
+          l.classCode,
+          l.lead,
+          l.pooledMassShare[k],
+          null,
+          null,
+          l.n,
+          l.records,
+        ]);
+        rows.push([
+          'localisation',
+          `mass share ${k} (pooled per record)`,
+          l.classCode,
+          l.lead,
+          l.recordMassShare[k],
+          null,
+          null,
+          l.n,
+          l.records,
+        ]);
+        rows.push(['localisation', `time share ${k}`, l.classCode, l.lead, l.meanTimeShare[k], null, null, l.n, l.records]);
+      }
+      for (const k of PEAK_LOCATIONS) {
+        const p = l.peakLocation[k];
+        rows.push([
+          'localisation',
+          `peak location ${k}`,
+          l.classCode,
+          l.lead,
+          p.share,
+          p.ci?.low ?? null,
+          p.ci?.high ?? null,
+          p.total,
+          p.clusters,
+        ]);
       }
     }
   }

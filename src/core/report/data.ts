@@ -19,8 +19,10 @@ export interface RunInfo {
   completenessError: number;
   /** Evidence regions of the run (all classes). */
   regionCount: number;
-  /** The run's regions that carry at least one label: the only ones the statistics look at. */
+  /** The run's regions that carry at least one label: the only ones the agreement statistics look at. */
   labelledRegions: StoredRegion[];
+  /** Every region of the run's top class, labelled or not (the region-granularity deletion removes them). */
+  topClassRegions: StoredRegion[];
 }
 
 export interface RecordInfo {
@@ -115,6 +117,20 @@ export function loadStudyData(db: Db, options: { study?: string; modelId?: strin
         )
         .all(study.id, model.id) as RegionRow[])
     : [];
+  const topRegionRows = model
+    ? (db
+        .prepare(
+          `SELECT g.* FROM evidence_regions g JOIN runs run ON run.id = g.run_id JOIN records r ON r.id = run.record_id
+           WHERE r.study_id = ? AND run.model_id = ? AND g.class_name = run.top_class ORDER BY g.id`,
+        )
+        .all(study.id, model.id) as RegionRow[])
+    : [];
+  const topRegionsByRun = new Map<number, StoredRegion[]>();
+  for (const g of topRegionRows) {
+    let list = topRegionsByRun.get(g.run_id);
+    if (!list) topRegionsByRun.set(g.run_id, (list = []));
+    list.push(regionFromRow(g));
+  }
   const regionCounts = new Map(
     (
       db
@@ -142,6 +158,7 @@ export function loadStudyData(db: Db, options: { study?: string; modelId?: strin
       completenessError: r.completeness_error,
       regionCount: regionCounts.get(r.id) ?? 0,
       labelledRegions: regionsByRun.get(r.id) ?? [],
+      topClassRegions: topRegionsByRun.get(r.id) ?? [],
     });
   }
   const labels = labelHistory(db, { studyId: study.id });

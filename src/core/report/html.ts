@@ -5,10 +5,11 @@
 import type { AgreementSummary } from '../audit/agreement.ts';
 import type { ShareRow } from '../audit/shares.ts';
 import type { BootstrapEstimate, Interval, Summary } from '../audit/stats.ts';
-import { SEGMENT_KINDS } from '../audit/localisation.ts';
+import { PEAK_LOCATIONS, SEGMENT_KINDS } from '../audit/localisation.ts';
 import { inWords } from '../../shared/reasonCodes.ts';
 import type { Report } from './build.ts';
 import { curvePlot, estimatePlot, groupedBars, shareBars } from './charts.ts';
+import { type AucSummaries, ORDER_LABELS, type PairedDifference, type RegionLevel } from './faithfulness.ts';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -44,13 +45,15 @@ const READ = {
   bins: 'compare the rows: if raters find regions more often valid, or agree more, when the model is more confident or the region ranks higher, the figures rise down the table; overlapping intervals mean no clear difference.',
   exactness:
     'how far the explanation is from adding up exactly to the model\u2019s output; values around 1e-5 or smaller mean W*x is the exact decomposition of the logit.',
-  auc: 'deletion removes the samples the explanation ranks highest first: a low area means the probability falls fast, so the explanation found what the model uses. Insertion puts them back into a blank input: a high area is better. The explanation should beat the random order.',
+  auc: 'deletion removes the samples the explanation ranks most relevant for the class first: a low area means the probability falls fast, so the explanation found what the model uses. Insertion puts them back into a blank input: a high area is better. The explanation should beat the random order. Raw areas start and end at class-specific levels (the blank input is unlike any ECG); the normalised areas put every curve on its own scale (0 = at the floor, 1 = at the unperturbed probability) and are the ones to compare across classes.',
   paired:
-    'differences on the same records: a negative deletion difference and a positive insertion difference mean the explanation\u2019s order beats random.',
+    'differences on the same records (first order minus second): a negative deletion difference and a positive insertion difference mean the first order finds the evidence faster; the interval resamples records.',
   degeneracy:
     'how concentrated the explanation is: a large share on 1 % of the samples, or on a single lead, means a few points carry the decision.',
   localisation:
-    'mass share is how much of the positive attribution lies in each wave, time share how much of the annotated time the wave takes up; mass well above time means the model looks at that wave.',
+    'mass share is how much of the positive attribution lies in each wave, time share how much of the annotated time the wave takes up; mass well above time means the model looks at that wave. Only the classes the model predicts for the record are scored.',
+  peaks:
+    'where the single strongest positive point of each lead lies; a share well above the wave\u2019s time share means the peaks favour that wave.',
 } as const;
 
 /** Verdicts and reason codes in words (codes stay in report.json and the CSVs); other groups as they are. */
@@ -121,13 +124,54 @@ const summaryCells = (s: Summary, f: (v: number | null) => string = (v) => fmt(v
 const sci = (v: number | null): string => (v === null || !Number.isFinite(v) ? '–' : v.toExponential(2));
 const summaryHeader = ['n', 'mean', 'median', 'p05', 'p95', 'max'];
 
-/** Deletion orders in words; an order without words here prints its code. */
-const ORDER_WORDS: Record<string, string> = {
-  attribution: 'largest |W*x| first',
-  random: 'random order',
-  'rater-valid': 'regions raters judged valid first',
-};
-const orderWords = (order: string): string => ORDER_WORDS[order] ?? order;
+/** An order's code and its words, as the tables and plots name it. */
+const orderWords = (order: keyof typeof ORDER_LABELS): string => `${order}: ${ORDER_LABELS[order]}`;
+
+function aucRows(name: string, c: AucSummaries): string[][] {
+  return [
+    [name, 'deletion AUC (lower = more faithful)', ...summaryCells(c.deletionAuc)],
+    [name, 'insertion AUC (higher = more faithful)', ...summaryCells(c.insertionAuc)],
+    [name, 'normalised deletion AUC', ...summaryCells(c.normalisedDeletionAuc)],
+    [name, 'normalised insertion AUC', ...summaryCells(c.normalisedInsertionAuc)],
+  ];
+}
+
+function pairedTable(caption: string, rows: readonly PairedDifference[]): string {
+  return table(
+    ['difference', 'curve', 'mean', ...estimateHeader.slice(1), 'median'],
+    rows.map((p) => [
+      `${p.order} - ${p.versus}`,
+      `${p.normalised ? 'normalised ' : ''}${p.curve} AUC`,
+      ...estimate(p.mean),
+      fmt(p.median, 4),
+    ]),
+    caption,
+    READ.paired,
+  );
+}
+
+function regionLevelHtml(r: RegionLevel): string {
+  if (r.records === 0) return '<p>Region-granularity orders: no evaluated record has region judgements on its predicted class.</p>';
+  const steps = Array.from({ length: r.maxRegions + 1 }, (_, k) => k);
+  return (
+    `<p>Region granularity, on the ${r.records} records with region judgements on their predicted class (the same records for every order): ` +
+    `each step removes (or adds back) one whole region of the predicted class. ${escapeHtml(r.majorityRule)} ` +
+    `Regions per record: median ${fmt(r.regions.median, 0)}; judged valid: median ${fmt(r.validRegions.median, 0)}.</p>` +
+    `<div class="plots">${curvePlot(
+      'Deletion by region (predicted class)',
+      'regions removed',
+      steps,
+      r.orders.map((o) => ({ name: `${ORDER_LABELS[o.order]} (n=${r.records})`, values: o.meanDeletion })),
+    )}</div>` +
+    table(
+      ['order', 'curve', ...summaryHeader],
+      r.orders.flatMap((o) => aucRows(orderWords(o.order), o)),
+      'Area under the region-granularity curves (x = share of the record\u2019s regions)',
+      READ.auc,
+    ) +
+    pairedTable('Rater-valid region order against the other region orders, paired per record', r.paired)
+  );
+}
 
 function faithfulnessHtml(report: Report): string {
   const f = report.faithfulness;
@@ -144,51 +188,56 @@ function faithfulnessHtml(report: Report): string {
       'Exactness: |sum(W*x) + b - logit| (max over windows and classes, per record)',
       READ.exactness,
     ),
+    table(
+      ['class', ...summaryHeader],
+      f.baselineProbability.map((b) => [b.classCode, ...summaryCells(b.probability)]),
+      'Floor: the model\u2019s probability on the all-baseline input (every lead flat at its mean), per record',
+    ),
     `<div class="plots">${curvePlot(
       'Deletion (predicted class)',
       'fraction of samples removed',
       f.settings.fractions,
-      withCurves.map((c) => ({ name: `${orderWords(c.order)} (n=${c.records})`, values: c.meanDeletion })),
+      withCurves.map((c) => ({ name: `${ORDER_LABELS[c.order]} (n=${c.records})`, values: c.meanDeletion })),
     )}` +
       `${curvePlot(
         'Insertion (predicted class)',
         'fraction of samples added back',
         f.settings.fractions,
-        withCurves.map((c) => ({ name: `${orderWords(c.order)} (n=${c.records})`, values: c.meanInsertion })),
+        withCurves.map((c) => ({ name: `${ORDER_LABELS[c.order]} (n=${c.records})`, values: c.meanInsertion })),
       )}</div>`,
     table(
       ['order', 'curve', ...summaryHeader],
-      f.curves.flatMap((c) => [
-        [orderWords(c.order), 'deletion AUC (lower = more faithful)', ...summaryCells(c.deletionAuc)],
-        [orderWords(c.order), 'insertion AUC (higher = more faithful)', ...summaryCells(c.insertionAuc)],
-      ]),
-      'Area under the deletion and insertion curves',
+      f.curves.flatMap((c) => aucRows(orderWords(c.order), c)),
+      'Area under the deletion and insertion curves; normalised = (AUC - floor) / (start - floor)',
       READ.auc,
     ),
     table(
-      ['predicted class', 'order', 'records', 'deletion AUC median', 'p05', 'p95', 'insertion AUC median', 'p05', 'p95'],
+      [
+        'predicted class',
+        'order',
+        'records',
+        'normalised deletion AUC median',
+        'p05',
+        'p95',
+        'normalised insertion AUC median',
+        'p05',
+        'p95',
+      ],
       f.curvesByClass.map((c) => [
         c.classCode,
         orderWords(c.order),
         String(c.records),
-        fmt(c.deletionAuc.median, 4),
-        fmt(c.deletionAuc.p05, 4),
-        fmt(c.deletionAuc.p95, 4),
-        fmt(c.insertionAuc.median, 4),
-        fmt(c.insertionAuc.p05, 4),
-        fmt(c.insertionAuc.p95, 4),
+        fmt(c.normalisedDeletionAuc.median, 4),
+        fmt(c.normalisedDeletionAuc.p05, 4),
+        fmt(c.normalisedDeletionAuc.p95, 4),
+        fmt(c.normalisedInsertionAuc.median, 4),
+        fmt(c.normalisedInsertionAuc.p05, 4),
+        fmt(c.normalisedInsertionAuc.p95, 4),
       ]),
-      'Deletion and insertion AUC by predicted class',
+      'Normalised deletion and insertion AUC by predicted class (comparable across classes)',
     ),
-    table(
-      ['paired difference', ...summaryHeader],
-      [
-        ['deletion AUC, attribution - random', ...summaryCells(f.attributionVsRandom.deletionAucDifference)],
-        ['insertion AUC, attribution - random', ...summaryCells(f.attributionVsRandom.insertionAucDifference)],
-      ],
-      'Attribution order against the seeded random order, per record',
-      READ.paired,
-    ),
+    pairedTable('Signed relevance order against the seeded random order, paired per record', f.relevanceVsRandom),
+    regionLevelHtml(f.regionLevel),
     table(
       [
         'class',
@@ -230,15 +279,38 @@ function faithfulnessHtml(report: Report): string {
         ],
       )}</div>`,
       table(
-        ['class', 'lead', 'n', ...SEGMENT_KINDS.flatMap((k) => [`${k} mass`, `${k} time`, `${k} pointing`])],
+        [
+          'class',
+          'lead',
+          'records',
+          'lead-records',
+          ...SEGMENT_KINDS.flatMap((k) => [`${k} time`, `${k} mass (mean)`, `${k} mass (pooled)`, `${k} mass (by record)`]),
+        ],
         loc.rows.map((r) => [
           r.classCode,
           r.lead,
+          String(r.records),
           String(r.n),
-          ...SEGMENT_KINDS.flatMap((k) => [pct(r.meanMassShare[k]), pct(r.meanTimeShare[k]), pct(r.pointing[k].share)]),
+          ...SEGMENT_KINDS.flatMap((k) => [
+            pct(r.meanTimeShare[k]),
+            pct(r.meanMassShare[k]),
+            pct(r.pooledMassShare[k]),
+            pct(r.recordMassShare[k]),
+          ]),
         ]),
-        `Physiological localisation on ${loc.delineatedRecords} delineated records (relevance mass accuracy and pointing game)`,
+        `Relevance mass accuracy on ${loc.delineatedRecords} delineated records, for ${loc.classesScored}: positive W*x mass in each segment against its time share (mean over lead-records; pooled by mass; pooled per record, then averaged over records)`,
         READ.localisation,
+      ),
+      table(
+        ['class', 'lead', 'lead-records', ...PEAK_LOCATIONS.flatMap((k) => [k, '95 % CI'])],
+        loc.rows.map((r) => [
+          r.classCode,
+          r.lead,
+          String(r.peakLocation.QRS.total),
+          ...PEAK_LOCATIONS.flatMap((k) => [pct(r.peakLocation[k].share), ci(r.peakLocation[k].ci, pct)]),
+        ]),
+        'Peak location: where each lead\u2019s largest positive W*x lies (a distribution, not the pointing game, which needs a class-specific target); intervals corrected for leads nested in records',
+        READ.peaks,
       ),
     );
   }
