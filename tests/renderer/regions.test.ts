@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildLayout } from '../../src/renderer/src/ecg/layout.ts';
-import { drawnSpanToSamples, regionBoxes, regionOrder, type RegionSpan } from '../../src/renderer/src/ecg/regions.ts';
+import { contributionText, drawnSpanToSamples, regionBoxes, regionOrder, type RegionSpan } from '../../src/renderer/src/ecg/regions.ts';
 
 const paper = { speedMmPerS: 25, gainMmPerMv: 10, zoom: 1 };
 const layout = buildLayout({ choice: '3x4', durationS: 10, startS: 0, viewportWidthMm: 400, paper });
@@ -53,5 +53,13 @@ describe('evidence region outlines', () => {
     expect(drawnSpanToSamples(0.8, 0.5, 100, 1000)).toEqual({ startSample: 50, endSample: 80 });
     expect(drawnSpanToSamples(0.5, 0.5, 100, 1000)).toEqual({ startSample: 50, endSample: 51 });
     expect(drawnSpanToSamples(9.5, 12, 100, 1000)).toEqual({ startSample: 950, endSample: 1000 });
+  });
+});
+
+describe('region sign in the list', () => {
+  it('says plainly whether a region is evidence for or against its class', () => {
+    expect(contributionText(0.4123)).toBe('+ for 0.412');
+    expect(contributionText(-1.5)).toBe('\u2212 against 1.500');
+    expect(contributionText(null)).toBe('drawn');
   });
 });

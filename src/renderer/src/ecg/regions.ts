@@ -16,6 +16,15 @@ export interface RegionSpan {
   contribution: number | null;
 }
 
+/**
+ * A region's contribution with its direction in words: "+ for 0.412" pushes the class up, "− against 0.230"
+ * pushes it down (ranks are by magnitude, so evidence against can rank first); drawn regions have none.
+ */
+export function contributionText(contribution: number | null): string {
+  if (contribution === null) return 'drawn';
+  return contribution > 0 ? `+ for ${contribution.toFixed(3)}` : `\u2212 against ${Math.abs(contribution).toFixed(3)}`;
+}
+
 export interface RegionBox {
   key: string;
   rank: number | null;
