@@ -11,7 +11,7 @@ import {
   ratingTable,
   summarizeAgreement,
 } from '../../src/core/audit/agreement.ts';
-import { MIN_DEFINED_RESAMPLE_SHARE, MIN_UNITS, wilson } from '../../src/core/audit/stats.ts';
+import { clusteredWilson, MIN_DEFINED_RESAMPLE_SHARE, MIN_UNITS, wilson } from '../../src/core/audit/stats.ts';
 import { runPythonJson } from '../helpers/python.ts';
 
 interface Reference {
@@ -81,6 +81,24 @@ describe('agreement statistics against scikit-learn, statsmodels and krippendorf
       expectClose(orNull(fleissKappa(table, all(table))), expected.fleiss, `table ${i} fleiss`);
       expectClose(orNull(krippendorffAlpha(table, all(table))), expected.alpha, `table ${i} alpha`);
     });
+  });
+});
+
+describe('Wilson interval corrected for records', () => {
+  it('uses the effective sample size n / deff from the ratio-estimator variance', () => {
+    // two records of two judgements each, all alike within a record: p = 0.5, v = 2 * (1 + 1) / 16, deff = 4
+    const s = clusteredWilson([
+      { count: 2, total: 2 },
+      { count: 0, total: 2 },
+    ]);
+    expect(s).toMatchObject({ count: 2, total: 4, share: 0.5, clusters: 2 });
+    expect(s.designEffect).toBeCloseTo(4, 12);
+    expect(s.ci!.low).toBeCloseTo(wilson(0.5, 1).ci!.low, 12);
+    // independent judgements (one per record) keep about the plain interval; deff is never below 1
+    const single = clusteredWilson(Array.from({ length: 40 }, (_, i) => ({ count: i % 4 === 0 ? 1 : 0, total: 1 })));
+    expect(single.designEffect).toBeGreaterThanOrEqual(1);
+    expect(single.designEffect).toBeLessThan(1.03);
+    expect(clusteredWilson([{ count: 3, total: 3 }]).designEffect).toBe(1);
   });
 });
 

@@ -140,7 +140,7 @@ describe('localisation', () => {
     expect(seg.span).toEqual({ start: 10, end: 100 });
   });
 
-  it('relevance mass, time share and pointing game', () => {
+  it('relevance mass, time share and peak location', () => {
     const seg = segmentsOfLead(waves)!;
     const a = new Float32Array(120);
     a[35] = 3; // QRS

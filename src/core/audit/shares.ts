@@ -4,7 +4,7 @@
  * regions and several raters per record), so the interval is Wilson's corrected for that clustering
  * (clusteredWilson: the effective sample size n / design effect).
  */
-import { type ClusteredShare, clusteredWilson, wilson } from './stats.ts';
+import { type ClusteredShare, clusteredWilson } from './stats.ts';
 
 export interface ShareRow {
   group: string;
@@ -17,15 +17,15 @@ export interface ShareRow {
 
 /**
  * Groups `items` by every key `keysOf` returns (an item may fall in several groups, e.g. several reason codes).
- * `clusterOf` names the record an item belongs to; without it every item is independent (plain Wilson).
+ * `clusterOf` names the record an item belongs to (an item that is a record names itself).
  */
 export function sharesBy<T>(
   items: readonly T[],
   keysOf: (item: T) => readonly string[],
   valueOf: (item: T) => string,
   values: readonly string[],
-  groupOrder?: readonly string[],
-  clusterOf?: (item: T) => string,
+  groupOrder: readonly string[] | undefined,
+  clusterOf: (item: T) => string,
 ): ShareRow[] {
   const groups = new Map<string, T[]>();
   for (const g of groupOrder ?? []) groups.set(g, []);
@@ -40,21 +40,14 @@ export function sharesBy<T>(
   return [...groups].map(([group, list]) => {
     const inScope = list.filter((item) => counted.has(valueOf(item)));
     const byCluster = new Map<string, T[]>();
-    inScope.forEach((item, i) => {
-      const c = clusterOf ? clusterOf(item) : String(i);
+    inScope.forEach((item) => {
+      const c = clusterOf(item);
       let l = byCluster.get(c);
       if (!l) byCluster.set(c, (l = []));
       l.push(item);
     });
-    const shareOf = (v: string): ClusteredShare => {
-      if (!clusterOf) {
-        const plain = wilson(inScope.filter((item) => valueOf(item) === v).length, inScope.length);
-        return { ...plain, clusters: inScope.length, designEffect: inScope.length ? 1 : null };
-      }
-      return clusteredWilson(
-        [...byCluster.values()].map((l) => ({ count: l.filter((item) => valueOf(item) === v).length, total: l.length })),
-      );
-    };
+    const shareOf = (v: string): ClusteredShare =>
+      clusteredWilson([...byCluster.values()].map((l) => ({ count: l.filter((item) => valueOf(item) === v).length, total: l.length })));
     return { group, total: inScope.length, clusters: byCluster.size, shares: Object.fromEntries(values.map((v) => [v, shareOf(v)])) };
   });
 }
