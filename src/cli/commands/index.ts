@@ -5,6 +5,7 @@ import { registerBackup } from './backup.ts';
 import { registerPredict } from './predict.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerReport } from './report.ts';
+import { registerCompare } from './compare.ts';
 import { registerPackage } from './package.ts';
 
 /** Every subcommand registers itself here, in the order `--help` lists them. */
@@ -15,5 +16,6 @@ export function registerCommands(program: Command): void {
   registerPredict(program);
   registerEvaluate(program);
   registerReport(program);
+  registerCompare(program);
   registerPackage(program);
 }

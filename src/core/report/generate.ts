@@ -57,10 +57,10 @@ export interface GeneratedReport {
 }
 
 /** The runner and whether this report opened it (and so closes it). */
-async function openRunner(
+export async function openRunner(
   modelId: string,
   expectedOnnxSha: string,
-  options: GenerateOptions,
+  options: Pick<GenerateOptions, 'runner' | 'modelDir' | 'modelsDir'>,
 ): Promise<{ runner: WindowRunner; close: () => Promise<void> }> {
   let opened: { runner: WindowRunner; close: () => Promise<void> };
   try {

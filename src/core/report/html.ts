@@ -15,17 +15,17 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-const fmt = (v: number | null | undefined, digits = 3): string =>
+export const fmt = (v: number | null | undefined, digits = 3): string =>
   v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
-const pct = (v: number | null | undefined): string =>
+export const pct = (v: number | null | undefined): string =>
   v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)} %`;
-const ci = (c: Interval | null, f: (v: number) => string = (v) => fmt(v)): string => (c ? `${f(c.low)} – ${f(c.high)}` : '–');
+export const ci = (c: Interval | null, f: (v: number) => string = (v) => fmt(v)): string => (c ? `${f(c.low)} – ${f(c.high)}` : '–');
 
 /**
  * A table; an empty header makes a key/value table without a header row. `read` is one plain sentence under it
  * saying how to read it, for a reader who is a clinician rather than a statistician.
  */
-function table(header: readonly string[], rows: readonly (readonly string[])[], caption?: string, read?: string): string {
+export function table(header: readonly string[], rows: readonly (readonly string[])[], caption?: string, read?: string): string {
   if (rows.length === 0) return `<p class="empty">${caption ? `${escapeHtml(caption)}: ` : ''}no data.</p>`;
   const head = header.length ? `<thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>` : '';
   return (
@@ -325,7 +325,7 @@ function faithfulnessHtml(report: Report): string {
   return parts.join('\n');
 }
 
-const STYLE = `
+export const STYLE = `
 body{font-family:sans-serif;font-size:12px;color:#222;margin:24px;max-width:1000px}
 h1{font-size:20px}h2{font-size:16px;border-bottom:1px solid #ccc;padding-bottom:2px;margin-top:28px;break-after:avoid}
 table{border-collapse:collapse;margin:8px 0 14px;font-size:11px;page-break-inside:avoid}
