@@ -84,9 +84,14 @@ describe('bad input', () => {
     await expectProblem(hea, 'truncated');
   });
 
-  it('multi-segment record', async () => {
+  it('multi-segment record whose segment headers are missing', async () => {
     writeFileSync(join(dir, 'multi.hea'), 'multi/2 2 360 1000\nseg1 500\nseg2 500\n');
-    await expectProblem(join(dir, 'multi.hea'), 'unsupported-encoding');
+    await expectProblem(join(dir, 'multi.hea'), 'missing-signal-file', join(dir, 'seg1.hea'));
+  });
+
+  it('multi-segment record naming a segment outside its folder', async () => {
+    writeFileSync(join(dir, 'escape.hea'), 'escape/2 2 360 1000\n../seg1 500\nseg2 500\n');
+    await expectProblem(join(dir, 'escape.hea'), 'unsafe-content');
   });
 
   it('0-byte file', async () => {

@@ -1,14 +1,20 @@
 /**
- * Small writers for test fixtures: WFDB (every storage format we read), MATLAB v4 (CinC style), EDF/EDF+, CSV.
+ * Small writers for test fixtures: WFDB (every storage format we read, samples per frame, skew, multi-segment
+ * records), MATLAB v4 (CinC style), EDF/EDF+ (continuous and discontinuous), CSV.
  * They encode from the spec independently of the readers, so round trips test both directions.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeFlac } from './flacWriter.ts';
 
 export const FORMAT_RANGE: Record<number, [number, number]> = {
   8: [-128, 127], // the difference range; values themselves are bounded by the test
   16: [-32767, 32767],
   61: [-32767, 32767],
+  160: [-32767, 32767],
+  508: [-127, 127],
+  516: [-32767, 32767],
+  524: [-(2 ** 23) + 1, 2 ** 23 - 1],
   24: [-(2 ** 23) + 1, 2 ** 23 - 1],
   32: [-(2 ** 31) + 1, 2 ** 31 - 1],
   80: [-127, 127],
@@ -26,6 +32,11 @@ export function encodeWfdb(format: number, interleaved: number[], nSig: number, 
     case 61: {
       const b = Buffer.alloc(2 * n);
       interleaved.forEach((v, i) => (format === 16 ? b.writeInt16LE(v, 2 * i) : b.writeInt16BE(v, 2 * i)));
+      return b;
+    }
+    case 160: {
+      const b = Buffer.alloc(2 * n);
+      interleaved.forEach((v, i) => b.writeUInt16LE(v + 32768, 2 * i));
       return b;
     }
     case 24: {
@@ -89,11 +100,21 @@ export function encodeWfdb(format: number, interleaved: number[], nSig: number, 
 
 export interface WfdbSignal {
   name: string;
+  /** The record's samples: frames * samplesPerFrame of them. */
   adc: number[];
   gain?: number;
   baseline?: number;
   units?: string;
+  /** Samples per frame (default 1). */
+  samplesPerFrame?: number;
+  /**
+   * Skew in frames: record sample j is stored `skew` frames later, so the file holds only the first
+   * frames - skew of `adc` (the rest cannot be stored and read back as missing).
+   */
+  skew?: number;
 }
+
+export const FLAC_BITS: Record<number, number> = { 508: 8, 516: 16, 524: 24 };
 
 export interface WfdbFixture {
   dir: string;
@@ -114,33 +135,106 @@ export interface WfdbFixture {
 /** Writes `<record>.hea` and its signal file(s); returns the header path. */
 export function writeWfdb(f: WfdbFixture): string {
   const split = f.split ?? [f.signals.length];
-  const n = f.signals[0].adc.length;
+  const spf = (s: WfdbSignal) => s.samplesPerFrame ?? 1;
+  const n = f.signals[0].adc.length / spf(f.signals[0]);
   const lines = [`${f.record} ${f.signals.length} ${f.fs}${f.omitLength ? '' : ` ${n}`}`];
   let first = 0;
   split.forEach((count, fileIndex) => {
     const sigs = f.signals.slice(first, first + count);
     first += count;
     const fileName = `${f.record}${split.length > 1 ? `_${fileIndex}` : ''}.dat`;
-    const interleaved: number[] = [];
-    for (let i = 0; i < n; i++) for (const s of sigs) interleaved.push(s.adc[i]);
-    const body = encodeWfdb(
-      f.format,
-      interleaved,
-      sigs.length,
-      sigs.map((s) => s.adc[0]),
-    );
+    // What the file stores per signal, frame by frame: a skewed signal's samples sit `skew` frames later.
+    const stored = sigs.map((s) => {
+      const k = (s.skew ?? 0) * spf(s);
+      return k === 0 ? s.adc : [...s.adc.slice(0, k).fill(0), ...s.adc.slice(0, s.adc.length - k)];
+    });
     const offset = f.byteOffset ?? 0;
-    writeFileSync(join(f.dir, fileName), Buffer.concat([Buffer.alloc(offset, 0xee), body]));
-    for (const s of sigs) {
-      let sum = s.adc.reduce((a, v) => (a + v) | 0, 0) & 0xffff;
-      if (f.badChecksum && s === f.signals[0]) sum = (sum + 1) & 0xffff;
-      const fmt = `${f.format}${offset ? `+${offset}` : ''}`;
-      const gain = `${s.gain ?? 200}${s.baseline !== undefined ? `(${s.baseline})` : ''}/${s.units ?? 'mV'}`;
-      lines.push(`${fileName} ${fmt} ${gain} 16 0 ${s.adc[0]} ${sum} 0 ${s.name}`);
+    let body: Buffer;
+    if (f.format in FLAC_BITS) {
+      // For FLAC the offset counts samples per channel.
+      body = encodeFlac(
+        stored.map((x) => [...new Array<number>(offset * spf(sigs[0])).fill(0), ...x]),
+        FLAC_BITS[f.format],
+      );
+    } else {
+      const interleaved: number[] = [];
+      for (let i = 0; i < n; i++) sigs.forEach((s, k) => interleaved.push(...stored[k].slice(i * spf(s), (i + 1) * spf(s))));
+      const encoded = f.format === 8 ? encodeFormat8(sigs.map(spf), interleaved, stored) : encodeWfdb(f.format, interleaved, sigs.length);
+      body = Buffer.concat([Buffer.alloc(offset, 0xee), encoded]);
     }
+    writeFileSync(join(f.dir, fileName), body);
+    sigs.forEach((s, k) => {
+      let sum = stored[k].reduce((a, v) => (a + v) | 0, 0) & 0xffff;
+      if (f.badChecksum && s === f.signals[0]) sum = (sum + 1) & 0xffff;
+      const fmt = `${f.format}${spf(s) > 1 ? `x${spf(s)}` : ''}${s.skew ? `:${s.skew}` : ''}${offset ? `+${offset}` : ''}`;
+      const gain = `${s.gain ?? 200}${s.baseline !== undefined ? `(${s.baseline})` : ''}/${s.units ?? 'mV'}`;
+      lines.push(`${fileName} ${fmt} ${gain} 16 0 ${stored[k][0]} ${sum} 0 ${s.name}`);
+    });
   });
   lines.push(...(f.comments ?? []).map((c) => `#${c}`));
   const path = join(f.dir, `${f.record}.hea`);
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+/** Format 8 with samples per frame: each signal's first differences run over its own samples in order. */
+function encodeFormat8(spf: number[], interleaved: number[], stored: number[][]): Buffer {
+  if (spf.every((v) => v === 1))
+    return encodeWfdb(
+      8,
+      interleaved,
+      spf.length,
+      stored.map((x) => x[0]),
+    );
+  const prev = stored.map((x) => x[0]);
+  const frameSize = spf.reduce((a, b) => a + b, 0);
+  const out: number[] = [];
+  for (let i = 0; i < interleaved.length; i++) {
+    let p = i % frameSize;
+    let s = 0;
+    while (p >= spf[s]) p -= spf[s++];
+    const d = interleaved[i] - prev[s];
+    if (d < -128 || d > 127) throw new Error(`format 8 cannot store a step of ${d}`);
+    prev[s] = interleaved[i];
+    out.push(d & 0xff);
+  }
+  return Buffer.from(out);
+}
+
+export interface SegmentFixture {
+  /** Segment record name, or '~' for a null segment (a gap) of `frames` frames. */
+  name: string;
+  frames: number;
+  /** The segment's own record (written with writeWfdb), absent for null segments. */
+  fixture?: Omit<WfdbFixture, 'dir' | 'record' | 'fs'>;
+}
+
+/**
+ * A multi-segment record: `<record>.hea` listing the segments, each written as its own record beside it.
+ * With `layout` (variable layout) a layout header `<record>_layout.hea` of length 0 names the record's signals.
+ */
+export function writeMultiSegment(opts: {
+  dir: string;
+  record: string;
+  fs: number;
+  segments: SegmentFixture[];
+  layout?: WfdbSignal[];
+}): string {
+  const { dir, record, fs } = opts;
+  const segments = [...opts.segments];
+  if (opts.layout) {
+    const name = `${record}_layout`;
+    const sigLines = opts.layout.map(
+      (s) => `~ 0${(s.samplesPerFrame ?? 1) > 1 ? `x${s.samplesPerFrame}` : ''} ${s.gain ?? 200}/${s.units ?? 'mV'} 16 0 0 0 0 ${s.name}`,
+    );
+    writeFileSync(join(dir, `${name}.hea`), [`${name} ${opts.layout.length} ${fs} 0`, ...sigLines].join('\n') + '\n');
+    segments.unshift({ name, frames: 0 });
+  }
+  for (const seg of segments) if (seg.fixture) writeWfdb({ ...seg.fixture, dir, record: seg.name, fs });
+  const total = segments.reduce((a, s) => a + s.frames, 0);
+  const nSig = opts.layout?.length ?? segments.find((s) => s.fixture)!.fixture!.signals.length;
+  const lines = [`${record}/${segments.length} ${nSig} ${fs} ${total}`, ...segments.map((s) => `${s.name} ${s.frames}`)];
+  const path = join(dir, `${record}.hea`);
   writeFileSync(path, lines.join('\n') + '\n');
   return path;
 }

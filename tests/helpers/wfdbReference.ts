@@ -10,6 +10,10 @@ export interface ReferenceJob {
   /** Record path without extension. */
   record: string;
   annotations?: string[];
+  /** Read with smooth_frames=False: each signal at its own samples per frame (see wfdb_dump.py). */
+  expanded?: boolean;
+  /** A record wfdb cannot read yields { error } instead of failing the run. */
+  may_fail?: boolean;
 }
 
 export interface ReferenceRecord {
@@ -18,6 +22,10 @@ export interface ReferenceRecord {
   /** samples x signals, row-major. */
   pSignal: Float64Array;
   shape: [number, number];
+  /** Frames per second (the record's base sampling frequency). */
+  fs: number;
+  /** Samples per frame of each signal, for expanded jobs (pSignal is then each signal's samples in turn). */
+  spf?: number[];
   annotations: Record<string, { sample: number[]; symbol: string[] }>;
 }
 
@@ -40,9 +48,23 @@ export function runWfdbReference(jobs: ReferenceJob[]): { dir: string; timing: R
   return { dir, timing: JSON.parse(readFileSync(join(dir, 'timing.json'), 'utf8')) };
 }
 
+/** The reference reading, or wfdb's error message for a may_fail job it could not read. */
+export function loadReferenceOrError(dir: string, id: string): ReferenceRecord | { error: string } {
+  const meta = JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8'));
+  return meta.error !== undefined ? { error: meta.error } : loadReference(dir, id);
+}
+
 export function loadReference(dir: string, id: string): ReferenceRecord {
   const meta = JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8'));
   const raw = readFileSync(join(dir, `${id}.f64`));
   const pSignal = new Float64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-  return { sigName: meta.sig_name, units: meta.units, pSignal, shape: meta.shape, annotations: meta.annotations };
+  return {
+    sigName: meta.sig_name,
+    units: meta.units,
+    pSignal,
+    shape: meta.shape,
+    fs: meta.fs,
+    spf: meta.spf,
+    annotations: meta.annotations,
+  };
 }

@@ -23,6 +23,12 @@ export interface WfdbSignalSpec {
   description: string;
 }
 
+/** One line of a multi-segment header: a segment record name ('~' for a null segment) and its length in frames. */
+export interface WfdbSegmentSpec {
+  name: string;
+  frames: number;
+}
+
 export interface WfdbHeader {
   recordName: string;
   samplingRateHz: number;
@@ -31,6 +37,10 @@ export interface WfdbHeader {
   baseTime?: string;
   baseDate?: string;
   signals: WfdbSignalSpec[];
+  /** Present for a multi-segment record; `signals` is then empty. */
+  segments?: WfdbSegmentSpec[];
+  /** Signal count of the record line (for multi-segment records, the signals of the whole record). */
+  signalCount: number;
   comments: string[];
 }
 
@@ -48,13 +58,15 @@ function num(path: string, what: string, s: string): number {
 }
 
 /** First line of a header: "name[/segments] nsig [fs[/counter[(base)]] [length [time [date]]]]". */
-function parseRecordLine(path: string, line: string): Omit<WfdbHeader, 'signals' | 'comments'> & { nSig: number } {
+function parseRecordLine(
+  path: string,
+  line: string,
+): Omit<WfdbHeader, 'signals' | 'comments' | 'segments' | 'signalCount'> & { nSig: number; nSeg?: number } {
   const t = line.trim().split(/\s+/);
   if (t.length < 2) throw new EcgFormatError(path, 'bad-header', 'record line needs a record name and a signal count');
   const [name, segments] = t[0].split('/');
-  if (segments !== undefined) {
-    throw new EcgFormatError(path, 'unsupported-encoding', `multi-segment WFDB records (${segments} segments) are not supported`);
-  }
+  const nSeg = segments === undefined ? undefined : int(path, 'segment count', segments);
+  if (nSeg !== undefined && nSeg < 1) throw new EcgFormatError(path, 'bad-header', `segment count ${nSeg} is not positive`);
   const nSig = int(path, 'signal count', t[1]);
   const fsToken = t[2]?.split('/')[0];
   const samplingRateHz = fsToken === undefined || fsToken === '' ? 250 : num(path, 'sampling frequency', fsToken);
@@ -63,7 +75,7 @@ function parseRecordLine(path: string, line: string): Omit<WfdbHeader, 'signals'
   if (samplesPerSignal !== undefined && samplesPerSignal < 0) {
     throw new EcgFormatError(path, 'bad-header', `number of samples ${samplesPerSignal} is negative`);
   }
-  return { recordName: name, nSig, samplingRateHz, samplesPerSignal, baseTime: t[4], baseDate: t[5] };
+  return { recordName: name, nSig, nSeg, samplingRateHz, samplesPerSignal, baseTime: t[4], baseDate: t[5] };
 }
 
 const FORMAT_FIELD = /^(\d+)(?:x(\d+))?(?::(\d+))?(?:\+(\d+))?$/;
@@ -131,7 +143,18 @@ export function parseWfdbHeader(path: string, text: string): WfdbHeader {
     if (body !== '') lines.push(body);
   }
   if (lines.length === 0) throw new EcgFormatError(path, 'bad-header', 'header has no record line');
-  const { nSig, ...record } = parseRecordLine(path, lines[0]);
+  const { nSig, nSeg, ...record } = parseRecordLine(path, lines[0]);
+  if (nSeg !== undefined) {
+    if (lines.length - 1 < nSeg) {
+      throw new EcgFormatError(
+        path,
+        'bad-header',
+        `record line declares ${nSeg} segments but the header has ${lines.length - 1} segment lines`,
+      );
+    }
+    const segments = lines.slice(1, 1 + nSeg).map((l) => parseSegmentLine(path, l));
+    return { ...record, signals: [], segments, signalCount: nSig, comments };
+  }
   if (lines.length - 1 < nSig) {
     throw new EcgFormatError(
       path,
@@ -140,7 +163,16 @@ export function parseWfdbHeader(path: string, text: string): WfdbHeader {
     );
   }
   const signals = lines.slice(1, 1 + nSig).map((l) => parseSignalLine(path, l));
-  return { ...record, signals, comments };
+  return { ...record, signals, signalCount: nSig, comments };
+}
+
+/** "name frames" */
+function parseSegmentLine(path: string, line: string): WfdbSegmentSpec {
+  const t = line.trim().split(/\s+/);
+  if (t.length < 2) throw new EcgFormatError(path, 'bad-header', `segment line '${line.trim()}' needs a record name and a length`);
+  const frames = int(path, `length of segment ${t[0]}`, t[1]);
+  if (frames < 0) throw new EcgFormatError(path, 'bad-header', `segment ${t[0]} has a negative length ${frames}`);
+  return { name: t[0], frames };
 }
 
 /** Cheap content test: a plausible record line followed by signal lines (or none for nSig 0). */
@@ -151,10 +183,10 @@ export function looksLikeWfdbHeader(text: string): boolean {
     .map((l) => l.replace(/#.*/, '').trim())
     .filter((l) => l !== '');
   if (lines.length === 0) return false;
-  const rec = /^\S+\s+(\d+)(\s+[\d.]+(\/[\d.]+(\([-\d.]+\))?)?)?(\s+\d+)?(\s|$)/.exec(lines[0]);
+  const rec = /^[^\s/]+(\/\d+)?\s+(\d+)(\s+[\d.]+(\/[\d.]+(\([-\d.]+\))?)?)?(\s+\d+)?(\s|$)/.exec(lines[0]);
   if (!rec) return false;
-  const nSig = Number(rec[1]);
-  if (nSig === 0) return true;
-  const sig = lines[1];
-  return sig !== undefined && FORMAT_FIELD.test(sig.split(/\s+/)[1] ?? '');
+  const second = lines[1]?.split(/\s+/)[1] ?? '';
+  if (rec[1] !== undefined) return /^\d+$/.test(second);
+  if (Number(rec[2]) === 0) return true;
+  return FORMAT_FIELD.test(second);
 }

@@ -1,25 +1,40 @@
 /**
- * Decoding of WFDB signal files (formats 8, 16, 24, 32, 61, 80, 212, 310, 311) into per-signal integer arrays.
- * One pass over the file's bytes, no per-sample allocation.
+ * Decoding of WFDB signal files into per-signal integer arrays: the binary formats (8, 16, 24, 32, 61, 80, 160,
+ * 212, 310, 311) here, the FLAC formats (508, 516, 524) in flac.ts. A file holds frames; a frame holds
+ * `samplesPerFrame` consecutive samples of each of its signals in turn. One pass over the bytes, no per-sample
+ * allocation.
  */
 import { EcgFormatError } from '../errors.ts';
 
-export const SUPPORTED_FORMATS = [8, 16, 24, 32, 61, 80, 212, 310, 311] as const;
+export const BINARY_FORMATS = [8, 16, 24, 32, 61, 80, 160, 212, 310, 311] as const;
+export const FLAC_FORMATS = [508, 516, 524] as const;
+export const SUPPORTED_FORMATS = [...BINARY_FORMATS, ...FLAC_FORMATS] as const;
+
+export const isFlacFormat = (format: number): boolean => (FLAC_FORMATS as readonly number[]).includes(format);
 
 /** The digital value wfdb-python reads as "no sample" (NaN); format 8 has none. */
 export const INVALID_SAMPLE: Record<number, number | undefined> = {
   8: undefined,
   16: -(2 ** 15),
   61: -(2 ** 15),
+  160: -(2 ** 15),
   24: -(2 ** 23),
   32: -(2 ** 31),
   80: -(2 ** 7),
   212: -(2 ** 11),
   310: -(2 ** 9),
   311: -(2 ** 9),
+  508: -(2 ** 7),
+  516: -(2 ** 15),
+  524: -(2 ** 23),
 };
 
-/** Bytes needed for n interleaved samples in a format. */
+/** Samples packed together in one group of bytes (212: 2 in 3 bytes, 310/311: 3 in 4 bytes). */
+export function samplesPerBlock(format: number): number {
+  return format === 212 ? 2 : format === 310 || format === 311 ? 3 : 1;
+}
+
+/** Bytes needed for n samples in a binary format. */
 export function bytesForSamples(format: number, n: number): number {
   switch (format) {
     case 8:
@@ -27,6 +42,7 @@ export function bytesForSamples(format: number, n: number): number {
       return n;
     case 16:
     case 61:
+    case 160:
       return 2 * n;
     case 24:
       return 3 * n;
@@ -37,13 +53,14 @@ export function bytesForSamples(format: number, n: number): number {
     case 310:
       return Math.floor(n / 3) * 4 + [0, 2, 4][n % 3];
     case 311:
-      return Math.ceil(n / 3) * 4;
+      // sample k of a group occupies bits 10k..10k+9 of a little-endian word
+      return Math.floor(n / 3) * 4 + [0, 2, 3][n % 3];
     default:
       throw new Error(`bytesForSamples: unsupported format ${format}`);
   }
 }
 
-/** Whole interleaved samples the given byte count holds. */
+/** Whole samples the given byte count holds, counting those a partial last group holds entirely. */
 export function samplesInBytes(format: number, bytes: number): number {
   switch (format) {
     case 8:
@@ -51,6 +68,7 @@ export function samplesInBytes(format: number, bytes: number): number {
       return bytes;
     case 16:
     case 61:
+    case 160:
       return Math.floor(bytes / 2);
     case 24:
       return Math.floor(bytes / 3);
@@ -61,7 +79,7 @@ export function samplesInBytes(format: number, bytes: number): number {
     case 310:
       return Math.floor(bytes / 4) * 3 + (bytes % 4 >= 2 ? 1 : 0);
     case 311:
-      return Math.floor(bytes / 4) * 3;
+      return Math.floor(bytes / 4) * 3 + [0, 0, 1, 2][bytes % 4];
     default:
       throw new Error(`samplesInBytes: unsupported format ${format}`);
   }
@@ -72,96 +90,109 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const sext = (v: number, bits: number) => (v << (32 - bits)) >> (32 - bits);
 
 /**
- * Decodes `frames` frames of `nSig` interleaved signals starting at `offset`.
- * `initial` gives each signal's starting value for format 8 (first differences).
+ * The first `total` samples of a binary signal file after `offset`, in file order. Format 8 yields the stored
+ * first differences (see splitFrames); the caller has checked that the bytes hold `total` samples.
  */
-export function decodeSignals(
-  path: string,
-  bytes: Buffer,
-  format: number,
-  nSig: number,
-  frames: number,
-  offset: number,
-  initial: number[],
-): Int32Array[] {
-  const total = frames * nSig;
+export function decodeSamples(path: string, bytes: Buffer, format: number, total: number, offset: number): Int32Array {
   const need = bytesForSamples(format, total);
   if (offset + need > bytes.length) {
-    const have = Math.floor(samplesInBytes(format, Math.max(0, bytes.length - offset)) / Math.max(nSig, 1));
     throw new EcgFormatError(
       path,
       'truncated',
-      `signal file holds ${have} samples per signal after byte offset ${offset}, the header needs ${frames}`,
+      `signal file needs ${need} bytes after byte offset ${offset}, it has ${bytes.length - offset}`,
     );
   }
-  const out = Array.from({ length: nSig }, () => new Int32Array(frames));
+  const out = new Int32Array(total);
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, need);
-  const put = (k: number, v: number) => {
-    out[k % nSig][(k / nSig) | 0] = v;
-  };
   switch (format) {
     case 16:
-      if ((bytes.byteOffset + offset) % 2 === 0 && LITTLE_ENDIAN_HOST) {
-        const src = new Int16Array(bytes.buffer, bytes.byteOffset + offset, total);
-        for (let s = 0; s < nSig; s++) {
-          const dst = out[s];
-          for (let f = 0, k = s; f < frames; f++, k += nSig) dst[f] = src[k];
-        }
-      } else {
-        for (let f = 0, p = 0; f < frames; f++) for (let s = 0; s < nSig; s++, p += 2) out[s][f] = view.getInt16(p, true);
-      }
+      if ((bytes.byteOffset + offset) % 2 === 0 && LITTLE_ENDIAN_HOST)
+        out.set(new Int16Array(bytes.buffer, bytes.byteOffset + offset, total));
+      else for (let k = 0; k < total; k++) out[k] = view.getInt16(2 * k, true);
       break;
     case 61:
-      for (let f = 0, p = 0; f < frames; f++) for (let s = 0; s < nSig; s++, p += 2) out[s][f] = view.getInt16(p, false);
+      for (let k = 0; k < total; k++) out[k] = view.getInt16(2 * k, false);
+      break;
+    case 160:
+      for (let k = 0; k < total; k++) out[k] = view.getUint16(2 * k, true) - 32768;
       break;
     case 32:
-      for (let f = 0, p = 0; f < frames; f++) for (let s = 0; s < nSig; s++, p += 4) out[s][f] = view.getInt32(p, true);
+      for (let k = 0; k < total; k++) out[k] = view.getInt32(4 * k, true);
       break;
     case 24:
-      for (let f = 0, p = 0; f < frames; f++)
-        for (let s = 0; s < nSig; s++, p += 3)
-          out[s][f] = sext(view.getUint8(p) | (view.getUint8(p + 1) << 8) | (view.getUint8(p + 2) << 16), 24);
+      for (let k = 0, p = 0; k < total; k++, p += 3)
+        out[k] = sext(view.getUint8(p) | (view.getUint8(p + 1) << 8) | (view.getUint8(p + 2) << 16), 24);
       break;
     case 80:
-      for (let f = 0, p = 0; f < frames; f++) for (let s = 0; s < nSig; s++, p++) out[s][f] = view.getUint8(p) - 128;
+      for (let k = 0; k < total; k++) out[k] = view.getUint8(k) - 128;
       break;
-    case 8: {
-      const acc = initial.slice(0, nSig);
-      for (let f = 0, p = 0; f < frames; f++)
-        for (let s = 0; s < nSig; s++, p++) {
-          acc[s] += view.getInt8(p);
-          out[s][f] = acc[s];
-        }
+    case 8:
+      for (let k = 0; k < total; k++) out[k] = view.getInt8(k);
       break;
-    }
     case 212:
       for (let k = 0, p = 0; k < total; k += 2, p += 3) {
         const b0 = view.getUint8(p);
         const b1 = view.getUint8(p + 1);
-        put(k, sext(b0 | ((b1 & 0x0f) << 8), 12));
-        if (k + 1 < total) put(k + 1, sext(view.getUint8(p + 2) | ((b1 & 0xf0) << 4), 12));
+        out[k] = sext(b0 | ((b1 & 0x0f) << 8), 12);
+        if (k + 1 < total) out[k + 1] = sext(view.getUint8(p + 2) | ((b1 & 0xf0) << 4), 12);
       }
       break;
     case 310:
       for (let k = 0, p = 0; k < total; k += 3, p += 4) {
         const w0 = view.getUint16(p, true);
-        put(k, sext((w0 >> 1) & 0x3ff, 10));
+        out[k] = sext((w0 >> 1) & 0x3ff, 10);
         if (k + 1 >= total) break;
         const w1 = view.getUint16(p + 2, true);
-        put(k + 1, sext((w1 >> 1) & 0x3ff, 10));
-        if (k + 2 < total) put(k + 2, sext(((w0 >> 11) & 0x1f) | (((w1 >> 11) & 0x1f) << 5), 10));
+        out[k + 1] = sext((w1 >> 1) & 0x3ff, 10);
+        if (k + 2 < total) out[k + 2] = sext(((w0 >> 11) & 0x1f) | (((w1 >> 11) & 0x1f) << 5), 10);
       }
       break;
     case 311:
       for (let k = 0, p = 0; k < total; k += 3, p += 4) {
-        const w = view.getUint32(p, true);
-        put(k, sext(w & 0x3ff, 10));
-        if (k + 1 < total) put(k + 1, sext((w >>> 10) & 0x3ff, 10));
-        if (k + 2 < total) put(k + 2, sext((w >>> 20) & 0x3ff, 10));
+        // a partial last group may stop after 2 or 3 bytes
+        const w =
+          view.getUint8(p) |
+          (view.getUint8(p + 1) << 8) |
+          (p + 2 < need ? view.getUint8(p + 2) << 16 : 0) |
+          (p + 3 < need ? view.getUint8(p + 3) << 24 : 0);
+        out[k] = sext(w & 0x3ff, 10);
+        if (k + 1 < total) out[k + 1] = sext((w >>> 10) & 0x3ff, 10);
+        if (k + 2 < total) out[k + 2] = sext((w >>> 20) & 0x3ff, 10);
       }
       break;
     default:
-      throw new EcgFormatError(path, 'unsupported-encoding', `WFDB storage format ${format} is not supported`);
+      throw new EcgFormatError(path, 'unsupported-encoding', `WFDB storage format ${format} is not a binary format`);
+  }
+  return out;
+}
+
+/**
+ * Splits `frames` frames of samples in file order into one array per signal of `frames * samplesPerFrame[s]`
+ * samples. Format 8 stores first differences: each signal's samples are its running sum from `initial[s]`,
+ * as wfdb-python and the WFDB library compute them.
+ */
+export function splitFrames(flat: Int32Array, frames: number, samplesPerFrame: number[], format: number, initial: number[]): Int32Array[] {
+  const frameSize = samplesPerFrame.reduce((a, b) => a + b, 0);
+  const out = samplesPerFrame.map((spf) => new Int32Array(frames * spf));
+  if (samplesPerFrame.every((spf) => spf === 1)) {
+    const nSig = samplesPerFrame.length;
+    for (let s = 0; s < nSig; s++) {
+      const dst = out[s];
+      for (let f = 0, k = s; f < frames; f++, k += nSig) dst[f] = flat[k];
+    }
+  } else {
+    let first = 0;
+    samplesPerFrame.forEach((spf, s) => {
+      const dst = out[s];
+      for (let f = 0, j = 0; f < frames; f++) for (let i = 0, k = f * frameSize + first; i < spf; i++) dst[j++] = flat[k + i];
+      first += spf;
+    });
+  }
+  if (format === 8) {
+    out.forEach((dst, s) => {
+      let acc = initial[s] ?? 0;
+      for (let j = 0; j < dst.length; j++) dst[j] = acc = (acc + dst[j]) | 0;
+    });
   }
   return out;
 }
