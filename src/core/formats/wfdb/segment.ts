@@ -36,6 +36,13 @@ export async function readSignalFile(headerPath: string, path: string, maxBytes:
 
 function checkSpecs(path: string, header: WfdbHeader): void {
   if (header.signals.length === 0) throw new EcgFormatError(path, 'inconsistent', 'header declares no signals');
+  if (header.signals.every((s) => s.fileName === '~')) {
+    throw new EcgFormatError(
+      path,
+      'inconsistent',
+      'a layout header of a multi-segment record holds no samples; read the record that names it',
+    );
+  }
   for (const s of header.signals) {
     if (!(SUPPORTED_FORMATS as readonly number[]).includes(s.format)) {
       throw new EcgFormatError(
