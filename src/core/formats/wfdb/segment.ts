@@ -83,6 +83,7 @@ async function decodeFile(
   bytes: Buffer,
   specs: WfdbSignalSpec[],
   declared: number | undefined,
+  maxSamples: number,
 ): Promise<{ frames: number; signals: Int32Array[]; short: boolean }> {
   const first = specs[0];
   const spf = specs.map((s) => s.samplesPerFrame);
@@ -97,7 +98,7 @@ async function decodeFile(
     if (spf.some((v) => v !== spf[0])) {
       throw new EcgFormatError(path, 'inconsistent', `signals in the FLAC file ${fileName} have different samples per frame`);
     }
-    const { channels } = await decodeFlac(filePath, bytes);
+    const { channels } = decodeFlac(filePath, bytes, maxSamples);
     if (channels.length !== specs.length) {
       throw new EcgFormatError(
         path,
@@ -168,7 +169,8 @@ async function readSignals(
     const filePath = join(dir, fileName);
     const bytes = await readSignalFile(path, filePath, maxBytes);
     sourceFiles.push(filePath);
-    const file = await decodeFile(path, filePath, bytes, specs, declared);
+    // Samples are held as 4-byte integers: the byte limit of one file bounds what a compressed file may unpack to.
+    const file = await decodeFile(path, filePath, bytes, specs, declared, maxBytes / 4);
     // Without a length on the record line, the first signal file's length sets it.
     declared ??= file.frames;
     if (file.short) {
