@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EcgFormatError, readEcgFile } from '../../src/core/formats/index.ts';
+import { classifyFile, EcgFormatError, readEcgFile } from '../../src/core/formats/index.ts';
 import { toMillivoltFactor } from '../../src/core/formats/leadNames.ts';
 import type { EcgRecord } from '../../src/core/formats/record.ts';
 import { decodeFlac } from '../../src/core/formats/wfdb/flac.ts';
@@ -188,6 +188,13 @@ describe('multi-segment records', () => {
       /variable layout, 3 segments\); gaps read as NaN: null segments cover 0\.2 s; segments lack I for 0\.6 s, V1 for 0\.8 s/,
     );
     expect(rec.warnings.join('\n')).toMatch(/ABP' is in mmHg, not a voltage; skipped/);
+  });
+
+  it('counts segment and layout headers as parts of their record for folder import', async () => {
+    expect(await classifyFile(variable)).toBe('record');
+    for (const part of ['vr_layout.hea', 'vr_1.hea', 'vr_2.hea', 'vr_2.dat', 'fx_1.hea']) {
+      expect(await classifyFile(join(dir, part)), part).toBe('companion');
+    }
   });
 
   it('refuses a layout header read on its own, and a segment shorter than the master says', async () => {

@@ -273,11 +273,15 @@ export function encodeEdf(opts: {
   patient?: string;
   edfPlus?: boolean;
   declaredRecords?: number;
+  /** EDF+D: the onset in seconds of each data record, written as its time-keeping annotation. */
+  onsets?: number[];
 }): Buffer {
-  const { signals, nRecords } = opts;
+  const { nRecords, onsets } = opts;
+  const signals = onsets ? [...opts.signals, edfAnnotations(onsets)] : opts.signals;
   const ns = signals.length;
+  const kind = onsets ? 'EDF+D' : opts.edfPlus === false ? '' : 'EDF+C';
   let h = pad('0', 8) + pad(opts.patient ?? 'X M 01-JAN-1970 Test_Person', 80) + pad('Startdate 02-MAR-2020 X X X', 80);
-  h += '02.03.20' + '10.11.12' + pad(String(256 * (ns + 1)), 8) + pad(opts.edfPlus === false ? '' : 'EDF+C', 44);
+  h += '02.03.20' + '10.11.12' + pad(String(256 * (ns + 1)), 8) + pad(kind, 44);
   h += pad(String(opts.declaredRecords ?? nRecords), 8) + pad(String(opts.recordDuration), 8) + pad(String(ns), 4);
   const col = (f: (s: EdfSignal) => string, w: number) => signals.map((s) => pad(f(s), w)).join('');
   h += col((s) => s.label, 16) + col(() => 'AgAgCl electrode', 80) + col((s) => s.physDim, 8);
@@ -290,6 +294,17 @@ export function encodeEdf(opts: {
   const data = Buffer.alloc(2 * body.length);
   body.forEach((v, i) => data.writeInt16LE(v, 2 * i));
   return Buffer.concat([Buffer.from(h, 'latin1'), data]);
+}
+
+/** The 'EDF Annotations' signal holding one time-keeping TAL ("+onset" 0x14 0x14 0x00) per data record. */
+function edfAnnotations(onsets: number[]): EdfSignal {
+  const samplesPerRecord = 16;
+  const digital = onsets.flatMap((onset) => {
+    const tal = Buffer.alloc(2 * samplesPerRecord);
+    tal.write(`+${onset}\x14\x14\x00`, 'latin1');
+    return Array.from({ length: samplesPerRecord }, (_, k) => tal.readInt16LE(2 * k));
+  });
+  return { label: 'EDF Annotations', physDim: '', physMin: -1, physMax: 1, digMin: -32768, digMax: 32767, digital, samplesPerRecord };
 }
 
 export function encodeCsv(columns: string[], rows: (number | string)[][], comments: string[] = [], delimiter = ','): string {

@@ -1,8 +1,10 @@
 /**
- * EDF and EDF+ (continuous) files: a strict reader of the fixed ASCII header and the int16 data records.
+ * EDF and EDF+ files: a strict reader of the fixed ASCII header and the int16 data records.
  * Physical value = physMin + (digital - digMin) * (physMax - physMin) / (digMax - digMin).
  * The EDF+ annotation signal is skipped; signals that are not voltages are skipped with a warning; the ECG
  * leads kept must share one sampling rate (otherwise a clear error).
+ * EDF+D (discontinuous): each data record is placed at the onset of its time-keeping annotation (the first
+ * TAL of the record's 'EDF Annotations' signal) and the time between records is a gap, read as NaN.
  */
 import { EcgFormatError } from './errors.ts';
 import { finishRecord } from './finish.ts';
@@ -55,6 +57,39 @@ function patientFields(raw: string, edfPlus: boolean): { clinical: ClinicalMetad
   return { clinical, identifying };
 }
 
+/**
+ * EDF+D: the start of each data record in samples, from the onset of its time-keeping TAL ("+onset" 0x14 0x14),
+ * in seconds from the file's start time. Records must follow each other without overlap.
+ */
+/** The time-keeping TAL that opens each EDF+D data record: "+onset" 0x14 0x14 (an empty annotation). */
+const TIME_KEEPING_TAL = new RegExp(`^([+-]\\d+(?:\\.\\d*)?)${String.fromCharCode(0x14)}{2}`);
+
+function recordOnsets(
+  path: string,
+  bytes: Buffer,
+  signals: EdfSignal[],
+  offsets: number[],
+  layout: { headerBytes: number; recordBytes: number; nRecords: number; recordDuration: number; spr: number },
+): number[] {
+  const { headerBytes, recordBytes, nRecords, recordDuration, spr } = layout;
+  const ann = signals.findIndex((s) => s.label === 'EDF Annotations');
+  if (ann < 0) throw new EcgFormatError(path, 'bad-header', 'EDF+D file has no EDF Annotations signal to place its data records');
+  const starts: number[] = [];
+  for (let r = 0; r < nRecords; r++) {
+    const p = headerBytes + r * recordBytes + offsets[ann];
+    const tal = bytes.toString('latin1', p, p + 2 * signals[ann].samplesPerRecord);
+    const m = TIME_KEEPING_TAL.exec(tal);
+    if (!m) throw new EcgFormatError(path, 'bad-value', `EDF+D data record ${r + 1} has no time-keeping annotation`);
+    const start = Math.round((Number(m[1]) * spr) / recordDuration);
+    const previousEnd = r === 0 ? 0 : starts[r - 1] + spr;
+    if (start < previousEnd) {
+      throw new EcgFormatError(path, 'inconsistent', `EDF+D data record ${r + 1} starts at ${m[1]} s, before the previous one ends`);
+    }
+    starts.push(start);
+  }
+  return starts;
+}
+
 async function readEdf(input: ReadInput): Promise<EcgRecord> {
   const { path, bytes, options } = input;
   if (bytes.length < 256) throw new EcgFormatError(path, 'truncated', 'EDF file is shorter than its 256-byte header');
@@ -63,8 +98,6 @@ async function readEdf(input: ReadInput): Promise<EcgRecord> {
   let nRecords = field(path, bytes, 236, 8, 'number of data records', true);
   const recordDuration = field(path, bytes, 244, 8, 'data record duration');
   const ns = field(path, bytes, 252, 4, 'number of signals', true);
-  if (reserved.startsWith('EDF+D'))
-    throw new EcgFormatError(path, 'unsupported-encoding', 'discontinuous EDF+ (EDF+D) files are not supported');
   if (ns <= 0 || ns > 4096) throw new EcgFormatError(path, 'bad-header', `EDF header declares ${ns} signals`);
   if (headerBytes !== 256 * (ns + 1))
     throw new EcgFormatError(path, 'bad-header', `EDF header size ${headerBytes} does not match ${ns} signals (${256 * (ns + 1)})`);
@@ -133,20 +166,41 @@ async function readEdf(input: ReadInput): Promise<EcgRecord> {
   const spr = kept[0].s.samplesPerRecord;
   const offsets: number[] = [];
   signals.reduce((off, s) => (offsets.push(off), off + 2 * s.samplesPerRecord), 0);
+  // Where each data record starts, in samples of the kept leads: back to back, or as EDF+D's onsets say.
+  const starts = reserved.startsWith('EDF+D')
+    ? recordOnsets(path, bytes, signals, offsets, { headerBytes, recordBytes, nRecords, recordDuration, spr })
+    : Array.from({ length: nRecords }, (_, r) => r * spr);
+  const n = nRecords === 0 ? 0 : starts[nRecords - 1] + spr;
+  const gapSamples = n - nRecords * spr;
+  if (n * kept.length * 4 > options.maxBytes) {
+    throw new EcgFormatError(
+      path,
+      'too-large',
+      `EDF+D record spans ${(n / (spr / recordDuration)).toFixed(0)} s, more than this reader holds`,
+    );
+  }
+  if (gapSamples > 0) {
+    warnings.push(
+      `EDF+D: ${nRecords} data records with ${((gapSamples * recordDuration) / spr).toFixed(3)} s of gaps between them, read as NaN`,
+    );
+  }
   const leads: Lead[] = kept.map(({ s, index, factor, name }) => {
-    const n = nRecords * spr;
-    const adc = new Int32Array(n);
+    // Gaps have no stored integers: with gaps a lead keeps millivolts only.
+    const adc = gapSamples > 0 ? undefined : new Int32Array(n);
     const mv = new Float32Array(n);
+    if (gapSamples > 0) mv.fill(Number.NaN);
     const scale = (s.physMax - s.physMin) / (s.digMax - s.digMin);
     for (let r = 0; r < nRecords; r++) {
       let p = headerBytes + r * recordBytes + offsets[index];
+      const at = starts[r];
       for (let k = 0; k < spr; k++, p += 2) {
         const d = bytes.readInt16LE(p);
-        adc[r * spr + k] = d;
-        mv[r * spr + k] = (s.physMin + (d - s.digMin) * scale) * factor!;
+        if (adc) adc[at + k] = d;
+        mv[at + k] = (s.physMin + (d - s.digMin) * scale) * factor!;
       }
     }
-    return { name, unit: 'mV', storedUnit: s.physDim, derived: false, mv, adc, gain: 1 / scale, baseline: s.digMin - s.physMin / scale };
+    const lead: Lead = { name, unit: 'mV', storedUnit: s.physDim, derived: false, mv };
+    return adc ? { ...lead, adc, gain: 1 / scale, baseline: s.digMin - s.physMin / scale } : lead;
   });
   const edfPlus = reserved.startsWith('EDF+');
   const { clinical, identifying } = patientFields(ascii(bytes, 8, 80), edfPlus);

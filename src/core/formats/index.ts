@@ -7,7 +7,7 @@ import { EcgFormatError } from './errors.ts';
 import { pathExists, readChecked, readHead } from './io.ts';
 import type { EcgRecord, FormatId } from './record.ts';
 import { DEFAULT_MAX_BYTES, SNIFF_BYTES, type FormatReader, type ReadInput, type ReadOptions, type SniffInput } from './reader.ts';
-import { cincMatReader, LEAD_ANNOTATION_EXTENSIONS, wfdbReader } from './wfdb/reader.ts';
+import { cincMatReader, isSegmentHeader, LEAD_ANNOTATION_EXTENSIONS, wfdbReader } from './wfdb/reader.ts';
 import { looksLikeMatV4 } from './wfdb/matv4.ts';
 import { edfReader } from './edf.ts';
 import { csvReader } from './csv.ts';
@@ -57,6 +57,7 @@ export async function classifyFile(path: string): Promise<FileRole> {
   const ext = extname(path).toLowerCase();
   const header = path.slice(0, path.length - ext.length) + '.hea';
   try {
+    if (ext === '.hea' && isSegmentHeader(path)) return 'companion';
     if (ext !== '.hea' && pathExists(header)) {
       if (['.dat', '.mat'].includes(ext) || LEAD_ANNOTATION_EXTENSIONS.includes(ext.slice(1))) return 'companion';
       const { head } = await readHead(header);

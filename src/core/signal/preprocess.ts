@@ -6,9 +6,12 @@
  * 4. z-score each lead of each window: (x - mean) / (std + epsilon), population std, float64 with sequential
  *    left-to-right sums (as the Python reference's np.cumsum), float32 result.
  * The result is the float32 [windows, leads, inputLength] tensor body the model takes.
+ * A record with gaps (NaN in any model lead: null segments, EDF+D) is cut at them: each stretch without a gap
+ * is resampled and windowed on its own, so no window spans a gap; stretches shorter than one window are
+ * left out. A record without gaps is one stretch, exactly as training/preprocess.py treats it.
  */
 import type { EcgRecord } from '../formats/record.ts';
-import { rateFactors, resamplePoly } from './resample.ts';
+import { rateFactors, resampledLength, resamplePoly } from './resample.ts';
 import { windowStarts } from './windows.ts';
 
 export type PreprocessProblem = 'missing-lead' | 'missing-samples' | 'too-short' | 'bad-rate';
@@ -73,47 +76,87 @@ export function zscoreInto(x: Float64Array, from: number, n: number, epsilon: nu
   for (let i = 0; i < n; i++) out[offset + i] = (x[from + i]! - mean) / denom;
 }
 
-function firstNonFinite(x: Float32Array): number {
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return i;
-  return -1;
+/** [start, end) stretches where every signal is finite, and the first non-finite sample (lead, index) if any. */
+export function gapFreeStretches(signals: Float32Array[]): { stretches: [number, number][]; first?: { lead: number; index: number } } {
+  const n = signals[0]?.length ?? 0;
+  const stretches: [number, number][] = [];
+  let first: { lead: number; index: number } | undefined;
+  let start = -1;
+  for (let i = 0; i < n; i++) {
+    let ok = true;
+    for (let l = 0; l < signals.length; l++) {
+      if (!Number.isFinite(signals[l]![i]!)) {
+        ok = false;
+        first ??= { lead: l, index: i };
+        break;
+      }
+    }
+    if (ok && start < 0) start = i;
+    else if (!ok && start >= 0) {
+      stretches.push([start, i]);
+      start = -1;
+    }
+  }
+  if (start >= 0) stretches.push([start, n]);
+  return { stretches, first };
 }
 
 export function preprocessRecord(record: RecordSignal, spec: PreprocessSpec): ModelInput {
   const file = record.sourcePath;
   const signals = spec.leadOrder.map((name) => findLead(record, name));
-  for (let l = 0; l < signals.length; l++) {
-    const bad = firstNonFinite(signals[l]!);
-    if (bad >= 0) {
-      throw new PreprocessError(
-        file,
-        'missing-samples',
-        `lead ${spec.leadOrder[l]} has a missing or non-finite sample at index ${bad}; the model needs complete leads`,
-      );
-    }
-  }
   let factors: { up: number; down: number };
   try {
     factors = rateFactors(record.samplingRateHz, spec.samplingRateHz);
   } catch (err) {
     throw new PreprocessError(file, 'bad-rate', (err as Error).message);
   }
-  const resampled = signals.map((s) => resamplePoly(s, factors.up, factors.down, spec.kaiserBeta));
-  const samples = resampled[0]?.length ?? 0;
-  if (samples < spec.inputLength) {
-    const rate = spec.samplingRateHz;
+  const L = spec.inputLength;
+  const rate = spec.samplingRateHz;
+  const n = signals[0]?.length ?? 0;
+  const samples = resampledLength(n, factors.up, factors.down);
+  const { stretches, first } = gapFreeStretches(signals);
+  // A stretch starts where its first sample falls on the model's sample grid (a multiple of `down`).
+  const g = gcd(factors.up, factors.down);
+  const up = factors.up / g;
+  const down = factors.down / g;
+  const aligned = stretches.map(([a, b]): [number, number] => [Math.ceil(a / down) * down, b]).filter(([a, b]) => b > a);
+  const usable = aligned.filter(([a, b]) => resampledLength(b - a, up, down) >= L);
+  if (usable.length === 0) {
+    if (first) {
+      throw new PreprocessError(
+        file,
+        'missing-samples',
+        `lead ${spec.leadOrder[first.lead]} has a missing or non-finite sample at index ${first.index}, and no stretch without gaps ` +
+          `holds one window of ${L} samples (${(L / rate).toFixed(2)} s) at ${rate} Hz`,
+      );
+    }
     throw new PreprocessError(
       file,
       'too-short',
       `record is too short: ${samples} samples at ${rate} Hz after resampling (${(samples / rate).toFixed(2)} s); ` +
-        `the model needs ${spec.inputLength} (${(spec.inputLength / rate).toFixed(2)} s) and never pads`,
+        `the model needs ${L} (${(L / rate).toFixed(2)} s) and never pads`,
     );
   }
-  const L = spec.inputLength;
-  const starts = windowStarts(samples, L, spec.windowOverlap);
-  const C = resampled.length;
-  const windows = new Float32Array(starts.length * C * L);
-  starts.forEach((start, w) => {
-    resampled.forEach((x, l) => zscoreInto(x, start, L, spec.zscoreEpsilon, windows, (w * C + l) * L));
+  const C = signals.length;
+  const parts = usable.map(([a, b]) => {
+    const offset = (a / down) * up;
+    const resampled = signals.map((s) => resamplePoly(a === 0 && b === n ? s : s.subarray(a, b), up, down, spec.kaiserBeta));
+    return { offset, resampled, starts: windowStarts(resampled[0]!.length, L, spec.windowOverlap) };
   });
-  return { leads: spec.leadOrder, samplingRateHz: spec.samplingRateHz, samples, inputLength: L, windowStarts: starts, windows };
+  const total = parts.reduce((k, p) => k + p.starts.length, 0);
+  const windows = new Float32Array(total * C * L);
+  const starts: number[] = [];
+  for (const part of parts) {
+    for (const start of part.starts) {
+      const w = starts.length;
+      part.resampled.forEach((x, l) => zscoreInto(x, start, L, spec.zscoreEpsilon, windows, (w * C + l) * L));
+      starts.push(part.offset + start);
+    }
+  }
+  return { leads: spec.leadOrder, samplingRateHz: rate, samples, inputLength: L, windowStarts: starts, windows };
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
 }

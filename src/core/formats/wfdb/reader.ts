@@ -4,8 +4,9 @@
  * multi-frequency records (samples per frame > 1) and skewed signals. Conversion matches wfdb-python's rdrecord:
  * mV = (adc - baseline) / gain, with each format's invalid-sample value read as NaN.
  */
-import { basename } from 'node:path';
-import { pathExists, readChecked } from '../io.ts';
+import { readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { pathExists, readChecked, readHeadSync } from '../io.ts';
 import { normaliseLeadName } from '../leadNames.ts';
 import { finishRecord } from '../finish.ts';
 import { readLudbMetadata, readPtbxlMetadata } from '../datasetMetadata.ts';
@@ -123,6 +124,47 @@ async function readWfdb(input: ReadInput): Promise<EcgRecord> {
     },
     options,
   );
+}
+
+const segmentCache = new Map<string, { mtimeMs: number; names: Set<string> }>();
+
+/**
+ * True when a header is a segment (or the layout header) of a multi-segment record beside it: such a header is
+ * part of that record, not a record of its own. The segment names of a folder are collected once per change.
+ */
+export function isSegmentHeader(path: string): boolean {
+  const dir = dirname(path);
+  let mtimeMs: number;
+  try {
+    mtimeMs = statSync(dir).mtimeMs;
+  } catch {
+    return false;
+  }
+  let cached = segmentCache.get(dir);
+  if (!cached || cached.mtimeMs !== mtimeMs) {
+    const names = new Set<string>();
+    for (const f of readdirSync(dir)) {
+      if (!f.endsWith('.hea')) continue;
+      try {
+        const lines = headerLines(readHeadSync(join(dir, f)));
+        if (!/^\S+\/\d+\s/.test(lines[0] ?? '')) continue;
+        for (const l of lines.slice(1)) names.add(l.split(/\s+/)[0]);
+      } catch {
+        // an unreadable header names no segments
+      }
+    }
+    cached = { mtimeMs, names };
+    segmentCache.set(dir, cached);
+  }
+  return cached.names.has(basename(path).replace(/\.hea$/i, ''));
+}
+
+function headerLines(head: Buffer): string[] {
+  return head
+    .toString('latin1')
+    .split(/\r?\n/)
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter((l) => l !== '');
 }
 
 function headerSignalFiles(head: Buffer): string[] | undefined {
