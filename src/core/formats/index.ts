@@ -57,7 +57,7 @@ export async function classifyFile(path: string): Promise<FileRole> {
   const ext = extname(path).toLowerCase();
   const header = path.slice(0, path.length - ext.length) + '.hea';
   try {
-    if (ext === '.hea' && isSegmentHeader(path)) return 'companion';
+    if (ext === '.hea' && (await isSegmentHeader(path))) return 'companion';
     if (ext !== '.hea' && pathExists(header)) {
       if (['.dat', '.mat'].includes(ext) || LEAD_ANNOTATION_EXTENSIONS.includes(ext.slice(1))) return 'companion';
       const { head } = await readHead(header);

@@ -72,11 +72,6 @@ export async function readHead(path: string): Promise<{ head: Buffer; size: numb
   return { head: bytes, size };
 }
 
-/** readHead's bytes, for callers that are synchronous themselves. */
-export function readHeadSync(path: string): Buffer {
-  return readUpTo(path, Number.POSITIVE_INFINITY, SNIFF_BYTES).bytes;
-}
-
 /** True when the path names a regular file (links followed). */
 export function isFile(path: string): boolean {
   try {

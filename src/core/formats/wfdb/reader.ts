@@ -4,9 +4,9 @@
  * multi-frequency records (samples per frame > 1) and skewed signals. Conversion matches wfdb-python's rdrecord:
  * mV = (adc - baseline) / gain, with each format's invalid-sample value read as NaN.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { pathExists, readChecked, readHeadSync } from '../io.ts';
+import { pathExists, readChecked, readHead } from '../io.ts';
 import { normaliseLeadName } from '../leadNames.ts';
 import { finishRecord } from '../finish.ts';
 import { readLudbMetadata, readPtbxlMetadata } from '../datasetMetadata.ts';
@@ -126,37 +126,41 @@ async function readWfdb(input: ReadInput): Promise<EcgRecord> {
   );
 }
 
-const segmentCache = new Map<string, { mtimeMs: number; names: Set<string> }>();
+const segmentCache = new Map<string, { mtimeMs: number; names: Promise<Set<string>> }>();
+
+/** The segment names the multi-segment headers of a folder list (read without blocking the event loop). */
+async function segmentNames(dir: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (const f of await readdir(dir)) {
+    if (!f.endsWith('.hea')) continue;
+    try {
+      const lines = headerLines((await readHead(join(dir, f))).head);
+      if (/^\S+\/\d+\s/.test(lines[0] ?? '')) for (const l of lines.slice(1)) names.add(l.split(/\s+/)[0]);
+    } catch {
+      // an unreadable header names no segments
+    }
+  }
+  return names;
+}
 
 /**
  * True when a header is a segment (or the layout header) of a multi-segment record beside it: such a header is
- * part of that record, not a record of its own. The segment names of a folder are collected once per change.
+ * part of that record, not a record of its own. A folder's segment names are collected once per change of it.
  */
-export function isSegmentHeader(path: string): boolean {
+export async function isSegmentHeader(path: string): Promise<boolean> {
   const dir = dirname(path);
   let mtimeMs: number;
   try {
-    mtimeMs = statSync(dir).mtimeMs;
+    mtimeMs = (await stat(dir)).mtimeMs;
   } catch {
     return false;
   }
   let cached = segmentCache.get(dir);
   if (!cached || cached.mtimeMs !== mtimeMs) {
-    const names = new Set<string>();
-    for (const f of readdirSync(dir)) {
-      if (!f.endsWith('.hea')) continue;
-      try {
-        const lines = headerLines(readHeadSync(join(dir, f)));
-        if (!/^\S+\/\d+\s/.test(lines[0] ?? '')) continue;
-        for (const l of lines.slice(1)) names.add(l.split(/\s+/)[0]);
-      } catch {
-        // an unreadable header names no segments
-      }
-    }
-    cached = { mtimeMs, names };
+    cached = { mtimeMs, names: segmentNames(dir) };
     segmentCache.set(dir, cached);
   }
-  return cached.names.has(basename(path).replace(/\.hea$/i, ''));
+  return (await cached.names).has(basename(path).replace(/\.hea$/i, ''));
 }
 
 function headerLines(head: Buffer): string[] {
