@@ -98,7 +98,7 @@ async function faithfulnessFigures(db: Db, study: string, modelDir: string, labe
     for (const other of [reference, previous]) {
       if (other.section !== batched.section) throw new Error(`${label}: faithfulness differs between paths`);
     }
-    const what = `faithfulness pass per record, ${label} (deletion + insertion, 2-3 orders x 2 curves x 21 steps)`;
+    const what = `faithfulness pass per record, ${label} (deletion + insertion: 3 sample orders x 2 curves x 21 steps, and 3 region orders x 2 curves x (regions + 1) on records with region judgements)`;
     return [
       withRatio({
         metric: `${what}: batched on the pool (${pool.parallelism} workers)`,
