@@ -20,7 +20,8 @@ import { repoPath, sharedDataDir } from '../helpers/sharedData.ts';
 import { synthesizeLabels } from '../helpers/syntheticLabels.ts';
 import { TINY_MODEL_DIR } from '../import/helpers.ts';
 
-const RECORDS = 8;
+// above the statistics' minimum number of units (MIN_UNITS), so every difference is reported
+const RECORDS = 12;
 let work: string;
 let dbPath: string;
 let db: Db;
@@ -79,7 +80,7 @@ describe('comparison of two models over the same records', () => {
     expect(files.map((f) => f.slice(join(work, 'out').length + 1))).toEqual(['compare.json', 'compare.html']);
     expect(comparison.a.model!.id).not.toBe(comparison.b.model!.id);
     const html = readFileSync(files[1]!, 'utf8');
-    expect(html).toContain('Paired differences over the 8 records both audits hold');
+    expect(html).toContain(`Paired differences over the ${RECORDS} records both audits hold`);
     expect(html).toContain('How to read this');
   });
 

@@ -223,7 +223,12 @@ export async function compareStudies(
       .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     const { difference } = bootstrapAll(
       pairs.length,
-      { difference: (idx) => (idx.length ? [...idx].reduce((s, i) => s + pairs[i]![0] - pairs[i]![1], 0) / idx.length : Number.NaN) },
+      {
+        difference: {
+          value: (idx) => (idx.length ? [...idx].reduce((s, i) => s + pairs[i]![0] - pairs[i]![1], 0) / idx.length : Number.NaN),
+          uses: () => true,
+        },
+      },
       { resamples: settings.bootstrapResamples, seed: settings.seed },
     );
     return { metric, records: pairs.length, meanA: mean(pairs.map((p) => p[0])), meanB: mean(pairs.map((p) => p[1])), difference };

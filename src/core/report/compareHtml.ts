@@ -15,7 +15,8 @@ const METRIC_WORDS: Record<PairedMetric, string> = {
 };
 
 const share = (s: Share): string => (s.share === null ? '–' : `${pct(s.share)} (${ci(s.ci, pct)}), n=${s.total}`);
-const est = (e: BootstrapEstimate): string => (e.estimate === null ? '–' : `${fmt(e.estimate)} (${ci(e.ci)}), units=${e.units}`);
+const est = (e: BootstrapEstimate): string =>
+  e.estimate === null ? (e.note ?? '–') : `${fmt(e.estimate)} (${ci(e.ci)}), units=${e.units}`;
 const side = (s: SideSummary): string =>
   `${s.label}: study “${s.study}”, ${s.model ? `model ${s.model.id}` : 'no model'}, ${s.records} records, ${s.raters} raters, ${s.currentLabels} current labels`;
 
@@ -51,7 +52,7 @@ export function comparisonHtml(c: Comparison): string {
       String(d.records),
       fmt(d.meanA, 4),
       fmt(d.meanB, 4),
-      fmt(d.difference.estimate, 4),
+      d.difference.estimate === null ? (d.difference.note ?? '–') : fmt(d.difference.estimate, 4),
       ci(d.difference.ci, (v) => fmt(v, 4)),
     ]),
     `Paired differences over the ${c.sharedRecords} records both audits hold`,
