@@ -75,6 +75,7 @@ describe('float16 maps', () => {
     const values = Float32Array.from({ length: 1200 }, (_, i) => Math.sin(i / 30) * 1e-3);
     const back = decodeMap(encodeMap(values), values.length);
     back.forEach((v, i) => expect(Math.abs(v - values[i]!)).toBeLessThan(1e-6));
-    expect(() => decodeMap(encodeMap(values), 1000)).toThrow(/1200 values, expected 1000/);
+    expect(() => decodeMap(encodeMap(values), 1000)).toThrow(/attribution map inflates to more than the 2000 bytes it must hold/);
+    expect(() => decodeMap(encodeMap(values), 1300)).toThrow(/attribution map inflates to 2400 bytes, expected 2600/);
   });
 });

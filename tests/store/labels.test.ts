@@ -92,6 +92,21 @@ describe('append-only labels', () => {
     expect(currentLabels(db, recordId, { raterId: rater.id })[0]!.value).toBe('partly');
   });
 
+  it('rejects INSERT OR REPLACE of an existing label id (it would rewrite the label without a trace)', () => {
+    const rater = createRater(db, 'Eve');
+    const l = appendLabel(db, { raterId: rater.id, target: { kind: 'plausible', recordId }, value: 'no' });
+    const columns = 'id, rater_id, created_at, record_id, target_kind, target_key, value, reasons, note';
+    for (const verb of ['INSERT OR REPLACE INTO', 'REPLACE INTO', 'INSERT OR IGNORE INTO', 'INSERT INTO']) {
+      expect(() =>
+        db
+          .prepare(`${verb} labels (${columns}) VALUES (?, ?, ?, ?, 'plausible', 'plausible', 'yes', '[]', '')`)
+          .run(l.id, rater.id, l.createdAt, recordId),
+      ).toThrow(/append-only: label id exists/);
+    }
+    const rows = db.prepare('SELECT value FROM labels WHERE id = ?').all(l.id);
+    expect(rows).toEqual([{ value: 'no' }]);
+  });
+
   it('keeps raters blind to each other and shows everyone without a rater filter', () => {
     const a = createRater(db, 'Cara');
     const b = createRater(db, 'Dan');

@@ -157,6 +157,7 @@ describe('openStore', () => {
         { type: 'index', name: 'labels_record' },
         { type: 'trigger', name: 'labels_no_delete' },
         { type: 'trigger', name: 'labels_no_update' },
+        { type: 'trigger', name: 'labels_no_replace' },
       ]),
     );
     expect(objects.some((o) => (o as { name: string }).name === 'labels_v5')).toBe(false);

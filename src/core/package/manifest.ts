@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { type Db, getSetting, SCHEMA_VERSION, setSetting } from '../store/index.ts';
+import { checkBlobs } from './blobs.ts';
 import { CONTENT_HASH_KEY, contentHash, LABELS_PACKAGE_TABLES, STUDY_PACKAGE_TABLES } from './contentHash.ts';
 import { PackageError } from './errors.ts';
 
@@ -82,7 +83,7 @@ export function readManifest(db: Db, path: string): PackageManifest | null {
   return parsed.data;
 }
 
-/** Checks the stored hash against the content; returns the manifest and the hash. */
+/** Checks the stored hash against the content, and that every blob inflates to its declared length; returns the manifest and the hash. */
 export function verifyPackage(db: Db, path: string): { manifest: PackageManifest; sha256: string } {
   const manifest = readManifest(db, path);
   if (!manifest)
@@ -96,5 +97,6 @@ export function verifyPackage(db: Db, path: string): { manifest: PackageManifest
       `${path}: package content does not match its hash (stored ${stored.slice(0, 12)}…, computed ${actual.slice(0, 12)}…): it was edited or damaged after export`,
     );
   }
+  checkBlobs(db, path);
   return { manifest, sha256: stored };
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { deflate, deflateSync, inflateSync } from 'node:zlib';
 import type { EcgRecord, Lead } from '../formats/record.ts';
+import { StoreError } from './errors.ts';
 import { fromHalf, toHalfArray } from './float16.ts';
 
 export interface StoredLead {
@@ -99,11 +100,41 @@ export async function encodeSignalAsync(leads: Lead[]): Promise<EncodedSignal> {
   return { leads: stored, data: await deflateAsync(body, SIGNAL_DEFLATE) };
 }
 
-export function decodeSignal(stored: StoredLead[], data: Buffer, samplesPerLead: number): Lead[] {
-  const body = inflateSync(data);
+/**
+ * Largest blob the store inflates: above any record the readers accept (24 M samples at 4 bytes), so a row
+ * whose declared sizes were forged large still cannot make the store allocate without bound.
+ */
+export const MAX_BLOB_BYTES = 128 * 2 ** 20;
+
+/**
+ * Inflates a blob that must produce exactly `length` bytes. zlib stops at the limit, so a blob that would
+ * inflate to more (a decompression bomb in a package) is refused without allocating its output.
+ */
+export function inflateExactly(data: Uint8Array, length: number, what: string): Buffer {
+  if (!Number.isSafeInteger(length) || length < 0 || length > MAX_BLOB_BYTES) {
+    throw new StoreError('corrupt', `${what} declares ${length} bytes, more than the ${MAX_BLOB_BYTES} any record needs`);
+  }
+  let body: Buffer;
+  try {
+    body = inflateSync(data, { maxOutputLength: Math.max(1, length) });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new StoreError('corrupt', `${what} inflates to more than the ${length} bytes it must hold (refused unread)`);
+    }
+    throw new StoreError('corrupt', `${what} is not valid deflate data (${(err as Error).message})`);
+  }
+  if (body.length !== length) throw new StoreError('corrupt', `${what} inflates to ${body.length} bytes, expected ${length}`);
+  return body;
+}
+
+/** Bytes a signal blob inflates to: 2 per int16 sample, 4 per float32 sample. */
+export function signalBytes(stored: readonly StoredLead[], samplesPerLead: number): number {
+  return stored.reduce((n, l) => n + (l.encoding === 'int16' ? 2 : 4) * samplesPerLead, 0);
+}
+
+export function decodeSignal(stored: StoredLead[], data: Buffer, samplesPerLead: number, what = 'signal blob'): Lead[] {
+  const body = inflateExactly(data, signalBytes(stored, samplesPerLead), what);
   const n16 = stored.filter((l) => l.encoding === 'int16').length * samplesPerLead;
-  const n32 = stored.length * samplesPerLead - n16;
-  if (body.length !== n16 * 2 + n32 * 4) throw new Error(`signal blob has ${body.length} bytes, expected ${n16 * 2 + n32 * 4}`);
   const ints = new Int16Array(unshuffle(body.subarray(0, n16 * 2), 2).buffer);
   const floats = new Float32Array(unshuffle(body.subarray(n16 * 2), 4).buffer);
   let i16 = 0;
@@ -154,9 +185,8 @@ export function encodeMapAsync(values: Float32Array): Promise<Buffer> {
   return deflateAsync(mapBody(values), MAP_DEFLATE);
 }
 
-export function decodeMap(data: Buffer, length: number): Float32Array {
-  const halves = new Uint16Array(unshuffle(inflateSync(data), 2).buffer);
-  if (halves.length !== length) throw new Error(`attribution map has ${halves.length} values, expected ${length}`);
+export function decodeMap(data: Buffer, length: number, what = 'attribution map'): Float32Array {
+  const halves = new Uint16Array(unshuffle(inflateExactly(data, 2 * length, what), 2).buffer);
   const out = new Float32Array(length);
   for (let i = 0; i < length; i++) out[i] = fromHalf(halves[i]!);
   return out;

@@ -215,6 +215,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER labels_no_delete BEFORE DELETE ON labels
     BEGIN SELECT RAISE(ABORT, 'labels are append-only: DELETE is forbidden'); END;
   `,
+  // 7: INSERT OR REPLACE on an existing label id deletes the old row without firing the DELETE trigger
+  // (SQLite fires delete triggers for REPLACE only with recursive_triggers), so an id is refused before insert.
+  `
+  CREATE TRIGGER labels_no_replace BEFORE INSERT ON labels WHEN EXISTS (SELECT 1 FROM labels WHERE id = NEW.id)
+    BEGIN SELECT RAISE(ABORT, 'labels are append-only: label id exists, INSERT OR REPLACE is forbidden'); END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

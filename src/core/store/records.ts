@@ -144,7 +144,12 @@ export function getRecord(db: Db, id: number): StoredRecord {
   const summary = getRecordSummary(db, id);
   const sig = db.prepare('SELECT leads, data FROM signals WHERE record_id = ?').get(id) as { leads: string; data: Buffer } | undefined;
   if (!sig) throw new StoreError('corrupt', `record ${id} has no stored signal`);
-  const leads = decodeSignal(JSON.parse(sig.leads) as StoredLead[], sig.data, summary.samplesPerLead);
+  const leads = decodeSignal(
+    JSON.parse(sig.leads) as StoredLead[],
+    sig.data,
+    summary.samplesPerLead,
+    `record ${summary.pseudonym}: signal blob`,
+  );
   const fs = summary.samplingRateHz;
   const waves = db
     .prepare('SELECT lead, kind, onset_sample, peak_sample, offset_sample FROM annotations WHERE record_id = ? ORDER BY id')

@@ -178,11 +178,11 @@ export function getRun(db: Db, recordId: number, modelId?: string): StoredRun | 
     .get(recordId, modelId ?? null, modelId ?? null) as RunRow | undefined;
   if (!row) return null;
   const maps = db
-    .prepare('SELECT leads, samples, encoding, data FROM attribution_maps WHERE run_id = ? ORDER BY class_index')
-    .all(row.id) as { leads: number; samples: number; encoding: string; data: Buffer }[];
+    .prepare('SELECT class_index, leads, samples, encoding, data FROM attribution_maps WHERE run_id = ? ORDER BY class_index')
+    .all(row.id) as { class_index: number; leads: number; samples: number; encoding: string; data: Buffer }[];
   const attribution = maps.map((m) => {
     if (m.encoding !== MAP_ENCODING) throw new StoreError('corrupt', `run ${row.id}: unknown map encoding ${m.encoding}`);
-    return decodeMap(m.data, m.leads * m.samples);
+    return decodeMap(m.data, m.leads * m.samples, `run ${row.id}: attribution map ${m.class_index}`);
   });
   const regions = db.prepare('SELECT * FROM evidence_regions WHERE run_id = ? ORDER BY id').all(row.id) as RegionRow[];
   const { leads, ...windows } = JSON.parse(row.windows) as RunWindows & { leads: string[] };
