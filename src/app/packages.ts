@@ -31,7 +31,7 @@ async function asPackageErrors<T>(work: () => T): Promise<T> {
       const code =
         err.problem === 'not-found'
           ? 'not-found'
-          : err.problem === 'mismatch' || err.problem === 'conflict' || err.problem === 'io'
+          : err.problem === 'mismatch' || err.problem === 'conflict' || err.problem === 'io' || err.problem === 'not-single-file'
             ? 'conflict'
             : 'bad-request';
       throw new ApiError(code, err.message);

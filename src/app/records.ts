@@ -33,13 +33,18 @@ export function appStore(ctx: AppContext): Db {
   return db;
 }
 
+/** Closes the app's connection (SQLite then checkpoints and removes a `-wal`); the next appStore call reopens. */
+export function closeAppStore(ctx: AppContext): void {
+  stores.get(ctx)?.close();
+  stores.delete(ctx);
+}
+
 /**
  * Makes `dbPath` the app's database: closes the open connection and the inference pools; the next appStore
  * call opens the new file.
  */
 export function switchAppStore(ctx: AppContext, dbPath: string): void {
-  stores.get(ctx)?.close();
-  stores.delete(ctx);
+  closeAppStore(ctx);
   void closeAppPools(ctx);
   ctx.dbPath = dbPath;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { startDemoStudyIfEmpty } from '../app/demoStudy.ts';
-import { closeAppPools, createAppContext, createHandlers, dispatch } from '../app/index.ts';
+import { closeApp, createAppContext, createHandlers, dispatch } from '../app/index.ts';
 import { contentSecurityPolicy } from '../shared/security.ts';
 
 const IPC_CHANNEL = 'ecg-audit:call';
@@ -71,8 +71,8 @@ void app.whenReady().then(() => {
     app.getAppPath(),
   );
   const handlers = createHandlers(ctx);
-  // the inference worker threads end with the process anyway; closing releases their sessions first
-  app.on('will-quit', () => void closeAppPools(ctx));
+  // the database closes synchronously here, before the process ends; the worker threads end with it anyway
+  app.on('will-quit', () => void closeApp(ctx));
   ipcMain.handle(IPC_CHANNEL, (event, method: unknown, request: unknown) => {
     if (!event.senderFrame?.url.startsWith('file://')) {
       return { ok: false, error: { code: 'unauthorized', message: 'IPC from an unexpected frame' } };

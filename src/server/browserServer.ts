@@ -62,6 +62,15 @@ function tokensEqual(given: string | undefined, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** A URL path component decoded, or null when a `%` escape is malformed (the client's error: 400, not 500). */
+function decodedPath(component: string): string | null {
+  try {
+    return decodeURIComponent(component);
+  } catch {
+    return null;
+  }
+}
+
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -82,7 +91,11 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   let allowedHosts = new Set<string>();
 
   const serveStatic = (res: ServerResponse, pathname: string): void => {
-    const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+    const relative = pathname === '/' ? 'index.html' : decodedPath(pathname.slice(1));
+    if (relative === null) {
+      sendError(res, 400, 'bad-request', 'malformed %-escape in the path');
+      return;
+    }
     const file = normalize(join(options.rendererDir, relative));
     if (!file.startsWith(normalize(options.rendererDir) + sep)) {
       sendError(res, 403, 'unauthorized', 'path outside the app');
@@ -144,7 +157,11 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       sendError(res, 400, 'bad-request', `unreadable request body: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
-    const method = decodeURIComponent(url.pathname.slice('/api/'.length));
+    const method = decodedPath(url.pathname.slice('/api/'.length));
+    if (method === null) {
+      sendError(res, 400, 'bad-request', 'malformed %-escape in the method name');
+      return;
+    }
     const envelope = await options.dispatch(method, request);
     const status = envelope.ok ? 200 : envelope.error.code === 'internal' ? 500 : envelope.error.code === 'not-found' ? 404 : 400;
     send(res, status, JSON.stringify(envelope));

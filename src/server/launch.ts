@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAppContext, createHandlers, dispatch } from '../app/index.ts';
+import { closeApp, createAppContext, createHandlers, dispatch } from '../app/index.ts';
 import { type DemoStart, startDemoStudyIfEmpty } from '../app/demoStudy.ts';
 import { type BrowserServer, startBrowserServer } from './browserServer.ts';
 
@@ -31,5 +31,27 @@ export async function launchBrowserMode(options: LaunchOptions = {}): Promise<Br
     dispatch: (method, request) => dispatch(handlers, method, request),
   });
   const demo = options.demo ? await startDemoStudyIfEmpty(ctx, handlers, repoRoot) : null;
-  return { ...server, demo };
+  return {
+    ...server,
+    demo,
+    close: async () => {
+      await server.close();
+      await closeApp(ctx);
+    },
+  };
+}
+
+/** Quits cleanly on Ctrl-C or a service stop: the database is closed (no `-wal` left behind) before exiting. */
+export function closeOnSignals(server: Pick<BrowserServer, 'close'>): void {
+  const stop = (): void => {
+    void server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error('closing failed:', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }

@@ -1,4 +1,4 @@
-import { launchBrowserMode } from './launch.ts';
+import { closeOnSignals, launchBrowserMode } from './launch.ts';
 
 const server = await launchBrowserMode({ port: process.env.ECG_AUDIT_PORT ? Number(process.env.ECG_AUDIT_PORT) : 0, demo: true });
 process.stdout.write(`ECG-IMN Audit (browser mode) is running. Open:\n  ${server.url}\n`);
@@ -7,8 +7,4 @@ if (server.demo?.started) {
 } else if (server.demo) {
   process.stdout.write(`No demo import: ${server.demo.reason}.\n`);
 }
-const stop = (): void => {
-  void server.close().then(() => process.exit(0));
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+closeOnSignals(server);

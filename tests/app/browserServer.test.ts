@@ -92,4 +92,15 @@ describe('browser-mode HTTP server', () => {
     const escape = await send(server.port, '/..%2f..%2fetc%2fpasswd', { headers: host() });
     expect([403, 404]).toContain(escape.status);
   });
+
+  it('answers a malformed %-escape with 400, in a static path and in an API method', async () => {
+    for (const path of ['/assets/%E0%A4%A.js', '/%']) {
+      const reply = await send(server.port, path, { headers: host() });
+      expect(reply.status).toBe(400);
+      expect(JSON.parse(reply.body).error).toEqual({ code: 'bad-request', message: 'malformed %-escape in the path' });
+    }
+    const api = await send(server.port, '/api/system.%zz', { method: 'POST', headers: auth(), body: '{}' });
+    expect(api.status).toBe(400);
+    expect(JSON.parse(api.body).error.code).toBe('bad-request');
+  });
 });

@@ -109,6 +109,7 @@ export function registerPackage(program: Command): void {
           inputs.map((p) => resolve(p)),
         ),
       );
+      for (const w of summary.warnings) process.stderr.write(`warning: ${w}\n`);
       if (opts.json) printJson(summary);
       else {
         process.stdout.write(

@@ -10,6 +10,8 @@ export type PackageProblem =
   | 'mismatch'
   /** The same label or rater id with different content on the two sides. */
   | 'conflict'
+  /** A `-wal` or `-journal` file lies beside the package: it is open, or was not closed, and may hold labels. */
+  | 'not-single-file'
   | 'not-found'
   | 'invalid'
   | 'io';

@@ -1,5 +1,6 @@
 /** Opening and writing package files: every failure becomes a PackageError naming the file. */
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { type Db, openStore, StoreError } from '../store/index.ts';
 import { PackageError } from './errors.ts';
 
@@ -11,6 +12,27 @@ function fromStoreError(path: string, err: unknown): PackageError {
     return new PackageError(problem, err.message);
   }
   return new PackageError('corrupt', `${path}: ${(err as Error).message}`);
+}
+
+/**
+ * Refuses a package with a `-wal` or `-journal` file beside it. Those files belong to the package: labels a
+ * rater committed may still be in the `-wal`, and a `-journal` is a write that never finished. Reading the
+ * package file alone would silently miss or half-see them, and a mailed package travels without them.
+ */
+export function assertSingleFile(path: string): void {
+  const name = basename(path);
+  if (existsSync(`${path}-wal`)) {
+    throw new PackageError(
+      'not-single-file',
+      `${path}: ${name}-wal lies beside it, so labels may be in that file and not in the package: the package is open in the app or was not closed cleanly; quit the app (or open the package once and quit), then use the single ${name}`,
+    );
+  }
+  if (existsSync(`${path}-journal`)) {
+    throw new PackageError(
+      'not-single-file',
+      `${path}: ${name}-journal lies beside it, a write to the package that never finished; open the package once in the app and quit (SQLite rolls the write back), then try again`,
+    );
+  }
 }
 
 /** Opens a package (or any store file) read-only; a truncated or damaged file fails SQLite's integrity check here. */

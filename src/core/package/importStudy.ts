@@ -8,7 +8,7 @@ import { nowIso } from '../store/db.ts';
 import { type Db, findStudy, setSetting } from '../store/index.ts';
 import { PackageError } from './errors.ts';
 import { importedPackageKey } from './exportLabels.ts';
-import { rowInserter, withReadonly } from './file.ts';
+import { assertSingleFile, rowInserter, withReadonly } from './file.ts';
 import { applyBlinding, type PackageSummary } from './exportStudy.ts';
 import { type Blinding, verifyPackage } from './manifest.ts';
 import { type MergeSummary, mergeLabelPackages } from './merge.ts';
@@ -30,6 +30,7 @@ interface StudyRows {
 }
 
 function readStudyPackage(path: string): StudyRows {
+  assertSingleFile(path);
   return withReadonly(path, (src) => {
     const { manifest, sha256 } = verifyPackage(src, path);
     if (manifest.kind !== 'study')

@@ -3,14 +3,14 @@
  * row) the content hash that lets every reader detect an edited or truncated file.
  */
 import { z } from 'zod';
-import { type Db, getSetting, SCHEMA_VERSION, setSetting } from '../store/index.ts';
+import { type Db, getSetting, PACKAGE_MANIFEST_KEY, SCHEMA_VERSION, setSetting } from '../store/index.ts';
 import { checkBlobs } from './blobs.ts';
 import { CONTENT_HASH_KEY, contentHash, LABELS_PACKAGE_TABLES, STUDY_PACKAGE_TABLES } from './contentHash.ts';
 import { PackageError } from './errors.ts';
 
 export const PACKAGE_FORMAT = 'ecg-audit-package';
 export const PACKAGE_FORMAT_VERSION = 1;
-export const MANIFEST_KEY = 'package.manifest';
+export const MANIFEST_KEY = PACKAGE_MANIFEST_KEY;
 export const PACKAGE_EXTENSION = '.ecgaudit';
 
 const modelRefSchema = z.object({ id: z.string(), manifestSha256: z.string() });

@@ -5,7 +5,7 @@
  */
 import { type Db, findStudy } from '../store/index.ts';
 import { PackageError } from './errors.ts';
-import { withReadonly } from './file.ts';
+import { assertSingleFile, withReadonly } from './file.ts';
 import { type PackageManifest, verifyPackage } from './manifest.ts';
 import { type PortableLabel, type PortableRater, portableLabels, portableRaters, regionKeyText } from './portable.ts';
 
@@ -19,6 +19,7 @@ export interface PackageLabels {
 
 /** Verifies a study or labels package and reads the labels it carries. */
 export function readPackageLabels(path: string): PackageLabels {
+  assertSingleFile(path);
   return withReadonly(path, (db) => {
     const { manifest, sha256 } = verifyPackage(db, path);
     const study = findStudy(db, manifest.study.name);
@@ -44,6 +45,8 @@ export interface MergeSummary {
   labelsAdded: number;
   labelsAlreadyPresent: number;
   ratersAdded: number;
+  /** One line per input that brought no labels: merging it did nothing, which is rarely what was meant. */
+  warnings: string[];
 }
 
 const sameLabel = (a: PortableLabel, b: PortableLabel): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -260,6 +263,12 @@ export function mergeLabelPackages(db: Db, targetPath: string, inputs: readonly 
         labelsAdded: fresh.length,
         labelsAlreadyPresent: incoming.size - fresh.length,
         ratersAdded,
+        warnings: read
+          .filter((p) => p.labels.length === 0)
+          .map(
+            (p) =>
+              `${p.path}: brings no labels (${p.manifest.kind === 'study' ? 'a study package nobody labelled in' : 'a labels package exported before any labelling'}); check that the rater sent the right file`,
+          ),
       };
     })
     .immediate();

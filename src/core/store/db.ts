@@ -72,10 +72,21 @@ function migrate(db: Db, path: string, target: number): void {
   }
 }
 
+/** The settings key that makes a database an audit package (`src/core/package`): a file that travels. */
+export const PACKAGE_MANIFEST_KEY = 'package.manifest';
+
+/** True when the database holds a package manifest; read before choosing the journal mode. */
+function isPackage(db: Db): boolean {
+  const hasSettings = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'").get() !== undefined;
+  return hasSettings && db.prepare('SELECT 1 FROM settings WHERE key = ?').get(PACKAGE_MANIFEST_KEY) !== undefined;
+}
+
 /**
  * Opens (creating when absent, unless readonly) the audit database: checks the file is SQLite and intact
  * (integrity_check, or quick_check above FULL_CHECK_MAX_BYTES), then applies pending migrations.
- * WAL lets readers see a consistent snapshot while an import writes.
+ * WAL lets readers see a consistent snapshot while an import writes. A package opened as the database uses a
+ * rollback journal instead: every committed label is in the one file a rater mails, quit or crash, and
+ * switching an older package out of WAL checkpoints whatever its `-wal` held into the file.
  */
 export function openStore(path: string, options: OpenStoreOptions = {}): Db {
   const readonly = options.readonly ?? false;
@@ -101,8 +112,13 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Db {
         );
       }
     } else {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      if (isPackage(db)) {
+        db.pragma('journal_mode = DELETE');
+        db.pragma('synchronous = FULL');
+      } else {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+      }
       migrate(db, path, options.migrateTo ?? SCHEMA_VERSION);
     }
     return db;

@@ -1,4 +1,4 @@
-export { openStore, backupStore, FULL_CHECK_MAX_BYTES, type Db, type OpenStoreOptions } from './db.ts';
+export { openStore, backupStore, FULL_CHECK_MAX_BYTES, PACKAGE_MANIFEST_KEY, type Db, type OpenStoreOptions } from './db.ts';
 export { defaultDbPath } from './paths.ts';
 export { StoreError, type StoreProblem } from './errors.ts';
 export { SCHEMA_VERSION } from './migrations.ts';

@@ -51,6 +51,8 @@ const mergeSummary = z.object({
   labelsAdded: z.number().int(),
   labelsAlreadyPresent: z.number().int(),
   ratersAdded: z.number().int(),
+  /** Inputs that brought no labels, one line each. */
+  warnings: z.array(z.string()),
 });
 export type MergeSummaryDto = z.infer<typeof mergeSummary>;
 
