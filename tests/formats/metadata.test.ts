@@ -55,9 +55,17 @@ describe('PTB-XL metadata', () => {
   it('fills record 1 from ptbxl_database.csv and scp_statements.csv', async () => {
     const rec = await readEcgFile(join(data, 'ptbxl', 'records100', '00000', '00001_lr'));
     expect(rec.clinical).toMatchObject({ age: 56, sex: 'female', device: 'CS-12   E', recordedAt: '1984-11-09T09:17:34' });
-    expect(rec.clinical.diagnoses?.[0]).toEqual({ system: 'scp-ecg', code: 'NORM', text: 'normal ECG', likelihood: 100 });
-    expect(rec.clinical.other).toMatchObject({ stratFold: '3', diagnosticSuperclasses: 'NORM', ecgId: '1' });
-    expect(rec.identifying).toEqual({ patientId: '15709' });
+    expect(rec.clinical.diagnoses?.[0]).toEqual({
+      system: 'scp-ecg',
+      code: 'NORM',
+      text: 'normal ECG',
+      likelihood: 100,
+      diagnosticClass: 'NORM',
+    });
+    expect(rec.clinical.statements?.[0]).toMatch(/^sinusrhythmus/);
+    // ecg_id and patient_id re-link the record to PTB-XL's patient: identifying, never clinical
+    expect(rec.identifying).toEqual({ patientId: '15709', other: { ecgId: '1', stratFold: '3' } });
+    expect(JSON.stringify(rec.clinical)).not.toMatch(/ecgId|15709|stratFold/);
     expect(rec.sourceFiles.some((f) => f.endsWith('ptbxl_database.csv'))).toBe(true);
   });
 
@@ -66,10 +74,10 @@ describe('PTB-XL metadata', () => {
     const folds: Record<string, number> = {};
     for (const r of records) {
       const meta = await readPtbxlMetadata(r);
-      const sup = meta!.clinical.other!.diagnosticSuperclasses;
-      if (sup === '') classes.none++;
-      for (const c of sup === '' ? [] : sup.split(';')) classes[c]++;
-      const fold = meta!.clinical.other!.stratFold;
+      const sup = new Set(meta!.clinical.diagnoses!.flatMap((d) => d.diagnosticClass ?? []));
+      if (sup.size === 0) classes.none++;
+      for (const c of sup) classes[c]!++;
+      const fold = meta!.identifying.other!.stratFold!;
       folds[fold] = (folds[fold] ?? 0) + 1;
     }
     expect(records).toHaveLength(500);
@@ -85,13 +93,24 @@ describe('PTB-XL metadata', () => {
 describe('LUDB and CinC metadata', () => {
   it('LUDB record 1: ludb.csv sex, age, rhythm', async () => {
     const meta = await readLudbMetadata(join(data, 'ludb', 'data', '1.hea'));
-    expect(meta?.clinical).toMatchObject({ sex: 'female', age: 51, other: { Rhythms: 'Sinus bradycardia' } });
+    expect(meta?.clinical).toMatchObject({ sex: 'female', age: 51 });
+    expect(meta?.clinical.statements).toContain('Rhythms: Sinus bradycardia');
+  });
+
+  it('LUDB header: the statements after #<diagnoses>: are clinical', async () => {
+    const rec = await readEcgFile(join(data, 'ludb', 'data', '1.hea'), { datasetMetadata: false });
+    expect(rec.clinical).toMatchObject({ age: 51, sex: 'female' });
+    expect(rec.clinical.statements).toContain('Rhythm: Sinus bradycardia.');
+    expect(rec.identifying).toEqual({});
   });
 
   it('CinC: #Age, #Sex and #Dx SNOMED CT codes from the header', async () => {
     const rec = await readEcgFile(join(data, 'cinc2020', 'E00009'));
     expect(rec.format).toBe('cinc-mat');
     expect(rec.clinical).toMatchObject({ age: 76, sex: 'male' });
+    // #Rx/#Hx/#Sx: Unknown; history and symptoms are not on the allow-list
+    expect(rec.clinical.medications).toBeUndefined();
+    expect(rec.identifying.other).toEqual({ Hx: 'Unknown', Sx: 'Unknown' });
     expect(rec.clinical.diagnoses?.map((d) => `${d.system}:${d.code}`)).toEqual([
       'snomed-ct:428750005',
       'snomed-ct:39732003',

@@ -92,23 +92,31 @@ describe('study package', () => {
     }
   });
 
-  it('takes file names out of record warnings', () => {
-    const row = deidentifiedRecord({
-      pseudonym: 'S1-0007',
-      source_path: '/ward/2024/DOE_JOHN_123456.xml',
-      source_files: JSON.stringify(['/ward/2024/DOE_JOHN_123456.xml', '/ward/2024/DOE_JOHN_123456.ann']),
-      record_name: 'DOE_JOHN_123456',
-      identifying: '{"name":"John Doe"}',
-      warnings: JSON.stringify([
-        'DOE_JOHN_123456.xml: standard lead(s) V6 missing from the file',
-        'DOE_JOHN_123456.ann: 2 wave peaks without onset',
-      ]),
-    });
+  it('takes file paths and names out of record warnings, and shifts the recording date', () => {
+    const row = deidentifiedRecord(
+      {
+        pseudonym: 'S1-0007',
+        source_path: '/ward/DOE_JOHN/DOE_JOHN_123456.xml',
+        source_files: JSON.stringify(['/ward/DOE_JOHN/DOE_JOHN_123456.xml', '/ward/DOE_JOHN/DOE_JOHN_123456.ann']),
+        record_name: 'DOE_JOHN_123456',
+        clinical: JSON.stringify({ age: 61, recordedAt: '2012-03-01T09:52:23', other: { Name: 'John Doe' } }),
+        identifying: '{"name":"John Doe"}',
+        warnings: JSON.stringify([
+          'DOE_JOHN_123456.xml: standard lead(s) V6 missing from the file',
+          '/ward/DOE_JOHN/DOE_JOHN_123456.xml: SCP-ECG record CRC does not match',
+          'DOE_JOHN_123456.ann: 2 wave peaks without onset',
+        ]),
+      },
+      400,
+    );
     expect(row).toMatchObject({ source_path: '', source_files: '[]', record_name: 'S1-0007', identifying: null });
     expect(JSON.parse(String(row.warnings))).toEqual([
       'S1-0007: standard lead(s) V6 missing from the file',
+      'S1-0007: SCP-ECG record CRC does not match',
       'S1-0007: 2 wave peaks without onset',
     ]);
+    // 400 days before 1 March 2012 (29 February counts) is 26 January 2011; the time of day is kept
+    expect(JSON.parse(String(row.clinical))).toEqual({ age: 61, recordedAt: '2011-01-26T09:52:23' });
   });
 
   it('follows import order, or a shuffle reproducible from its seed, and carries blinding', () => {

@@ -106,35 +106,37 @@ export async function readPtbxlMetadata(recordPath: string): Promise<DatasetMeta
     // Without scp_statements.csv the codes still come through, without text or superclasses.
   }
   const codes = parseScpCodes(get('scp_codes'));
-  const superclasses = [...new Set(codes.map(([c]) => statements.get(c)?.diagnosticClass ?? '').filter((c) => c !== ''))];
   const age = Number(get('age'));
   const recorded = get('recording_date');
-  const other: Record<string, string> = {
-    ecgId: get('ecg_id'),
-    stratFold: get('strat_fold'),
-    diagnosticSuperclasses: superclasses.join(';'),
-  };
-  if (get('report') !== '') other.report = get('report');
   const clinical: ClinicalMetadata = {
     sex: PTBXL_SEX[get('sex')] ?? 'unknown',
-    diagnoses: codes.map(([code, likelihood]) => ({
-      system: 'scp-ecg' as const,
-      code,
-      text: statements.get(code)?.description,
-      likelihood,
-    })),
-    other,
+    diagnoses: codes.map(([code, likelihood]) => {
+      const statement = statements.get(code);
+      return {
+        system: 'scp-ecg' as const,
+        code,
+        text: statement?.description,
+        likelihood,
+        ...(statement?.diagnosticClass ? { diagnosticClass: statement.diagnosticClass } : {}),
+      };
+    }),
   };
   if (get('age') !== '' && Number.isFinite(age)) clinical.age = age;
+  for (const [column, field] of [
+    ['height', 'heightCm'],
+    ['weight', 'weightKg'],
+  ] as const) {
+    const v = Number(get(column));
+    if (get(column) !== '' && Number.isFinite(v)) clinical[field] = v;
+  }
   if (get('device') !== '') clinical.device = get('device').trim();
   if (recorded !== '') clinical.recordedAt = recorded.replace(' ', 'T');
+  if (get('report') !== '') clinical.statements = [get('report')];
+  // ecg_id and patient_id re-link a record to the dataset's patient; the fold is a dataset row attribute
   const patientId = get('patient_id');
-  return {
-    dataset: 'ptb-xl',
-    sourceFiles,
-    clinical,
-    identifying: patientId === '' ? {} : { patientId: String(Number(patientId)) },
-  };
+  const identifying: IdentifyingMetadata = { other: { ecgId: get('ecg_id'), stratFold: get('strat_fold') } };
+  if (patientId !== '') identifying.patientId = String(Number(patientId));
+  return { dataset: 'ptb-xl', sourceFiles, clinical, identifying };
 }
 
 /** Metadata for a LUDB record (its `ID` is the record name), or undefined when there is no ludb.csv row. */
@@ -145,13 +147,16 @@ export async function readLudbMetadata(recordPath: string): Promise<DatasetMetad
   const id = basename(recordPath).replace(/\.hea$/, '');
   const row = t.rows.find((r) => r[0] === id);
   if (!row) return undefined;
-  const clinical: ClinicalMetadata = { other: {} };
+  // every other ludb.csv column is a diagnostic finding (rhythm, axis, conduction, hypertrophy, ...)
+  const clinical: ClinicalMetadata = {};
+  const statements: string[] = [];
   t.header.forEach((name, i) => {
     const value = (row[i] ?? '').trim().replace(/\s*\n\s*/g, '; ');
     if (i === 0 || value === '') return;
     if (name === 'Sex') clinical.sex = value === 'F' ? 'female' : value === 'M' ? 'male' : 'unknown';
     else if (name === 'Age' && Number.isFinite(Number(value))) clinical.age = Number(value);
-    else clinical.other![name] = value;
+    else statements.push(`${name}: ${value}`);
   });
+  if (statements.length > 0) clinical.statements = statements;
   return { dataset: 'ludb', sourceFiles: [table], clinical, identifying: {} };
 }

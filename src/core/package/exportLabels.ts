@@ -12,7 +12,7 @@ import { PackageError } from './errors.ts';
 import { copyRows, writeNewPackage } from './file.ts';
 import { readManifest, sealPackage, verifyPackage } from './manifest.ts';
 import type { PackageSummary } from './exportStudy.ts';
-import { deidentifiedRecord, studyContent } from './source.ts';
+import { deidentifiedRecord, drawDateShiftDays, studyContent } from './source.ts';
 
 /** Settings key under which importing a study package records its hash, so labels made after import name it. */
 export function importedPackageKey(studyName: string): string {
@@ -49,7 +49,8 @@ export function exportLabelsPackage(src: Db, srcPath: string, options: LabelsExp
       // A label may precede the label it supersedes in id order; the foreign key is checked at commit.
       dst.pragma('defer_foreign_keys = ON');
       copyRows(src, dst, 'studies', 'id = ?', [studyId]);
-      copyRows(src, dst, 'records', 'study_id = ?', [studyId], deidentifiedRecord);
+      const shift = drawDateShiftDays();
+      copyRows(src, dst, 'records', 'study_id = ?', [studyId], (row) => deidentifiedRecord(row, shift));
       copyRows(src, dst, 'models', `id IN (SELECT value FROM json_each(?))`, [JSON.stringify(content.models.map((m) => m.id))]);
       copyRows(src, dst, 'runs', inStudy, [studyId]);
       copyRows(

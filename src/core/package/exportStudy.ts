@@ -9,7 +9,7 @@ import { appVersion } from '../../shared/version.ts';
 import { PackageError } from './errors.ts';
 import { copyRows, rowInserter, writeNewPackage } from './file.ts';
 import { type Blinding, type PackageManifest, sealPackage } from './manifest.ts';
-import { deidentifiedRecord, studyContent } from './source.ts';
+import { deidentifiedRecord, drawDateShiftDays, studyContent } from './source.ts';
 
 export interface StudyExportOptions {
   studyName: string;
@@ -65,7 +65,8 @@ export function exportStudyPackage(src: Db, srcPath: string, options: StudyExpor
         byId.set(Number(row.id), row);
       }
       const insertRecord = rowInserter(dst, 'records');
-      for (const r of order) insertRecord({ ...deidentifiedRecord(byId.get(r.id)!), id: newId.get(r.id) });
+      const shift = drawDateShiftDays();
+      for (const r of order) insertRecord({ ...deidentifiedRecord(byId.get(r.id)!, shift), id: newId.get(r.id) });
       copyRows(src, dst, 'signals', inStudy, [studyId], mapRecord);
       copyRows(src, dst, 'annotations', inStudy, [studyId], mapRecord);
       copyRows(src, dst, 'models', `id IN (SELECT value FROM json_each(?))`, [JSON.stringify(content.models.map((m) => m.id))]);

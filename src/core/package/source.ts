@@ -1,5 +1,7 @@
 /** What a package takes from its source database: the study, its records, runs and models, de-identified. */
+import { randomInt } from 'node:crypto';
 import { basename } from 'node:path';
+import { allowedClinical } from '../formats/record.ts';
 import { type Db, findStudy, type Study } from '../store/index.ts';
 import { PackageError } from './errors.ts';
 
@@ -38,20 +40,43 @@ export function studyContent(db: Db, path: string, studyName: string): StudyCont
   return { study, records, runIds, models };
 }
 
+/** Whole days (1 to 10 years) every date of a package is moved back by; drawn per package, never stored. */
+export function drawDateShiftDays(): number {
+  return randomInt(365, 3651);
+}
+
+/** An ISO date or date-time moved `days` back (the time of day kept), or undefined when it is not ISO. */
+export function shiftedDate(iso: string, days: number): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(T[\d:.]*(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(iso);
+  if (!m) return undefined;
+  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  if (!Number.isFinite(t)) return undefined;
+  return new Date(t - days * 86_400_000).toISOString().slice(0, 10) + (m[4] ?? '');
+}
+
 /**
- * A records row fit to leave the researcher's machine: identifying fields dropped, and file names and paths
- * (which often carry a patient id) replaced by the pseudonym, in the warnings too.
+ * A records row fit to leave the researcher's machine: identifying fields dropped, clinical fields by the
+ * allow-list only, the recording date shifted by the package's offset (dropped when it cannot be parsed), and
+ * file paths and names (which often carry a patient id) replaced by the pseudonym, in the warnings too.
  */
-export function deidentifiedRecord(row: Record<string, unknown>): Record<string, unknown> {
+export function deidentifiedRecord(row: Record<string, unknown>, dateShiftDays: number): Record<string, unknown> {
   const pseudonym = String(row.pseudonym);
-  const files = JSON.parse(String(row.source_files)) as string[];
-  const names = [...new Set([String(row.source_path), ...files].map((f) => basename(f)).filter((n) => n.length > 0))];
+  const files = [String(row.source_path), ...(JSON.parse(String(row.source_files)) as string[])].filter((f) => f.length > 0);
+  // whole paths first, so no directory (a patient's folder) is left in front of a replaced name
+  const names = [...new Set([...files, ...files.map((f) => basename(f))])].sort((a, b) => b.length - a.length);
   const warnings = (JSON.parse(String(row.warnings)) as string[]).map((w) => names.reduce((text, n) => text.split(n).join(pseudonym), w));
+  const clinical = allowedClinical(JSON.parse(String(row.clinical)));
+  if (clinical.recordedAt !== undefined) {
+    const shifted = shiftedDate(clinical.recordedAt, dateShiftDays);
+    if (shifted === undefined) delete clinical.recordedAt;
+    else clinical.recordedAt = shifted;
+  }
   return {
     ...row,
     source_path: '',
     source_files: '[]',
     record_name: pseudonym,
+    clinical: JSON.stringify(clinical),
     identifying: null,
     warnings: JSON.stringify(warnings),
   };

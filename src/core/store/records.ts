@@ -1,4 +1,13 @@
-import type { ClinicalMetadata, EcgRecord, FormatId, IdentifyingMetadata, Lead, WaveAnnotation, WaveKind } from '../formats/record.ts';
+import {
+  allowedClinical,
+  type ClinicalMetadata,
+  type EcgRecord,
+  type FormatId,
+  type IdentifyingMetadata,
+  type Lead,
+  type WaveAnnotation,
+  type WaveKind,
+} from '../formats/record.ts';
 import { decodeSignal, type EncodedSignal, encodeSignal, type StoredLead } from './codec.ts';
 import type { Db } from './db.ts';
 import { nowIso } from './db.ts';
@@ -119,7 +128,7 @@ export function insertRecord(
         record.samplesPerLead,
         record.durationS,
         JSON.stringify(record.leads.map((l) => l.name)),
-        JSON.stringify(record.clinical),
+        JSON.stringify(allowedClinical(record.clinical)),
         keepIdentifiers ? JSON.stringify(record.identifying) : null,
         JSON.stringify(record.warnings),
         nowIso(),

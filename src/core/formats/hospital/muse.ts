@@ -88,7 +88,7 @@ function clinicalOf(root: XmlNode, warnings: string[]): ClinicalMetadata {
     }
   }
   const version = textAt(root, 'MuseInfo', 'MuseVersion');
-  if (version) clinical.other = { museVersion: version };
+  if (version) clinical.acquisition = { museVersion: version };
   return clinical;
 }
 

@@ -20,12 +20,38 @@ import { parseMitAnnotations, toWaveAnnotations } from './annotation.ts';
 /** Per-lead annotation extensions as LUDB names them. */
 export const LEAD_ANNOTATION_EXTENSIONS = ['i', 'ii', 'iii', 'avr', 'avl', 'avf', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6'];
 
-/** `#Age: 76`, `#<sex>: F`, `#Dx: 164889003,59118001` (CinC SNOMED CT codes); other lines are kept verbatim. */
-function commentMetadata(comments: string[]): ClinicalMetadata {
+/** `#Age: 76`, `#Dx: ...` and LUDB's `#<age>:` style keys, lower-cased, that name a clinical field. */
+const CLINICAL_KEYS = new Set([
+  'age',
+  'sex',
+  'gender',
+  'dx',
+  'diagnoses',
+  'diagnosis',
+  'height',
+  'weight',
+  'rx',
+  'medication',
+  'medications',
+]);
+
+/**
+ * Header comments by allow-list: `#Age: 76`, `#<sex>: F`, `#Dx: 164889003,59118001` (CinC SNOMED CT codes),
+ * `#Height`, `#Weight`, `#Rx` (medication), and LUDB's statement lines after `#<diagnoses>:` are clinical; any
+ * other key (`#Name:`, `#Patient ID:`, `#DOB:`, CinC's `#Hx`/`#Sx`) and any loose comment is identifying.
+ */
+function commentMetadata(comments: string[]): { clinical: ClinicalMetadata; identifying: IdentifyingMetadata } {
   const clinical: ClinicalMetadata = {};
   const other: Record<string, string> = {};
   const loose: string[] = [];
+  const statements: string[] = [];
+  let inDiagnoses = false;
+  const known = (value: string) => value !== '' && value.toLowerCase() !== 'unknown';
   for (const c of comments) {
+    if (inDiagnoses && c.trim() !== '') {
+      statements.push(c.trim());
+      continue;
+    }
     const m = /^<?([A-Za-z][\w ]*?)>?:\s*(.*)$/.exec(c);
     if (!m) {
       if (c !== '') loose.push(c);
@@ -33,8 +59,15 @@ function commentMetadata(comments: string[]): ClinicalMetadata {
     }
     const key = m[1].toLowerCase();
     const value = m[2].trim();
-    if (key === 'age' && value !== '' && Number.isFinite(Number(value))) clinical.age = Number(value);
-    else if (key === 'sex') {
+    if (!CLINICAL_KEYS.has(key)) {
+      if (value !== '') other[m[1]] = value;
+      else loose.push(c);
+      continue;
+    }
+    const number = value !== '' && Number.isFinite(Number(value)) ? Number(value) : undefined;
+    if (key === 'age') {
+      if (number !== undefined) clinical.age = number;
+    } else if (key === 'sex' || key === 'gender') {
       const v = value.toLowerCase();
       clinical.sex = v === 'male' || v === 'm' ? 'male' : v === 'female' || v === 'f' ? 'female' : 'unknown';
     } else if (key === 'dx') {
@@ -43,12 +76,17 @@ function commentMetadata(comments: string[]): ClinicalMetadata {
         .map((code) => code.trim())
         .filter((code) => code !== '')
         .map((code) => ({ system: 'snomed-ct' as const, code }));
-    } else if (value !== '') other[m[1]] = value;
-    else loose.push(c);
+    } else if ((key === 'diagnoses' || key === 'diagnosis') && value === '') inDiagnoses = true;
+    else if (key === 'diagnoses' || key === 'diagnosis') statements.push(value);
+    else if (key === 'height') {
+      if (number !== undefined) clinical.heightCm = number;
+    } else if (key === 'weight') {
+      if (number !== undefined) clinical.weightKg = number;
+    } else if (known(value)) clinical.medications = value.split(',').map((v) => v.trim());
   }
+  if (statements.length > 0) clinical.statements = statements;
   if (loose.length > 0) other.comments = loose.join('\n');
-  if (Object.keys(other).length > 0) clinical.other = other;
-  return clinical;
+  return { clinical, identifying: Object.keys(other).length > 0 ? { other } : {} };
 }
 
 function recordedAt(header: WfdbHeader): string | undefined {
@@ -81,7 +119,7 @@ async function readAnnotations(
   return annotations;
 }
 
-function mergeClinical(a: ClinicalMetadata, b: ClinicalMetadata): ClinicalMetadata {
+function mergeIdentifying(a: IdentifyingMetadata, b: IdentifyingMetadata): IdentifyingMetadata {
   const other = { ...a.other, ...b.other };
   return { ...a, ...b, ...(Object.keys(other).length > 0 ? { other } : {}) };
 }
@@ -96,15 +134,14 @@ async function readWfdb(input: ReadInput): Promise<EcgRecord> {
     : await readSegment(path, header, options.maxBytes, sourceFiles, warnings);
   const { leads, samplingRateHz } = expandToRecordRate(signals, frames, header.samplingRateHz, warnings);
   const annotations = await readAnnotations(path, samplingRateHz, options.maxBytes, sourceFiles, warnings);
-  let clinical = commentMetadata(header.comments);
+  let { clinical, identifying } = commentMetadata(header.comments);
   const at = recordedAt(header);
   if (at) clinical.recordedAt = at;
-  let identifying: IdentifyingMetadata = {};
   if (options.datasetMetadata) {
     const meta = (await readPtbxlMetadata(path)) ?? (await readLudbMetadata(path));
     if (meta) {
-      clinical = mergeClinical(clinical, meta.clinical);
-      identifying = meta.identifying;
+      clinical = { ...clinical, ...meta.clinical };
+      identifying = mergeIdentifying(identifying, meta.identifying);
       sourceFiles.push(...meta.sourceFiles);
     }
   }
