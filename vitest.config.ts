@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,5 +10,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Raters' private keys (src/core/store/signing.ts) go to a scratch folder, not the user's data folder.
+    env: { ECG_AUDIT_KEYS: join(tmpdir(), 'ecg-audit-test-rater-keys') },
   },
 });

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /** End-to-end: the real browser-mode server driven by Debian's Chromium. Runs after `npm run build`. */
@@ -8,5 +10,7 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 180_000,
     fileParallelism: false,
+    // Raters' private keys (src/core/store/signing.ts) go to a scratch folder, not the user's data folder.
+    env: { ECG_AUDIT_KEYS: join(tmpdir(), 'ecg-audit-test-rater-keys') },
   },
 });

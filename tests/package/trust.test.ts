@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTENT_HASH_KEY, contentHash, STUDY_PACKAGE_TABLES } from '../../src/core/package/contentHash.ts';
+import { CONTENT_HASH_KEY, contentHash, LABELS_PACKAGE_TABLES, STUDY_PACKAGE_TABLES } from '../../src/core/package/contentHash.ts';
 import {
+  exportLabelsPackage,
   exportStudyPackage,
   mergeLabelPackages,
   PackageError,
@@ -18,7 +19,8 @@ import {
   verifyPackage,
   withReadonly,
 } from '../../src/core/package/index.ts';
-import { getRecord, getRun, openStore, StoreError } from '../../src/core/store/index.ts';
+import { appendLabel, createRater, getRecord, getRun, importRater, listRaters, openStore, StoreError } from '../../src/core/store/index.ts';
+import { createRaterKey } from '../../src/core/store/signing.ts';
 import { repoPath } from '../helpers/sharedData.ts';
 import { buildResearcherDb, labelAsRater, STUDY, withDb } from './fixture.ts';
 
@@ -43,10 +45,10 @@ function expectError(work: () => unknown, type: typeof PackageError | typeof Sto
 }
 
 /** What a forger does after editing rows: recompute the content hash so the package reads as intact. */
-function reseal(path: string, edit: (raw: Database.Database) => void): void {
+function reseal(path: string, edit: (raw: Database.Database) => void, tables = STUDY_PACKAGE_TABLES): void {
   const raw = new Database(path);
   edit(raw);
-  raw.prepare('UPDATE settings SET value = ? WHERE key = ?').run(contentHash(raw, STUDY_PACKAGE_TABLES), CONTENT_HASH_KEY);
+  raw.prepare('UPDATE settings SET value = ? WHERE key = ?').run(contentHash(raw, tables), CONTENT_HASH_KEY);
   raw.close();
 }
 
@@ -186,5 +188,139 @@ describe('packages stay single files', () => {
     const summary = withDb(target, (db) => mergeLabelPackages(db, target, [studyPackage]));
     expect(summary.labelsAdded).toBe(0);
     expect(summary.warnings).toEqual([expect.stringMatching(/study\.ecgaudit: brings no labels \(a study package nobody labelled in\)/)]);
+  });
+});
+
+describe('signed labels', () => {
+  let raterA: { id: string; displayName: string; createdAt: string; publicKey: string | null };
+  let genuine: string;
+
+  /** Runs `work` as another installation: its own key folder, without rater A's private key. */
+  function onOtherMachine<T>(work: () => T): T {
+    const own = process.env.ECG_AUDIT_KEYS;
+    process.env.ECG_AUDIT_KEYS = join(dir, 'other-machine-keys');
+    try {
+      return work();
+    } finally {
+      process.env.ECG_AUDIT_KEYS = own;
+    }
+  }
+
+  /** A fresh researcher database that already merged rater A's genuine labels (so it knows A's key). */
+  function targetKnowingA(name: string): string {
+    const target = join(dir, name);
+    copyFileSync(researcherDb, target);
+    withDb(target, (db) => mergeLabelPackages(db, target, [genuine]));
+    return target;
+  }
+
+  beforeAll(() => {
+    const copy = join(dir, 'rater-a.ecgaudit');
+    copyFileSync(studyPackage, copy);
+    withDb(copy, (db) => {
+      labelAsRater(db, { name: 'Dr. Ada', seed: 41 });
+      raterA = listRaters(db)[0]!;
+    });
+    genuine = join(dir, 'rater-a-labels.ecgaudit');
+    withDb(copy, (db) => exportLabelsPackage(db, copy, { studyName: STUDY, out: genuine, raterId: raterA.id }));
+  });
+
+  it('records each rater public key and merges labels signed by it', () => {
+    expect(raterA.publicKey).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    const target = targetKnowingA('signed-target.sqlite');
+    withDb(target, (db) => {
+      expect(listRaters(db)).toEqual([raterA]);
+      const unsigned = db.prepare('SELECT COUNT(*) AS n FROM labels WHERE signature IS NULL').get() as { n: number };
+      expect(unsigned.n).toBe(0);
+    });
+  });
+
+  it('refuses a label edited after signing, even with the content hash recomputed', () => {
+    const forged = join(dir, 'edited-label.ecgaudit');
+    copyFileSync(genuine, forged);
+    reseal(
+      forged,
+      (raw) => {
+        raw.exec('DROP TRIGGER labels_no_update');
+        raw.prepare(`UPDATE labels SET note = 'changed by someone else' WHERE id = (SELECT MIN(id) FROM labels)`).run();
+      },
+      LABELS_PACKAGE_TABLES,
+    );
+    expect(readPackageLabels(forged).labels.length).toBeGreaterThan(0); // intact by its hash
+    const target = join(dir, 'edited-target.sqlite');
+    copyFileSync(researcherDb, target);
+    expectError(
+      () => withDb(target, (db) => mergeLabelPackages(db, target, [forged])),
+      PackageError,
+      /is in the name of rater "Dr\. Ada" .* but not signed by that rater's key/,
+    );
+    expect(labelCount(target)).toBe(0);
+  });
+
+  it("refuses labels another installation made in a rater's name", () => {
+    const forgerDb = join(dir, 'forger.ecgaudit');
+    copyFileSync(studyPackage, forgerDb);
+    const out = join(dir, 'forged-labels.ecgaudit');
+    onOtherMachine(() =>
+      withDb(forgerDb, (db) => {
+        importRater(db, raterA);
+        const recordId = (db.prepare('SELECT MIN(id) AS id FROM records').get() as { id: number }).id;
+        // the app refuses to label in A's name here: it does not hold A's private key
+        expectError(
+          () => appendLabel(db, { raterId: raterA.id, target: { kind: 'plausible', recordId }, value: 'no' }),
+          StoreError,
+          /signs labels with a key this installation does not hold/,
+        );
+        // so the forger writes the row by hand
+        db.prepare(
+          `INSERT INTO labels (id, rater_id, created_at, record_id, target_kind, target_key, value, reasons, note, signature)
+           VALUES ('forged-1', ?, '2026-01-01T00:00:00.000Z', ?, 'plausible', 'plausible', 'no', '[]', '', NULL)`,
+        ).run(raterA.id, recordId);
+        exportLabelsPackage(db, forgerDb, { studyName: STUDY, out });
+      }),
+    );
+    const target = targetKnowingA('forged-target.sqlite');
+    const before = labelCount(target);
+    expectError(
+      () => withDb(target, (db) => mergeLabelPackages(db, target, [out])),
+      PackageError,
+      /label forged-1 is in the name of rater "Dr\. Ada" .* not signed by that rater's key/,
+    );
+    expect(labelCount(target)).toBe(before);
+  });
+
+  it('refuses a rater arriving with another public key than the study recorded', () => {
+    const forgerDb = join(dir, 'key-swap.ecgaudit');
+    copyFileSync(studyPackage, forgerDb);
+    const out = join(dir, 'key-swap-labels.ecgaudit');
+    onOtherMachine(() =>
+      withDb(forgerDb, (db) => {
+        // the forger makes a key pair of their own under A's id and signs "A's" labels with it
+        importRater(db, { ...raterA, publicKey: createRaterKey(raterA.id) });
+        const recordId = (db.prepare('SELECT MIN(id) AS id FROM records').get() as { id: number }).id;
+        appendLabel(db, { raterId: raterA.id, target: { kind: 'plausible', recordId }, value: 'no', note: 'not Ada' });
+        exportLabelsPackage(db, forgerDb, { studyName: STUDY, out, raterId: raterA.id });
+      }),
+    );
+    const target = targetKnowingA('key-swap-target.sqlite');
+    const before = labelCount(target);
+    expectError(
+      () => withDb(target, (db) => mergeLabelPackages(db, target, [out])),
+      PackageError,
+      /rater "Dr\. Ada" .* comes with public key [0-9a-f]{16}, but .* knows them by key [0-9a-f]{16}/,
+    );
+    expect(labelCount(target)).toBe(before);
+    // the database refuses to change a recorded key in place, too
+    withDb(target, (db) =>
+      expect(() => db.prepare('UPDATE raters SET public_key = ? WHERE id = ?').run('AAAA', raterA.id)).toThrow(/public key never changes/),
+    );
+  });
+
+  it('creates a key pair for every new rater, the private key only in the key folder', () => {
+    withDb(join(dir, 'keys.sqlite'), (db) => {
+      const r = createRater(db, 'Dr. Keys');
+      expect(r.publicKey).not.toBeNull();
+      expect(JSON.stringify(db.prepare('SELECT * FROM raters').all())).not.toMatch(/PRIVATE KEY/);
+    });
   });
 });

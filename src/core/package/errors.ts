@@ -10,6 +10,8 @@ export type PackageProblem =
   | 'mismatch'
   /** The same label or rater id with different content on the two sides. */
   | 'conflict'
+  /** Labels in a rater's name not signed by that rater's key, or a rater arriving with another key. */
+  | 'forged'
   /** A `-wal` or `-journal` file lies beside the package: it is open, or was not closed, and may hold labels. */
   | 'not-single-file'
   | 'not-found'

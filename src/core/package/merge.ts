@@ -3,7 +3,7 @@
  * supersedes links, so merging is a set union: idempotent and independent of order. Everything is checked
  * before anything is written, and the writes are one transaction: a refused merge changes nothing.
  */
-import { type Db, findStudy } from '../store/index.ts';
+import { type Db, findStudy, keyFingerprint, labelSignatureValid, listRaters } from '../store/index.ts';
 import { PackageError } from './errors.ts';
 import { assertSingleFile, withReadonly } from './file.ts';
 import { type PackageManifest, verifyPackage } from './manifest.ts';
@@ -98,11 +98,7 @@ function indexTarget(db: Db, targetPath: string, studyName: string): TargetIndex
     ]),
   );
   const labels = new Map(portableLabels(db, study.id).map((l) => [l.id, l]));
-  const raters = new Map(
-    (db.prepare('SELECT id, display_name, created_at FROM raters').all() as { id: string; display_name: string; created_at: string }[]).map(
-      (r) => [r.id, { id: r.id, displayName: r.display_name, createdAt: r.created_at }],
-    ),
-  );
+  const raters = new Map(listRaters(db).map((r) => [r.id, r]));
   return { studyId: study.id, recordIds, regionIds, labels, raters };
 }
 
@@ -153,16 +149,27 @@ export function mergeLabelPackages(db: Db, targetPath: string, inputs: readonly 
 
       const incomingRaters = new Map<string, { rater: PortableRater; path: string }>();
       const incoming = new Map<string, { label: PortableLabel; path: string }>();
+      // The key a rater's labels must be signed with: the target's, else the first package's that names it.
+      const keys = new Map<string, { publicKey: string; path: string }>();
+      for (const r of target.raters.values()) if (r.publicKey !== null) keys.set(r.id, { publicKey: r.publicKey, path: targetPath });
       for (const p of read) {
         for (const r of p.raters) {
           const seen =
             incomingRaters.get(r.id) ?? (target.raters.has(r.id) ? { rater: target.raters.get(r.id)!, path: targetPath } : undefined);
-          if (seen && JSON.stringify(seen.rater) !== JSON.stringify(r)) {
+          if (seen && (seen.rater.displayName !== r.displayName || seen.rater.createdAt !== r.createdAt)) {
             throw new PackageError(
               'conflict',
               `${p.path}: rater ${r.id} is ${JSON.stringify(r.displayName)} here but ${JSON.stringify(seen.rater.displayName)} in ${seen.path}`,
             );
           }
+          const known = keys.get(r.id);
+          if (known && r.publicKey !== null && r.publicKey !== known.publicKey) {
+            throw new PackageError(
+              'forged',
+              `${p.path}: rater ${JSON.stringify(r.displayName)} (${r.id}) comes with public key ${keyFingerprint(r.publicKey)}, but ${known.path} knows them by key ${keyFingerprint(known.publicKey)}: a rater's key never changes, so this package was not made with that rater's key`,
+            );
+          }
+          if (!known && r.publicKey !== null) keys.set(r.id, { publicKey: r.publicKey, path: p.path });
           incomingRaters.set(r.id, { rater: r, path: p.path });
         }
         for (const l of p.labels) {
@@ -178,6 +185,16 @@ export function mergeLabelPackages(db: Db, targetPath: string, inputs: readonly 
       }
 
       const fresh = [...incoming.values()].filter(({ label }) => !target.labels.has(label.id));
+      for (const { label: l, path } of fresh) {
+        const key = keys.get(l.raterId);
+        if (!key || !labelSignatureValid(key.publicKey, l, l.signature)) {
+          const name = incomingRaters.get(l.raterId)?.rater.displayName ?? l.raterId;
+          throw new PackageError(
+            'forged',
+            `${path}: label ${l.id} is in the name of rater ${JSON.stringify(name)} (${l.raterId}) but ${key ? `not signed by that rater's key ${keyFingerprint(key.publicKey)}` : 'carries no key to check it by'}: labels in a rater's name are made, and signed, on that rater's own installation`,
+          );
+        }
+      }
       const all = new Map([...target.labels, ...[...incoming].map(([id, v]) => [id, v.label] as const)]);
       const supersededBy = new Map<string, string>();
       for (const l of all.values()) {
@@ -205,18 +222,24 @@ export function mergeLabelPackages(db: Db, targetPath: string, inputs: readonly 
       }
 
       let ratersAdded = 0;
-      const insertRater = db.prepare('INSERT INTO raters (id, display_name, created_at) VALUES (?, ?, ?)');
+      const insertRater = db.prepare('INSERT INTO raters (id, display_name, created_at, public_key) VALUES (?, ?, ?, ?)');
+      // a rater the target knew from before signing learns their key once
+      const learnKey = db.prepare('UPDATE raters SET public_key = ? WHERE id = ? AND public_key IS NULL');
       for (const { rater } of incomingRaters.values()) {
-        if (target.raters.has(rater.id)) continue;
-        insertRater.run(rater.id, rater.displayName, rater.createdAt);
+        const publicKey = keys.get(rater.id)?.publicKey ?? null;
+        if (target.raters.has(rater.id)) {
+          if (publicKey !== null) learnKey.run(publicKey, rater.id);
+          continue;
+        }
+        insertRater.run(rater.id, rater.displayName, rater.createdAt, publicKey);
         ratersAdded++;
       }
       // Supersedes may point at a label inserted later in this loop; the foreign key is checked at commit.
       db.pragma('defer_foreign_keys = ON');
       const insertLabel = db.prepare(
         `INSERT INTO labels (id, rater_id, created_at, record_id, target_kind, target_key, region_id, class_name, lead,
-           start_sample, end_sample, value, reasons, note, scale, supersedes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           start_sample, end_sample, value, reasons, note, scale, supersedes, signature)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const { label: l, path } of fresh) {
         const recordId = target.recordIds.get(l.recordSha256)!;
@@ -248,6 +271,7 @@ export function mergeLabelPackages(db: Db, targetPath: string, inputs: readonly 
           l.note,
           l.scale,
           l.supersedes,
+          l.signature,
         );
       }
       return {

@@ -3,16 +3,9 @@
  * ids become (model, class, lead, span, rank), because row ids differ between the researcher's database, the
  * package and a rater's own database. Merging compares and writes labels in this form.
  */
-import type { Db } from '../store/index.ts';
+import { type Db, type RegionKey, regionKeyText } from '../store/index.ts';
 
-export interface RegionKey {
-  modelId: string;
-  className: string;
-  lead: string;
-  startSample: number;
-  endSample: number;
-  rank: number;
-}
+export { type RegionKey, regionKeyText };
 
 export interface PortableLabel {
   id: string;
@@ -32,16 +25,15 @@ export interface PortableLabel {
   note: string;
   scale: string | null;
   supersedes: string | null;
+  /** The rater's Ed25519 signature over the fields above (store/signing.ts); null for labels made before signing. */
+  signature: string | null;
 }
 
 export interface PortableRater {
   id: string;
   displayName: string;
   createdAt: string;
-}
-
-export function regionKeyText(recordSha256: string, k: RegionKey): string {
-  return JSON.stringify([recordSha256, k.modelId, k.className, k.lead, k.startSample, k.endSample, k.rank]);
+  publicKey: string | null;
 }
 
 interface Row {
@@ -67,6 +59,7 @@ interface Row {
   note: string;
   scale: string | null;
   supersedes: string | null;
+  signature: string | null;
 }
 
 /** Every label on the study's records (optionally one rater's), ordered by id. */
@@ -75,7 +68,7 @@ export function portableLabels(db: Db, studyId: number, raterId?: string): Porta
     .prepare(
       `SELECT l.id, l.rater_id, l.created_at, r.content_sha256 AS record_sha, l.target_kind, l.target_key, l.region_id,
          run.model_id, g.class_name AS g_class, g.lead AS g_lead, g.start_sample AS g_start, g.end_sample AS g_end, g.rank AS g_rank,
-         l.class_name, l.lead, l.start_sample, l.end_sample, l.value, l.reasons, l.note, l.scale, l.supersedes
+         l.class_name, l.lead, l.start_sample, l.end_sample, l.value, l.reasons, l.note, l.scale, l.supersedes, l.signature
        FROM labels l JOIN records r ON r.id = l.record_id
          LEFT JOIN evidence_regions g ON g.id = l.region_id LEFT JOIN runs run ON run.id = g.run_id
        WHERE r.study_id = ? AND (? IS NULL OR l.rater_id = ?) ORDER BY l.id`,
@@ -103,6 +96,7 @@ export function portableLabels(db: Db, studyId: number, raterId?: string): Porta
       note: r.note,
       scale: r.scale,
       supersedes: r.supersedes,
+      signature: r.signature,
     };
   });
 }
@@ -110,9 +104,9 @@ export function portableLabels(db: Db, studyId: number, raterId?: string): Porta
 /** The raters who wrote any of `labels`, ordered by id. */
 export function portableRaters(db: Db, labels: readonly PortableLabel[]): PortableRater[] {
   const ids = [...new Set(labels.map((l) => l.raterId))].sort();
-  const stmt = db.prepare('SELECT id, display_name, created_at FROM raters WHERE id = ?');
+  const stmt = db.prepare('SELECT id, display_name, created_at, public_key FROM raters WHERE id = ?');
   return ids.map((id) => {
-    const r = stmt.get(id) as { id: string; display_name: string; created_at: string };
-    return { id: r.id, displayName: r.display_name, createdAt: r.created_at };
+    const r = stmt.get(id) as { id: string; display_name: string; created_at: string; public_key: string | null };
+    return { id: r.id, displayName: r.display_name, createdAt: r.created_at, publicKey: r.public_key };
   });
 }

@@ -9,3 +9,4 @@ export * from './runs.ts';
 export * from './labels.ts';
 export * from './importJobs.ts';
 export * from './settings.ts';
+export { keyFingerprint, labelSignatureValid, raterKeysDir, type RegionKey, regionKeyText, type SignedLabelFields } from './signing.ts';

@@ -3,11 +3,12 @@
  * the current labels are the rows nobody supersedes, less withdrawals (a row with the value `withdrawn` says the
  * rater no longer gives a judgement). Triggers reject UPDATE and DELETE on labels.
  */
-import { randomUUID } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 import type { Db } from './db.ts';
 import { nowIso } from './db.ts';
 import { StoreError } from './errors.ts';
 import { REASON_CODES, type ReasonCode } from '../../shared/reasonCodes.ts';
+import { createRaterKey, raterKeysDir, raterPrivateKey, type RegionKey, regionKeyText, signLabel } from './signing.ts';
 
 export { REASON_CODES, type ReasonCode };
 
@@ -60,35 +61,81 @@ export interface Rater {
   id: string;
   displayName: string;
   createdAt: string;
+  /** Ed25519 public key (SPKI DER, base64) that signs the rater's labels; null for raters made before signing. */
+  publicKey: string | null;
 }
 
-/** A new rater with a random UUID, so two people of the same name on different machines stay apart. */
+/**
+ * A new rater with a random UUID, so two people of the same name on different machines stay apart, and an
+ * Ed25519 key pair: the private key stays on this installation (signing.ts), the public key in the row.
+ */
 export function createRater(db: Db, displayName: string): Rater {
   const name = displayName.trim();
   if (!name) throw new StoreError('invalid', 'rater display name must not be empty');
-  const rater = { id: randomUUID(), displayName: name, createdAt: nowIso() };
-  db.prepare('INSERT INTO raters (id, display_name, created_at) VALUES (?, ?, ?)').run(rater.id, rater.displayName, rater.createdAt);
-  return rater;
-}
-
-/** Adds a rater that came from elsewhere (an audit package) under its own id; the same id twice is a no-op. */
-export function importRater(db: Db, rater: Rater): void {
-  db.prepare('INSERT INTO raters (id, display_name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING').run(
+  const id = randomUUID();
+  const rater = { id, displayName: name, createdAt: nowIso(), publicKey: createRaterKey(id) };
+  db.prepare('INSERT INTO raters (id, display_name, created_at, public_key) VALUES (?, ?, ?, ?)').run(
     rater.id,
     rater.displayName,
     rater.createdAt,
+    rater.publicKey,
+  );
+  return rater;
+}
+
+/** Adds a rater that came from elsewhere (an audit package) under its own id and key; the same id twice is a no-op. */
+export function importRater(db: Db, rater: Rater): void {
+  db.prepare('INSERT INTO raters (id, display_name, created_at, public_key) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING').run(
+    rater.id,
+    rater.displayName,
+    rater.createdAt,
+    rater.publicKey,
   );
 }
 
+interface RaterRow {
+  id: string;
+  display_name: string;
+  created_at: string;
+  public_key: string | null;
+}
+
 export function listRaters(db: Db): Rater[] {
-  return (db.prepare('SELECT * FROM raters ORDER BY created_at').all() as { id: string; display_name: string; created_at: string }[]).map(
-    (r) => ({ id: r.id, displayName: r.display_name, createdAt: r.created_at }),
-  );
+  return (db.prepare('SELECT * FROM raters ORDER BY created_at').all() as RaterRow[]).map((r) => ({
+    id: r.id,
+    displayName: r.display_name,
+    createdAt: r.created_at,
+    publicKey: r.public_key,
+  }));
+}
+
+/**
+ * The key that signs a new label of the rater: only the installation holding the rater's private key labels in
+ * their name. A rater made before signing gets a key pair here, once.
+ */
+function signingKey(db: Db, raterId: string): KeyObject {
+  const row = db.prepare('SELECT * FROM raters WHERE id = ?').get(raterId) as RaterRow | undefined;
+  if (!row) throw new StoreError('not-found', `rater ${raterId} does not exist`);
+  if (row.public_key === null) {
+    const publicKey = raterPrivateKey(raterId)?.publicKey ?? createRaterKey(raterId);
+    db.prepare('UPDATE raters SET public_key = ? WHERE id = ?').run(publicKey, raterId);
+    return raterPrivateKey(raterId)!.key;
+  }
+  const own = raterPrivateKey(raterId);
+  if (!own || own.publicKey !== row.public_key) {
+    throw new StoreError(
+      'conflict',
+      `rater ${JSON.stringify(row.display_name)} (${raterId}) signs labels with a key this installation does not hold (${raterKeysDir()}): labels in a rater's name are made on that rater's own installation`,
+    );
+  }
+  return own.key;
 }
 
 interface ResolvedTarget {
   recordId: number;
   key: string;
+  /** An evidence region as every database names it (for the signature). */
+  region?: RegionKey;
   regionId: number | null;
   className: string | null;
   lead: string | null;
@@ -101,14 +148,24 @@ function resolveTarget(db: Db, t: LabelTarget): ResolvedTarget {
     case 'region': {
       const r = db
         .prepare(
-          `SELECT g.class_name, g.lead, g.start_sample, g.end_sample, run.record_id
+          `SELECT g.class_name, g.lead, g.start_sample, g.end_sample, g.rank, run.record_id, run.model_id
            FROM evidence_regions g JOIN runs run ON run.id = g.run_id WHERE g.id = ?`,
         )
-        .get(t.regionId) as { class_name: string; lead: string; start_sample: number; end_sample: number; record_id: number } | undefined;
+        .get(t.regionId) as
+        | { class_name: string; lead: string; start_sample: number; end_sample: number; rank: number; record_id: number; model_id: string }
+        | undefined;
       if (!r) throw new StoreError('not-found', `evidence region ${t.regionId} does not exist`);
       return {
         recordId: r.record_id,
         key: `region:${t.regionId}`,
+        region: {
+          modelId: r.model_id,
+          className: r.class_name,
+          lead: r.lead,
+          startSample: r.start_sample,
+          endSample: r.end_sample,
+          rank: r.rank,
+        },
         regionId: t.regionId,
         className: r.class_name,
         lead: r.lead,
@@ -203,13 +260,11 @@ export function appendLabel(db: Db, input: LabelInput): Label {
   if (input.value === WITHDRAWN && reasons.length > 0) throw new StoreError('invalid', 'a withdrawal carries no reasons');
   return db
     .transaction(() => {
-      if (!db.prepare('SELECT 1 FROM raters WHERE id = ?').get(input.raterId)) {
-        throw new StoreError('not-found', `rater ${input.raterId} does not exist`);
-      }
+      const key = signingKey(db, input.raterId);
       const target = resolveTarget(db, input.target);
-      if (!db.prepare('SELECT 1 FROM records WHERE id = ?').get(target.recordId)) {
-        throw new StoreError('not-found', `record ${target.recordId} does not exist`);
-      }
+      const record = db.prepare('SELECT content_sha256 FROM records WHERE id = ?').get(target.recordId) as
+        { content_sha256: string } | undefined;
+      if (!record) throw new StoreError('not-found', `record ${target.recordId} does not exist`);
       const current = db
         .prepare(`SELECT id, value FROM labels l WHERE rater_id = ? AND record_id = ? AND target_key = ? AND ${CURRENT}`)
         .get(input.raterId, target.recordId, target.key) as { id: string; value: LabelValue } | undefined;
@@ -223,29 +278,47 @@ export function appendLabel(db: Db, input: LabelInput): Label {
           `label ${supersedes} is not the rater's current label on this target (current: ${current?.id ?? 'none'})`,
         );
       }
-      const id = randomUUID();
+      const fields = {
+        id: randomUUID(),
+        raterId: input.raterId,
+        createdAt: nowIso(),
+        recordSha256: record.content_sha256,
+        targetKind: input.target.kind,
+        targetKey: target.region ? `region:${regionKeyText(record.content_sha256, target.region)}` : target.key,
+        className: target.className,
+        lead: target.lead,
+        startSample: target.startSample,
+        endSample: target.endSample,
+        value: input.value,
+        reasons: JSON.stringify(reasons),
+        note: input.note ?? '',
+        scale: input.scale ?? null,
+        supersedes,
+      };
+      const id = fields.id;
       try {
         db.prepare(
           `INSERT INTO labels (id, rater_id, created_at, record_id, target_kind, target_key, region_id, class_name, lead,
-           start_sample, end_sample, value, reasons, note, scale, supersedes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           start_sample, end_sample, value, reasons, note, scale, supersedes, signature)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           id,
-          input.raterId,
-          nowIso(),
+          fields.raterId,
+          fields.createdAt,
           target.recordId,
-          input.target.kind,
+          fields.targetKind,
           target.key,
           target.regionId,
-          target.className,
-          target.lead,
-          target.startSample,
-          target.endSample,
-          input.value,
-          JSON.stringify(reasons),
-          input.note ?? '',
-          input.scale ?? null,
+          fields.className,
+          fields.lead,
+          fields.startSample,
+          fields.endSample,
+          fields.value,
+          fields.reasons,
+          fields.note,
+          fields.scale,
           supersedes,
+          signLabel(key, fields),
         );
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_CHECK') {

@@ -221,6 +221,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER labels_no_replace BEFORE INSERT ON labels WHEN EXISTS (SELECT 1 FROM labels WHERE id = NEW.id)
     BEGIN SELECT RAISE(ABORT, 'labels are append-only: label id exists, INSERT OR REPLACE is forbidden'); END;
   `,
+  // 8: signed labels (src/core/store/signing.ts). NULL marks raters and labels made before signing; a rater's
+  // public key is set once and never changed (a new key means a new rater).
+  `
+  ALTER TABLE raters ADD COLUMN public_key TEXT;
+  ALTER TABLE labels ADD COLUMN signature TEXT;
+  CREATE TRIGGER raters_key_fixed BEFORE UPDATE OF public_key ON raters WHEN OLD.public_key IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a rater''s public key never changes: a new key needs a new rater'); END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

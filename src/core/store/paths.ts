@@ -10,7 +10,8 @@ export function defaultDbPath(): string {
   return join(userDataDir(), 'audit.sqlite');
 }
 
-function userDataDir(): string {
+/** The per-user data folder: the default database, reports and rater keys live here. */
+export function userDataDir(): string {
   if (process.env.ECG_AUDIT_DATA_DIR) return resolve(process.env.ECG_AUDIT_DATA_DIR);
   const home = homedir();
   if (process.platform === 'win32') return join(process.env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'ECG-IMN Audit');
