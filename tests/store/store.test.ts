@@ -7,7 +7,6 @@ import { readEcgFile } from '../../src/core/formats/index.ts';
 import { InferenceEngine } from '../../src/core/inference/engine.ts';
 import {
   appendLabel,
-  createRater,
   currentLabels,
   ensureStudy,
   getRecord,
@@ -130,20 +129,54 @@ describe('openStore', () => {
       insertRun(old, id, prediction, {});
       return id;
     })();
-    const regionId = getRun(old, recordId)!.regions[0]!.id;
-    const rater = createRater(old, 'Dr. Before');
+    const g = getRun(old, recordId)!.regions[0]!;
+    const regionId = g.id;
+    // rows as the version-5 app wrote them (today's appendLabel also signs, which needs migration 8)
+    const rater = { id: 'rater-before', displayName: 'Dr. Before', createdAt: '2026-01-01T00:00:00.000Z' };
+    old.prepare('INSERT INTO raters (id, display_name, created_at) VALUES (?, ?, ?)').run(rater.id, rater.displayName, rater.createdAt);
+    let n = 0;
+    const v5Label = (
+      target: [string, string, number | null, string | null, string | null, number | null, number | null],
+      value: string,
+      extra: { reasons?: string; note?: string; scale?: string; supersedes?: string } = {},
+    ) => {
+      const id = `label-${++n}`;
+      old
+        .prepare(
+          `INSERT INTO labels (id, rater_id, created_at, record_id, target_kind, target_key, region_id, class_name, lead, start_sample,
+             end_sample, value, reasons, note, scale, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          rater.id,
+          `2026-01-01T00:00:0${n}.000Z`,
+          recordId,
+          ...target,
+          value,
+          extra.reasons ?? '[]',
+          extra.note ?? '',
+          extra.scale ?? null,
+          extra.supersedes ?? null,
+        );
+      return { id };
+    };
+    const regionTarget = ['region', `region:${regionId}`, regionId, g.classCode, g.lead, g.startSample, g.endSample] as [
+      string,
+      string,
+      number,
+      string,
+      string,
+      number,
+      number,
+    ];
+    const first = v5Label(regionTarget, 'valid', { reasons: '["qrs"]', scale: 'fixed' });
+    v5Label(regionTarget, 'not_valid', { note: 'artefact', supersedes: first.id });
+    v5Label(['plausible', 'plausible', null, null, null, null, null], 'partly');
+    v5Label(['agree-class', 'agree:NORM', null, 'NORM', null, null, null], 'no');
+    v5Label(['drawn-region', 'drawn:MI:V2:120:180', null, 'MI', 'V2', 120, 180], 'valid');
     const region = { kind: 'region', regionId } as const;
-    const first = appendLabel(old, { raterId: rater.id, target: region, value: 'valid', reasons: ['qrs'], scale: 'fixed' });
-    appendLabel(old, { raterId: rater.id, target: region, value: 'not_valid', note: 'artefact' });
-    appendLabel(old, { raterId: rater.id, target: { kind: 'plausible', recordId }, value: 'partly' });
-    appendLabel(old, { raterId: rater.id, target: { kind: 'agree-class', recordId, className: 'NORM' }, value: 'no' });
-    appendLabel(old, {
-      raterId: rater.id,
-      target: { kind: 'drawn-region', recordId, className: 'MI', lead: 'V2', startSample: 120, endSample: 180 },
-      value: 'valid',
-    });
     const before = labelHistory(old);
-    expect(() => appendLabel(old, { raterId: rater.id, target: region, value: 'withdrawn' })).toThrow(/CHECK constraint|not allowed/);
+    expect(() => v5Label(regionTarget, 'withdrawn', { supersedes: 'label-2' })).toThrow(/CHECK constraint/);
     old.close();
 
     db = openStore(path);
