@@ -68,7 +68,7 @@ export function studyData(records: { id: number; regions: StoredRegion[]; topCla
     study: { id: 1, name: 'test', pseudonymPrefix: 'S1', createdAt: '2026-01-01T00:00:00.000Z' },
     model: { id: manifest.id, manifest, manifestSha256: '0'.repeat(64) },
     records: recordInfos,
-    raters: raters.map((id) => ({ id, displayName: `Dr ${id}`, createdAt: '2026-01-01T00:00:00.000Z' })),
+    raters: raters.map((id) => ({ id, displayName: `Dr ${id}`, createdAt: '2026-01-01T00:00:00.000Z', publicKey: null })),
     labels: rows,
   };
 }

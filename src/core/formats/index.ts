@@ -12,6 +12,7 @@ import { looksLikeMatV4 } from './wfdb/matv4.ts';
 import { edfReader } from './edf.ts';
 import { csvReader } from './csv.ts';
 import { HOSPITAL_READERS } from './hospital/index.ts';
+import { unsafeXmlProblem } from './hospital/xml.ts';
 
 export type { ReadOptions, FormatReader } from './reader.ts';
 export { EcgFormatError } from './errors.ts';
@@ -65,6 +66,8 @@ export async function classifyFile(path: string): Promise<FileRole> {
     }
     const { head, size } = await readHead(path);
     if (looksLikeMatV4(head)) return 'companion';
+    // unsafe XML is a record to refuse by name (readEcgFile says why), not a file to skip as "not an ECG"
+    if (unsafeXmlProblem(head)) return 'record';
     return READERS.some((r) => r.sniff(sniffInput(path, head, size))) ? 'record' : 'other';
   } catch {
     return 'other';
@@ -86,6 +89,8 @@ export async function readEcgFile(path: string, options: ReadOptions = {}): Prom
   };
   const bytes = await readChecked(resolved, opts.maxBytes);
   const input = sniffInput(resolved, bytes.subarray(0, SNIFF_BYTES), bytes.length);
+  const unsafe = unsafeXmlProblem(input.head);
+  if (unsafe) throw new EcgFormatError(resolved, 'unsafe-content', `refused for safety: ${unsafe}; the file was not read`);
   const reader = READERS.find((r) => r.sniff(input));
   if (!reader) {
     throw new EcgFormatError(resolved, 'unknown-format', 'not an ECG format this tool reads');

@@ -140,7 +140,17 @@ export function preprocessRecord(record: RecordSignal, spec: PreprocessSpec): Mo
   const C = signals.length;
   const parts = usable.map(([a, b]) => {
     const offset = (a / down) * up;
-    const resampled = signals.map((s) => resamplePoly(a === 0 && b === n ? s : s.subarray(a, b), up, down, spec.kaiserBeta));
+    let resampled: Float64Array[];
+    try {
+      resampled = signals.map((s) => resamplePoly(a === 0 && b === n ? s : s.subarray(a, b), up, down, spec.kaiserBeta));
+    } catch (err) {
+      // a rate no ECG has (1e12 Hz) can make the polyphase filter too large to allocate: say so, naming the file
+      throw new PreprocessError(
+        file,
+        'bad-rate',
+        `cannot resample from ${record.samplingRateHz} Hz to ${rate} Hz (${(err as Error).message}); is the header's sampling rate right?`,
+      );
+    }
     return { offset, resampled, starts: windowStarts(resampled[0]!.length, L, spec.windowOverlap) };
   });
   const total = parts.reduce((k, p) => k + p.starts.length, 0);

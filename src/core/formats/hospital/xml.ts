@@ -29,14 +29,27 @@ function decodeEntities(text: string): string {
  * Rejects DTD content that could define entities. A bare `<!DOCTYPE Root SYSTEM "x.dtd">` (as GE MUSE writes)
  * is allowed: without an internal subset it defines nothing and the external DTD is never loaded.
  */
+function dtdProblem(text: string): string | undefined {
+  if (/<!ENTITY/i.test(text)) return 'XML declares an ENTITY; entity declarations are refused';
+  if (/<!DOCTYPE[^>[]*(\[)?/i.exec(text)?.[1]) return 'XML has a DOCTYPE with an internal subset; DTDs are refused';
+  return undefined;
+}
+
 function assertNoDtd(path: string, text: string): void {
-  if (/<!ENTITY/i.test(text)) {
-    throw new EcgFormatError(path, 'unsafe-content', 'XML declares an ENTITY; entity declarations are refused');
-  }
-  const doctype = /<!DOCTYPE[^>[]*(\[)?/i.exec(text);
-  if (doctype?.[1]) {
-    throw new EcgFormatError(path, 'unsafe-content', 'XML has a DOCTYPE with an internal subset; DTDs are refused');
-  }
+  const problem = dtdProblem(text);
+  if (problem) throw new EcgFormatError(path, 'unsafe-content', problem);
+}
+
+/**
+ * Why a file that is XML (by its first bytes) is refused for safety before any reader looks at it, or
+ * undefined. No reader's sniff accepts such a file, so without this it would read as "not an ECG".
+ */
+export function unsafeXmlProblem(head: Buffer): string | undefined {
+  const s = (head[0] === 0xff && head[1] === 0xfe ? head.subarray(2).toString('utf16le') : head.toString('latin1')).replace(
+    /^(\uFEFF|\xEF\xBB\xBF)/,
+    '',
+  );
+  return /^\s*</.test(s) ? dtdProblem(s) : undefined;
 }
 
 function decodeText(path: string, bytes: Buffer): string {
