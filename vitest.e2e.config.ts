@@ -10,6 +10,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 180_000,
     fileParallelism: false,
+    // expect.poll waits on a condition; its default 1 s bound, not the condition, failed tests on a loaded machine
+    expect: { poll: { timeout: 60_000 } },
     // Raters' private keys (src/core/store/signing.ts) go to a scratch folder, not the user's data folder.
     env: { ECG_AUDIT_KEYS: join(tmpdir(), 'ecg-audit-test-rater-keys') },
   },

@@ -146,7 +146,8 @@ describe('import screen in Chromium (browser mode, real import and model)', () =
       .map(Number);
     expect(total).toBe(200 * 14);
     expect(done).toBeLessThan(total!);
-    await page.waitForTimeout(1500);
+    // two more status answers while paused (the page polls): the job was seen since, and nothing moved
+    for (let i = 0; i < 2; i++) await page.waitForResponse((r) => r.url().endsWith('/api/import.status'));
     expect(await counts(page)).toBe(whilePaused);
     // the jobs list follows the live job
     const imported = /· (\d+) imported/.exec(whilePaused ?? '')![1];

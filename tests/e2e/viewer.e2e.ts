@@ -265,7 +265,7 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
     await waitForFrame(page, 'S1-0001', 'MI');
     for (const layout of ['3x4', '6x2', '12x1']) {
       await page.getByTestId(`layout-${layout}`).click();
-      await page.waitForTimeout(300);
+      await expect.poll(() => page.getByTestId('ecg-canvas').getAttribute('data-frame-layout')).toBe(layout);
       // the canvas's own pixels: independent of the window size, scrolling and anything drawn over it
       const dataUrl = await page.getByTestId('ecg-canvas').evaluate((c) => (c as HTMLCanvasElement).toDataURL('image/png'));
       const shot = Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');
