@@ -149,16 +149,28 @@ describe('import behaviour', () => {
     const db = freshDb();
     const files = subset();
     const seen: ImportProgress[] = [];
-    const task = startImport(db, { inputs: files, study: 'p', model, chunkRecords: 2, onProgress: (p) => seen.push(p) });
+    let onPaused!: () => void;
+    const paused = new Promise<void>((resolve) => (onPaused = resolve));
+    const task = startImport(db, {
+      inputs: files,
+      study: 'p',
+      model,
+      chunkRecords: 2,
+      onProgress: (p) => {
+        seen.push(p);
+        if (p.phase === 'paused') onPaused();
+      },
+    });
     task.pause();
-    await new Promise((r) => setTimeout(r, 300));
+    // waits for the task to reach its pause (after the chunk in flight), however slow the machine
+    await paused;
     expect(task.progress.phase).toBe('paused');
-    const pausedAt = task.progress.filesDone;
-    await new Promise((r) => setTimeout(r, 300));
-    expect(task.progress.filesDone).toBe(pausedAt);
+    const pausedAt = task.progress.imported;
     task.cancel();
     const first = await task.done;
     expect(first.status).toBe('cancelled');
+    // nothing was imported between the pause and the cancel
+    expect(first.imported).toBe(pausedAt);
     expect(first.imported).toBeLessThan(files.length);
     const second = await startImport(db, { inputs: files, study: 'p', model, chunkRecords: 2, onProgress: (p) => seen.push(p) }).done;
     expect(second).toMatchObject({ jobId: first.jobId, resumed: true, status: 'completed', imported: files.length, duplicates: 0 });
