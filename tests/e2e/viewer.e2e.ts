@@ -178,7 +178,8 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
 
   it('in blinded mode two raters do not see each other’s labels', async () => {
     const a = await openAs('Dr Blind A');
-    await a.getByTestId('blinded').check();
+    // these boxes show the server's state: click, then wait for it (check() demands the change at once)
+    await a.getByTestId('blinded').click();
     await expect.poll(() => a.getByTestId('blinded').isChecked()).toBe(true);
     await a.keyboard.press('2');
     await expect.poll(() => regionLabels(a).then((l) => l[0])).toBe('not_valid');
@@ -208,13 +209,14 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
     expect(new Set(reply)).toEqual(new Set(['Dr Blind B']));
 
     // unblinded, B sees A's verdict next to the region
-    await b.getByTestId('blinded').uncheck();
+    await b.getByTestId('blinded').click();
     await expect.poll(() => b.getByTestId('label-panel').textContent()).toContain('Dr Blind A: not valid');
-    await b.getByTestId('blinded').check();
+    await b.getByTestId('blinded').click();
+    await expect.poll(() => b.getByTestId('blinded').isChecked()).toBe(true);
     // optionally without the model's probabilities
-    await b.getByTestId('hide-probability').check();
+    await b.getByTestId('hide-probability').click();
     await expect.poll(() => b.getByTestId('class-selector').locator('ul').textContent()).not.toMatch(/0\.\d{3}/);
-    await b.getByTestId('hide-probability').uncheck();
+    await b.getByTestId('hide-probability').click();
     await expect.poll(() => b.getByTestId('class-selector').locator('ul').textContent()).toMatch(/0\.\d{3}/);
     await b.close();
   });
@@ -249,7 +251,7 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
     const drawn = page.getByTestId('region-item-drawn');
     await expect.poll(() => drawn.getAttribute('data-label')).toBe('valid');
     expect(await drawn.textContent()).toMatch(/I (0\.9\d|1\.0\d)–1\.4\d s/);
-    await page.getByTestId('reason-st_t').check();
+    await page.getByTestId('reason-st_t').click();
     await expect.poll(() => page.getByTestId('reason-st_t').isChecked()).toBe(true);
     await page.reload();
     await waitForFrame(page, 'S1-0001');
