@@ -49,7 +49,14 @@ export function labelsHandlers(ctx: AppContext): Handlers<LabelsMethod> {
       }),
 
     'labels.blinding': ({ studyId }) => asApiErrors(() => getBlinding(appStore(ctx), studyId)),
-    'labels.setBlinding': ({ studyId, blinded, hideProbability }) =>
-      asApiErrors(() => setBlinding(appStore(ctx), studyId, { blinded, hideProbability })),
+    'labels.setBlinding': ({ studyId, blinded, hideProbability, hideReference }) =>
+      asApiErrors(() => {
+        const db = appStore(ctx);
+        return setBlinding(db, studyId, {
+          blinded,
+          hideProbability,
+          hideReference: hideReference ?? getBlinding(db, studyId).hideReference,
+        });
+      }),
   };
 }

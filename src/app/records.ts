@@ -3,8 +3,9 @@ import { ModelError } from '../core/inference/errors.ts';
 import type { Prediction } from '../core/inference/explain.ts';
 import { type Occlusion, occludeLeads, occludeTopRegions, WHAT_IF_BASELINE } from '../core/inference/whatIf.ts';
 import type { ModelInput } from '../core/signal/preprocess.ts';
-import { type Db, getRecord, getRun, listStudies, openStore, StoreError, type StoredRun } from '../core/store/index.ts';
-import { getBlinding, getViewerSettings, setViewerSettings, viewerWorklist } from '../core/store/viewerQueries.ts';
+import { type Db, getRecord, getRecordSummary, getRun, listStudies, openStore, StoreError, type StoredRun } from '../core/store/index.ts';
+import { getReference, recordsMatching, studyReferences } from '../core/store/references.ts';
+import { getBlinding, getViewerSettings, PREDICTED_THRESHOLD, setViewerSettings, viewerWorklist } from '../core/store/viewerQueries.ts';
 import { ApiError } from '../shared/api/contract.ts';
 import { type Float32Payload, type OcclusionRequest, type ViewerSettings, viewerSettings } from '../shared/api/records.ts';
 import type { AppContext } from './context.ts';
@@ -15,6 +16,7 @@ type RecordsMethod =
   | 'records.studies'
   | 'records.worklist'
   | 'records.get'
+  | 'records.reference'
   | 'records.run'
   | 'records.weights'
   | 'records.whatIf'
@@ -199,11 +201,16 @@ export function recordsHandlers(ctx: AppContext): Handlers<RecordsMethod> {
   return {
     'records.studies': () => asApiErrors(() => listStudies(appStore(ctx)).map((s) => ({ id: s.id, name: s.name, records: s.records }))),
 
-    'records.worklist': ({ studyId, raterId }) =>
+    'records.worklist': ({ studyId, raterId, filter }) =>
       asApiErrors(() => {
         const db = appStore(ctx);
-        const { blinded } = getBlinding(db, studyId);
-        return viewerWorklist(db, studyId, raterId, blinded).map((it) => ({
+        const { blinded, hideReference } = getBlinding(db, studyId);
+        const filtering = filter && (filter.disagreesWithReference || filter.referenceClass !== undefined);
+        if (filtering && hideReference) throw new ApiError('bad-request', 'this study hides the reference diagnoses from raters');
+        const keep = filtering ? recordsMatching(db, studyId, filter, PREDICTED_THRESHOLD) : null;
+        const references = hideReference ? new Map() : studyReferences(db, studyId);
+        const items = viewerWorklist(db, studyId, raterId, blinded).filter((it) => !keep || keep.has(it.recordId));
+        return items.map((it) => ({
           recordId: it.recordId,
           pseudonym: it.pseudonym,
           recordName: it.recordName,
@@ -214,7 +221,16 @@ export function recordsHandlers(ctx: AppContext): Handlers<RecordsMethod> {
           labelsByMe: it.labelsByRater,
           reviewedByMe: it.reviewedByRater,
           disagreement: it.disagreement,
+          reference: references.get(it.recordId)?.superclasses ?? null,
         }));
+      }),
+
+    'records.reference': ({ recordId }) =>
+      asApiErrors(() => {
+        const db = appStore(ctx);
+        const { studyId } = getRecordSummary(db, recordId);
+        if (getBlinding(db, studyId).hideReference) return { reference: null, hidden: true };
+        return { reference: getReference(db, recordId), hidden: false };
       }),
 
     'records.get': ({ recordId }) =>

@@ -26,6 +26,7 @@ import {
   type ImportJob,
   insertFileOutcomes,
   insertRecord,
+  insertReference,
   insertRun,
   outcomeCounts,
   registerModel,
@@ -33,6 +34,7 @@ import {
   signalHash,
 } from '../store/index.ts';
 import { type EncodedSignal, encodeMapAsync, encodeSignalAsync } from '../store/codec.ts';
+import { isRefusal, type ReferenceDiagnosis, ReferenceError, ReferenceResolver } from '../dataset/reference.ts';
 import { describeNonEcg, listInputFiles } from './files.ts';
 
 /** The predict step: the inference engine's batch lane (InferencePool.predictBatch has this shape). */
@@ -154,6 +156,8 @@ export class ImportTask {
   private cancelled = false;
   private readonly started = performance.now();
   private filesAtStart = 0;
+  /** The record's reference diagnosis, when its dataset has one, is stored with it. */
+  private readonly references = new ReferenceResolver();
 
   constructor(
     private readonly db: Db,
@@ -375,6 +379,8 @@ export class ImportTask {
           .transaction(() => {
             const { id, pseudonym } = insertRecord(this.db, job.studyId, p.record!, p.hash!, job.keepIdentifiers, predicted.signal);
             insertRun(this.db, id, prediction, { readMs: p.readMs, predictMs: predicted.ms }, predicted.maps);
+            const reference = this.referenceOf(p.record!);
+            if (reference) insertReference(this.db, id, reference);
             const all: FileOutcomeRow[] = [
               { path: p.path, outcome: 'imported', recordId: id, reason: `imported as ${pseudonym}` },
               ...partOf(id),
@@ -395,6 +401,17 @@ export class ImportTask {
       this.count(rows);
     }
     this.emit({});
+  }
+
+  /** A label table that cannot be read costs the record its reference, not its import. */
+  private referenceOf(record: EcgRecord): ReferenceDiagnosis | undefined {
+    try {
+      const ref = this.references.forRecord(record);
+      return ref && !isRefusal(ref) ? ref : undefined;
+    } catch (err) {
+      if (err instanceof ReferenceError) return undefined;
+      throw err;
+    }
   }
 
   private write(jobId: number, rows: FileOutcomeRow[], decided: Set<string>): void {

@@ -34,7 +34,7 @@ export interface PackageSummary {
 
 /** Raters of a package see only their own labels; probabilities are hidden when the researcher asked. */
 export function applyBlinding(db: Db, studyId: number, blinding: Blinding): void {
-  setBlinding(db, studyId, { blinded: true, hideProbability: blinding.hideProbabilities });
+  setBlinding(db, studyId, { blinded: true, hideProbability: blinding.hideProbabilities, hideReference: true });
 }
 
 /**

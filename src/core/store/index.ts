@@ -10,3 +10,4 @@ export * from './labels.ts';
 export * from './importJobs.ts';
 export * from './settings.ts';
 export { keyFingerprint, labelSignatureValid, raterKeysDir, type RegionKey, regionKeyText, type SignedLabelFields } from './signing.ts';
+export * from './references.ts';

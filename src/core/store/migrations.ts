@@ -228,6 +228,25 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE labels ADD COLUMN signature TEXT;
   CREATE TRIGGER raters_key_fixed BEFORE UPDATE OF public_key ON raters WHEN OLD.public_key IS NOT NULL
     BEGIN SELECT RAISE(ABORT, 'a rater''s public key never changes: a new key needs a new rater'); END;
+  // 9: the reference diagnosis a record's source carries (PTB-XL statements, CinC #Dx, LUDB diagnoses), mapped to
+  // the model's superclasses (src/core/dataset/reference.ts); never patient data. reference_classes holds one row
+  // per positive superclass, so worklist filters are plain SQL.
+  `
+  CREATE TABLE reference_diagnoses (
+    record_id INTEGER PRIMARY KEY REFERENCES records(id),
+    source TEXT NOT NULL CHECK (source IN ('ptb-xl', 'cinc', 'ludb')),
+    -- JSON [{system, code, text?, likelihood?, superclass?, leftOut?}]
+    codes TEXT NOT NULL,
+    -- JSON arrays of superclass codes: positives, and classes the source cannot decide
+    superclasses TEXT NOT NULL,
+    undetermined TEXT NOT NULL
+  );
+  CREATE TABLE reference_classes (
+    record_id INTEGER NOT NULL REFERENCES reference_diagnoses(record_id),
+    class TEXT NOT NULL,
+    PRIMARY KEY (record_id, class)
+  ) WITHOUT ROWID;
+  CREATE INDEX reference_classes_class ON reference_classes(class, record_id);
   `,
 ];
 

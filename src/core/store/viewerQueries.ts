@@ -20,6 +20,8 @@ export interface ViewerWorklistItem extends WorklistItem {
 export interface Blinding {
   blinded: boolean;
   hideProbability: boolean;
+  /** The viewer and worklist keep the records' reference diagnoses from raters. */
+  hideReference: boolean;
 }
 
 const blindingKey = (studyId: number): string => `study.${studyId}.blinding`;
@@ -27,9 +29,13 @@ const blindingKey = (studyId: number): string => `study.${studyId}.blinding`;
 export function getBlinding(db: Db, studyId: number): Blinding {
   getStudy(db, studyId);
   const raw = getSetting(db, blindingKey(studyId));
-  if (raw === null) return { blinded: false, hideProbability: false };
+  if (raw === null) return { blinded: false, hideProbability: false, hideReference: false };
   const parsed = JSON.parse(raw) as Partial<Blinding>;
-  return { blinded: parsed.blinded === true, hideProbability: parsed.hideProbability === true };
+  return {
+    blinded: parsed.blinded === true,
+    hideProbability: parsed.hideProbability === true,
+    hideReference: parsed.hideReference === true,
+  };
 }
 
 export function setBlinding(db: Db, studyId: number, blinding: Blinding): Blinding {

@@ -52,6 +52,8 @@ const blinding = z.object({
   blinded: z.boolean(),
   /** The viewer hides the model's probabilities. */
   hideProbability: z.boolean(),
+  /** The viewer and worklist keep the reference diagnoses (PTB-XL, CinC, LUDB) from raters. */
+  hideReference: z.boolean(),
 });
 export type BlindingDto = z.infer<typeof blinding>;
 
@@ -81,5 +83,9 @@ export const labelsApi = {
     label,
   ),
   'labels.blinding': endpoint(z.object({ studyId: z.number().int() }).strict(), blinding),
-  'labels.setBlinding': endpoint(z.object({ studyId: z.number().int() }).extend(blinding.shape).strict(), blinding),
+  /** hideReference may be left out: it then stays as it is. */
+  'labels.setBlinding': endpoint(
+    z.object({ studyId: z.number().int() }).extend(blinding.shape).extend({ hideReference: z.boolean().optional() }).strict(),
+    blinding,
+  ),
 };

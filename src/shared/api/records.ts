@@ -45,6 +45,8 @@ const worklistItem = z.object({
   reviewedByMe: z.boolean(),
   /** My verdicts disagree with the model, or (unblinded) raters' verdicts disagree with each other. */
   disagreement: z.boolean(),
+  /** The reference diagnosis' superclasses; null without a reference or when the study hides it from raters. */
+  reference: z.array(z.string()).nullable(),
 });
 export type WorklistItemDto = z.infer<typeof worklistItem>;
 
@@ -153,9 +155,43 @@ export type ViewerSettings = z.infer<typeof viewerSettings>;
 
 const studyAndRater = { studyId: z.number().int(), raterId: z.string().min(1) };
 
+/** Worklist filters on the reference diagnosis, evaluated in SQL; refused when the study hides references. */
+export const referenceFilter = z
+  .object({
+    /** The model's predicted classes differ from the reference on a class the reference decides. */
+    disagreesWithReference: z.boolean().optional(),
+    /** The reference has this superclass. */
+    referenceClass: z.string().min(1).optional(),
+  })
+  .strict();
+export type ReferenceFilterDto = z.infer<typeof referenceFilter>;
+
+export const referenceDto = z.object({
+  source: z.enum(['ptb-xl', 'cinc', 'ludb']),
+  codes: z.array(
+    z.object({
+      system: z.string(),
+      code: z.string(),
+      text: z.string().optional(),
+      likelihood: z.number().optional(),
+      superclass: z.string().optional(),
+      leftOut: z.string().optional(),
+    }),
+  ),
+  superclasses: z.array(z.string()),
+  /** Classes this source cannot decide (e.g. NORM for CinC and LUDB): neither present nor absent. */
+  undetermined: z.array(z.string()),
+});
+export type ReferenceDto = z.infer<typeof referenceDto>;
+
 export const recordsApi = {
   'records.studies': endpoint(z.object({}).strict(), z.array(studySummary)),
-  'records.worklist': endpoint(z.object(studyAndRater).strict(), z.array(worklistItem)),
+  'records.worklist': endpoint(z.object({ ...studyAndRater, filter: referenceFilter.optional() }).strict(), z.array(worklistItem)),
+  /** The record's reference diagnosis: null without one; hidden (and null) when the study keeps it from raters. */
+  'records.reference': endpoint(
+    z.object({ recordId: z.number().int() }).strict(),
+    z.object({ reference: referenceDto.nullable(), hidden: z.boolean() }),
+  ),
   'records.get': endpoint(z.object({ recordId: z.number().int() }).strict(), recordDto),
   /** The latest model run on the record, or null when it was imported without a model. */
   'records.run': endpoint(z.object({ recordId: z.number().int() }).strict(), z.object({ run: runDto.nullable() })),

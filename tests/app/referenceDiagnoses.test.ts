@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandlers, dispatch } from '../../src/app/index.ts';
+import { ReferenceResolver } from '../../src/core/dataset/reference.ts';
+import { readEcgFile } from '../../src/core/formats/index.ts';
+import { getRecordSummary, getRun, openStore } from '../../src/core/store/index.ts';
+import { predictedClasses } from '../../src/core/store/viewerQueries.ts';
+import type { ApiMethod, ApiRequest, ApiResponse } from '../../src/shared/api/index.ts';
+import { sharedDataDir } from '../helpers/sharedData.ts';
+import { buildDb, ludbRecordFiles, ptbxlRecordFiles, viewerContext } from '../renderer/viewerDb.ts';
+
+let dir: string;
+let dbPath: string;
+let call: <M extends ApiMethod>(method: M, request: ApiRequest<M>) => Promise<ApiResponse<M>>;
+let studyId: number;
+let raterId: string;
+const cinc = ['E00009', 'E00793', 'HR00599', 'Q0001'].flatMap((n) =>
+  ['hea', 'mat'].map((e) => join(sharedDataDir(), 'cinc2020', `${n}.${e}`)),
+);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ecg-reference-'));
+  dbPath = join(dir, 'audit.sqlite');
+  // 6 PTB-XL (one without a diagnostic superclass would be kept as a record, without a reference), 4 CinC, 4 LUDB
+  await buildDb(dbPath, [...ptbxlRecordFiles([1, 8, 9, 11, 12, 25]), ...cinc, ...ludbRecordFiles([1, 2, 3, 4])], 14);
+  const handlers = createHandlers(viewerContext(dbPath));
+  call = async (method, request) => {
+    const reply = await dispatch(handlers, method, request);
+    if (!reply.ok) throw new Error(`${method}: ${reply.error.code}: ${reply.error.message}`);
+    return reply.value as never;
+  };
+  studyId = (await call('records.studies', {}))[0]!.id;
+  raterId = (await call('labels.createRater', { displayName: 'r' })).id;
+}, 400_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('reference diagnoses in the app', () => {
+  it('are stored at import as the resolver finds them, without identifying data, and served per record', async () => {
+    const items = await call('records.worklist', { studyId, raterId });
+    const db = openStore(dbPath, { readonly: true });
+    const resolver = new ReferenceResolver();
+    try {
+      for (const it of items) {
+        const expected = resolver.forRecord(await readEcgFile(getRecordSummary(db, it.recordId).sourcePath));
+        const { reference, hidden } = await call('records.reference', { recordId: it.recordId });
+        expect(hidden).toBe(false);
+        if (!expected || 'refused' in expected) expect(reference).toBeNull();
+        else {
+          const { fold: _fold, ...stored } = expected;
+          expect(reference).toEqual(stored);
+          expect(it.reference).toEqual(expected.superclasses);
+        }
+        expect(JSON.stringify(reference)).not.toMatch(/patient|"age"|"sex"|recording_date|report/i);
+      }
+      expect(items.filter((i) => i.reference !== null).length).toBeGreaterThanOrEqual(13);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('filter the worklist in SQL: reference class X, and model disagrees with the reference', async () => {
+    const all = await call('records.worklist', { studyId, raterId });
+    const db = openStore(dbPath, { readonly: true });
+    try {
+      for (const cls of ['NORM', 'MI', 'STTC', 'CD', 'HYP']) {
+        const got = await call('records.worklist', { studyId, raterId, filter: { referenceClass: cls } });
+        expect(got.map((i) => i.recordId)).toEqual(all.filter((i) => i.reference?.includes(cls)).map((i) => i.recordId));
+      }
+      const disagree = await call('records.worklist', { studyId, raterId, filter: { disagreesWithReference: true } });
+      const expected = [];
+      for (const it of all) {
+        const { reference } = await call('records.reference', { recordId: it.recordId });
+        if (!reference) continue;
+        const predicted = predictedClasses(getRun(db, it.recordId)!.classes);
+        const decided = ['NORM', 'MI', 'STTC', 'CD', 'HYP'].filter((c) => !reference.undetermined.includes(c));
+        if (decided.some((c) => predicted.includes(c) !== reference.superclasses.includes(c))) expected.push(it.recordId);
+      }
+      expect(disagree.map((i) => i.recordId)).toEqual(expected);
+      const both = await call('records.worklist', { studyId, raterId, filter: { disagreesWithReference: true, referenceClass: 'HYP' } });
+      expect(both.map((i) => i.recordId)).toEqual(disagree.filter((i) => i.reference?.includes('HYP')).map((i) => i.recordId));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('are kept from raters when the study hides them', async () => {
+    const [first] = await call('records.worklist', { studyId, raterId });
+    const b = await call('labels.blinding', { studyId });
+    await call('labels.setBlinding', { studyId, ...b, hideReference: true });
+    try {
+      expect(await call('records.reference', { recordId: first!.recordId })).toEqual({ reference: null, hidden: true });
+      expect((await call('records.worklist', { studyId, raterId })).every((i) => i.reference === null)).toBe(true);
+      await expect(call('records.worklist', { studyId, raterId, filter: { referenceClass: 'MI' } })).rejects.toThrow(/hides the reference/);
+      // leaving the flag out of a later change keeps it
+      await call('labels.setBlinding', { studyId, blinded: b.blinded, hideProbability: true });
+      expect((await call('labels.blinding', { studyId })).hideReference).toBe(true);
+    } finally {
+      await call('labels.setBlinding', { studyId, ...b, hideReference: false });
+    }
+  });
+});
