@@ -134,7 +134,7 @@ describe('study package', () => {
       const { manifest } = verifyPackage(db, a);
       expect(manifest.blinding).toEqual({ hideProbabilities: true, randomiseOrder: true, seed: 42 });
       expect(manifest.records.map((r) => r.pseudonym)).toEqual(orderOf(a));
-      expect(getBlinding(db, findStudy(db, STUDY)!.id)).toEqual({ blinded: true, hideProbability: true });
+      expect(getBlinding(db, findStudy(db, STUDY)!.id)).toEqual({ blinded: true, hideProbability: true, hideReference: true });
     });
   });
 
