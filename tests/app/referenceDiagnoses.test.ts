@@ -7,6 +7,10 @@ import { ReferenceResolver } from '../../src/core/dataset/reference.ts';
 import { readEcgFile } from '../../src/core/formats/index.ts';
 import { getRecordSummary, getRun, openStore } from '../../src/core/store/index.ts';
 import { predictedClasses } from '../../src/core/store/viewerQueries.ts';
+import { classificationMetrics, type Label } from '../../src/core/audit/classification.ts';
+import { buildReport, DEFAULT_SETTINGS } from '../../src/core/report/build.ts';
+import { loadStudyData } from '../../src/core/report/data.ts';
+import { reportHtml } from '../../src/core/report/html.ts';
 import type { ApiMethod, ApiRequest, ApiResponse } from '../../src/shared/api/index.ts';
 import { sharedDataDir } from '../helpers/sharedData.ts';
 import { buildDb, ludbRecordFiles, ptbxlRecordFiles, viewerContext } from '../renderer/viewerDb.ts';
@@ -99,6 +103,54 @@ describe('reference diagnoses in the app', () => {
       expect((await call('labels.blinding', { studyId })).hideReference).toBe(true);
     } finally {
       await call('labels.setBlinding', { studyId, ...b, hideReference: false });
+    }
+  });
+
+  it("give the report a 'model on this study' section: evaluate figures, confusion, verdicts on wrong predictions", async () => {
+    const items = await call('records.worklist', { studyId, raterId });
+    const codes = ['NORM', 'MI', 'STTC', 'CD', 'HYP'];
+    const labels: Label[][] = [];
+    const probabilities: number[][] = [];
+    let wrongRegion: { id: number; classCode: string } | null = null;
+    const db0 = openStore(dbPath, { readonly: true });
+    try {
+      for (const it of items) {
+        const { reference } = await call('records.reference', { recordId: it.recordId });
+        if (!reference) continue;
+        const run = getRun(db0, it.recordId)!;
+        const label = codes.map((c): Label => (reference.undetermined.includes(c) ? null : reference.superclasses.includes(c) ? 1 : 0));
+        labels.push(label);
+        probabilities.push(codes.map((c) => run.classes.find((k) => k.code === c)!.probability));
+        const predicted = predictedClasses(run.classes);
+        const k = codes.findIndex((c, i) => label[i] !== null && predicted.includes(c) !== (label[i] === 1));
+        if (!wrongRegion && k >= 0) {
+          const region = run.regions.find((g) => g.classCode === codes[k]);
+          if (region) wrongRegion = { id: region.id, classCode: codes[k]! };
+        }
+      }
+    } finally {
+      db0.close();
+    }
+    expect(wrongRegion).not.toBeNull();
+    await call('labels.append', { raterId, target: { kind: 'region', regionId: wrongRegion!.id }, value: 'not_valid' });
+
+    const db = openStore(dbPath, { readonly: true });
+    try {
+      const data = loadStudyData(db);
+      const settings = { ...DEFAULT_SETTINGS, study: data.study.name, modelId: null, faithfulness: false, bootstrapResamples: 100 };
+      const report = await buildReport(db, data, { settings, runner: null });
+      const m = report.modelOnStudy!;
+      expect(m.records).toBe(labels.length);
+      const expected = classificationMetrics(codes, labels, probabilities, { threshold: 0.5, replicates: 100, seed: settings.seed });
+      expect(m.classes).toEqual(expected.classes);
+      const w = m.wrong.find((x) => x.classCode === wrongRegion!.classCode)!;
+      expect(w.notValid).toBe(1);
+      expect(m.wrongRegions.filter((r) => r.verdicts.not_valid === 1)).toHaveLength(1);
+      const html = reportHtml(report);
+      expect(html).toContain('<h2>Model on this study</h2>');
+      expect(html).toContain('Evidence behind wrong predictions');
+    } finally {
+      db.close();
     }
   });
 });

@@ -18,6 +18,7 @@ import {
   LOCALISED_CLASSES,
   MAJORITY_RULE,
 } from './faithfulness.ts';
+import { type ModelOnStudySection, modelOnStudySection } from './modelOnStudy.ts';
 
 export interface ReportSettings {
   study: string;
@@ -77,6 +78,8 @@ export interface Report {
   faithfulness: FaithfulnessSection | null;
   /** Why faithfulness is absent, when it is. */
   faithfulnessNote: string | null;
+  /** The model against the records' reference diagnoses; null when no record has one. */
+  modelOnStudy: ModelOnStudySection | null;
   methods: string;
 }
 
@@ -193,6 +196,7 @@ export async function buildReport(db: Db, data: StudyData, options: BuildOptions
     agreement,
     faithfulness,
     faithfulnessNote,
+    modelOnStudy: modelOnStudySection(db, data, { replicates: settings.bootstrapResamples, seed: settings.seed }),
     methods: methodsText(partial),
   };
 }

@@ -173,6 +173,44 @@ function regionLevelHtml(r: RegionLevel): string {
   );
 }
 
+function modelOnStudyHtml(report: Report): string {
+  const m = report.modelOnStudy;
+  if (!m) return '';
+  const num = (v: number | null, d = 3): string => (v === null ? '\u2013' : v.toFixed(d));
+  const est = (e: { value: number | null; ci95: [number, number] | null }): string =>
+    `${num(e.value)}${e.ci95 ? ` (${num(e.ci95[0])}\u2013${num(e.ci95[1])})` : ''}`;
+  const sources = Object.entries(m.sources)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
+  const figures = table(
+    ['class', 'records', 'positives', 'AUROC (95% CI)', 'AUPRC (95% CI)', 'Brier', 'sensitivity', 'specificity'],
+    m.classes.map((c) => [
+      c.name,
+      String(c.n),
+      String(c.positives),
+      est(c.auroc),
+      est(c.auprc),
+      num(c.brier),
+      num(c.sensitivity, 2),
+      num(c.specificity, 2),
+    ]),
+    `Model against the reference diagnoses of ${m.records} records (${sources}); macro AUROC ${est(m.macroAuroc)}`,
+    'AUROC and AUPRC with percentile bootstrap 95% intervals over records; sensitivity and specificity at the app\u2019s threshold. A class the reference cannot decide for a record (NORM for CinC and LUDB) leaves that record out of the class.',
+  );
+  const confusion = table(
+    ['class', 'predicted and present', 'predicted, absent', 'missed', 'neither'],
+    m.classes.map((c) => [c.name, String(c.confusion.tp), String(c.confusion.fp), String(c.confusion.fn), String(c.confusion.tn)]),
+    `Confusion at probability \u2265 ${m.threshold}`,
+  );
+  const wrong = table(
+    ['class', 'wrongly predicted', 'missed', 'labelled regions on them', 'valid', 'not valid', 'unsure'],
+    m.wrong.map((w) => [w.classCode, String(w.fp), String(w.fn), String(w.regions), String(w.valid), String(w.notValid), String(w.unsure)]),
+    'Evidence behind wrong predictions, as the cardiologists judged it',
+    'For each class: the records where the model and the reference differ, and the verdicts in force on the labelled evidence regions of that class on those records.',
+  );
+  return `<h2>Model on this study</h2>${figures}${confusion}${wrong}`;
+}
+
 function faithfulnessHtml(report: Report): string {
   const f = report.faithfulness;
   if (!f) return `<p>Faithfulness ${escapeHtml(report.faithfulnessNote ?? 'not computed')}.</p>`;
@@ -447,6 +485,7 @@ ${a.regionsBySign
       binsTable('By contribution rank', b.byRank, b.shares.byRank),
   )
   .join('\n')}
+${modelOnStudyHtml(report)}
 <h2>Faithfulness</h2>
 ${faithfulnessHtml(report)}
 <h2>Settings</h2>

@@ -35,11 +35,7 @@ export interface ModelOnStudySection {
   wrongRegions: WrongRegion[];
 }
 
-export function modelOnStudySection(
-  db: Db,
-  data: StudyData,
-  options: { replicates: number; seed: number },
-): ModelOnStudySection | null {
+export function modelOnStudySection(db: Db, data: StudyData, options: { replicates: number; seed: number }): ModelOnStudySection | null {
   if (!data.model) return null;
   const refs = studyReferences(db, data.study.id);
   const codes = data.model.manifest.classes.map((c) => c.code);
