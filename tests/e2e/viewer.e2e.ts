@@ -261,6 +261,27 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
     await page.close();
   });
 
+  it('shows the reference diagnosis beside the model classes, filters by it, and hides it when the study says so', async () => {
+    const page = await openAs('Dr Reference');
+    const panel = page.getByTestId('reference-panel');
+    await panel.waitFor();
+    expect(await panel.textContent()).toMatch(/LUDB/);
+    expect(await page.getByTestId('reference-NORM').textContent()).toMatch(/not stated/);
+    expect(await page.getByTestId('reference-HYP').textContent()).toMatch(/yes/);
+    // LUDB 1-3 all carry STTC and HYP; none carries MI
+    await page.getByTestId('filter-reference').selectOption('MI');
+    await expect.poll(() => page.locator('[data-testid^="worklist-item-"]').count()).toBe(0);
+    await page.getByTestId('filter-reference').selectOption('HYP');
+    await expect.poll(() => page.locator('[data-testid^="worklist-item-"]').count()).toBe(3);
+    await page.getByTestId('filter-reference').selectOption('');
+    await page.getByTestId('hide-reference').click();
+    await expect.poll(() => page.getByTestId('reference-panel').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('filter-reference').count()).toBe(0);
+    await page.getByTestId('hide-reference').click();
+    await page.getByTestId('reference-panel').waitFor();
+    await page.close();
+  });
+
   it('draws the three layouts like an ECG printout (visual regression)', async () => {
     const page = await openAs('Dr Keys');
     await page.getByTestId('class-MI').click();
