@@ -228,6 +228,7 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE labels ADD COLUMN signature TEXT;
   CREATE TRIGGER raters_key_fixed BEFORE UPDATE OF public_key ON raters WHEN OLD.public_key IS NOT NULL
     BEGIN SELECT RAISE(ABORT, 'a rater''s public key never changes: a new key needs a new rater'); END;
+  `,
   // 9: the reference diagnosis a record's source carries (PTB-XL statements, CinC #Dx, LUDB diagnoses), mapped to
   // the model's superclasses (src/core/dataset/reference.ts); never patient data. reference_classes holds one row
   // per positive superclass, so worklist filters are plain SQL.

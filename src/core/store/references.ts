@@ -1,5 +1,5 @@
 /**
- * The reference diagnosis stored with a record (migration 7): what the dataset says the record is, beside what the
+ * The reference diagnosis stored with a record (migration 9): what the dataset says the record is, beside what the
  * model predicts. Written in the record's import transaction; read by the viewer, the worklist filters and the
  * report's "model on this study" section.
  */
