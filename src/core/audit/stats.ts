@@ -122,6 +122,12 @@ export function summarize(values: readonly number[]): Summary {
 export const MIN_UNITS = 10;
 
 /**
+ * A mean of per-record differences is reported from two records on (its bootstrap interval is then wide, not
+ * degenerate); the MIN_UNITS floor is for agreement statistics, which are meaningless on a handful of units.
+ */
+export const MIN_PAIRED_UNITS = 2;
+
+/**
  * An interval is withheld when the statistic is undefined (e.g. one category only) in more than this share of
  * the resamples: dropping those resamples silently would condition the interval on the lucky ones.
  */

@@ -10,7 +10,7 @@
  * Differences (A - B) are means over the shared records that have the figure on both sides, with a percentile
  * bootstrap 95 % interval that resamples records (the pairs stay together).
  */
-import { bootstrapAll, type BootstrapEstimate, type Share, summarize, type Summary, wilson } from '../audit/stats.ts';
+import { bootstrapAll, type BootstrapEstimate, MIN_PAIRED_UNITS, type Share, summarize, type Summary, wilson } from '../audit/stats.ts';
 import { randomOrder } from '../audit/faithfulness.ts';
 import type { PerturbationPlan } from '../inference/perturbation.ts';
 import { RunCancelled } from '../inference/perturbation.ts';
@@ -224,12 +224,13 @@ export async function compareStudies(
     const { difference } = bootstrapAll(
       pairs.length,
       {
+        // one pair per record: records are the units, so the ordinary bootstrap resamples records
         difference: {
           value: (idx) => (idx.length ? [...idx].reduce((s, i) => s + pairs[i]![0] - pairs[i]![1], 0) / idx.length : Number.NaN),
           uses: () => true,
         },
       },
-      { resamples: settings.bootstrapResamples, seed: settings.seed },
+      { resamples: settings.bootstrapResamples, seed: settings.seed, minUnits: MIN_PAIRED_UNITS },
     );
     return { metric, records: pairs.length, meanA: mean(pairs.map((p) => p[0])), meanB: mean(pairs.map((p) => p[1])), difference };
   });

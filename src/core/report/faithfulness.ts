@@ -38,7 +38,15 @@ import {
   type Wave,
   waveAtRate,
 } from '../audit/localisation.ts';
-import { type BootstrapEstimate, bootstrapAll, type ClusteredShare, clusteredWilson, type Summary, summarize } from '../audit/stats.ts';
+import {
+  type BootstrapEstimate,
+  bootstrapAll,
+  type ClusteredShare,
+  clusteredWilson,
+  MIN_PAIRED_UNITS,
+  type Summary,
+  summarize,
+} from '../audit/stats.ts';
 import { sigmoid } from '../inference/explain.ts';
 import { BATCHED_PLAN, type PerturbationPlan, perturbedLogits, RunCancelled } from '../inference/perturbation.ts';
 import type { WindowRunner } from '../inference/runner.ts';
@@ -448,7 +456,7 @@ function pairedDifferences(
     const { mean: estimate } = bootstrapAll(
       diffs.length,
       { mean: { value: (idx) => idx.reduce((s, i) => s + diffs[i]!, 0) / idx.length, uses: () => true } },
-      { resamples: 1000, seed: settings.seed },
+      { resamples: 1000, seed: settings.seed, minUnits: MIN_PAIRED_UNITS },
     );
     return { order, versus, curve, normalised, mean: estimate, median: summarize(diffs).median };
   });
