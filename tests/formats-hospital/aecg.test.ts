@@ -79,8 +79,15 @@ describe('HL7 aECG bad input', () => {
   const read = (xml: string) => readBytes(hl7AecgReader, Buffer.from(xml), '.xml');
 
   it('refuses zero, negative and absurd increments', async () => {
-    for (const inc of ['0', '-0.002', '1e-9']) {
+    for (const inc of ['0', '-0.002']) {
       await expectFormatError(read(good().replace(/increment value="[^"]+"/, `increment value="${inc}"`)), 'bad-value', /sampling rate/);
+    }
+    for (const inc of ['1e-9', '100']) {
+      await expectFormatError(
+        read(good().replace(/increment value="[^"]+"/, `increment value="${inc}"`)),
+        'over-limit',
+        /50-20000 Hz limit/,
+      );
     }
   });
 

@@ -18,7 +18,7 @@ export function tempFile(bytes: Buffer, ext: string): string {
 }
 
 export function inputFor(bytes: Buffer, ext = '.bin', path = tempFile(bytes, ext)): ReadInput {
-  return { path, bytes, options: { maxBytes: DEFAULT_MAX_BYTES, deriveLimbLeads: true, datasetMetadata: false } };
+  return { path, bytes, options: { maxBytes: DEFAULT_MAX_BYTES, deriveLimbLeads: true, datasetMetadata: false, limits: 'enforce' } };
 }
 
 export function readBytes(reader: FormatReader, bytes: Buffer, ext = '.bin'): Promise<EcgRecord> {

@@ -71,7 +71,11 @@ describe('GE MUSE XML bad input', () => {
 
   it('refuses negative and absurd sampling rates', async () => {
     await expectFormatError(read(good().replaceAll('<SampleBase>500<', '<SampleBase>-500<')), 'bad-value', /-500 Hz/);
-    await expectFormatError(read(good().replaceAll('<SampleExponent>0<', '<SampleExponent>9<')), 'bad-value');
+    await expectFormatError(
+      read(good().replaceAll('<SampleExponent>0<', '<SampleExponent>9<')),
+      'over-limit',
+      /outside the 50-20000 Hz limit/,
+    );
   });
 
   it('refuses duplicated leads', async () => {

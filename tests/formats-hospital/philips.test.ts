@@ -83,7 +83,7 @@ describe('Philips bad input', () => {
   it('refuses negative and absurd sampling rates, duplicated leads and a missing lead label', async () => {
     const xml = writePhilips(sig).toString();
     await expectFormatError(read(xml.replace('<samplingrate>500<', '<samplingrate>-500<')), 'bad-value');
-    await expectFormatError(read(xml.replace('<samplingrate>500<', '<samplingrate>5000000<')), 'bad-value');
+    await expectFormatError(read(xml.replace('<samplingrate>500<', '<samplingrate>5000000<')), 'over-limit', /5000000 Hz is outside/);
     await expectFormatError(read(xml.replace('V1 V2', 'V1 V1')), 'inconsistent', /stored twice/);
     await expectFormatError(read(xml.replace('numberofleads="12"', 'numberofleads="13"')), 'inconsistent', /13 but only 12/);
   });

@@ -126,10 +126,17 @@ describe('SCP-ECG bad input', () => {
   });
 
   it('refuses zero sample interval and absurd rates', async () => {
-    for (const us of [0, 1]) {
+    const b = good();
+    b.writeUInt16LE(0, section(b, 6) + 16 + 2);
+    await expectFormatError(readBytes(scpEcgReader, resign(b, 6), '.scp'), 'bad-value', /sampling rate/);
+    for (const us of [1, 40_000]) {
       const b = good();
       b.writeUInt16LE(us, section(b, 6) + 16 + 2);
-      await expectFormatError(readBytes(scpEcgReader, resign(b, 6), '.scp'), 'bad-value', /sampling rate/);
+      await expectFormatError(
+        readBytes(scpEcgReader, resign(b, 6), '.scp'),
+        'over-limit',
+        /sampling rate .* Hz is outside the 50-20000 Hz limit/,
+      );
     }
   });
 

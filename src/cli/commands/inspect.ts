@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EcgFormatError, readEcgFile } from '../../core/formats/index.ts';
+import { EcgFormatError, EcgLimitError, readEcgFile } from '../../core/formats/index.ts';
 import type { EcgRecord } from '../../core/formats/record.ts';
 import { CliError, printJson } from '../output.ts';
 
@@ -54,6 +54,17 @@ function summary(record: EcgRecord, showIdentifiers: boolean): string {
   return lines.join('\n');
 }
 
+/** What the header said about a record too large to read, so that even a refused file is described. */
+function headerFacts(err: EcgLimitError): string {
+  const { format, samplingRateHz: hz, samplesPerLead: n, channels } = err.facts;
+  const lines = [err.file, `  format      ${format}`];
+  if (hz !== undefined) lines.push(`  rate        ${hz} Hz${n !== undefined ? `, ${n} samples per lead, ${(n / hz).toFixed(2)} s` : ''}`);
+  else if (n !== undefined) lines.push(`  samples     ${n} per lead`);
+  if (channels !== undefined) lines.push(`  signals     ${channels}`);
+  lines.push('  signal      not read (over the memory limit for one record)');
+  return lines.join('\n');
+}
+
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
@@ -67,8 +78,12 @@ export function registerInspect(program: Command): void {
       if (samplingRateHz !== undefined && !(samplingRateHz > 0)) throw new CliError(`--rate '${opts.rate}' is not a positive number`, 2);
       let record: EcgRecord;
       try {
-        record = await readEcgFile(file, { samplingRateHz });
+        record = await readEcgFile(file, { samplingRateHz, limits: 'describe' });
       } catch (err) {
+        if (err instanceof EcgLimitError) {
+          if (opts.json) printJson({ ...err.facts, refused: err.message });
+          else process.stdout.write(headerFacts(err) + '\n');
+        }
         if (err instanceof EcgFormatError) throw new CliError(err.message);
         throw err;
       }

@@ -8,6 +8,7 @@
  */
 import { EcgFormatError } from './errors.ts';
 import { finishRecord } from './finish.ts';
+import { checkHeaderLimits } from './limits.ts';
 import { isStandardLead, normaliseLeadName, toMillivoltFactor } from './leadNames.ts';
 import type { ClinicalMetadata, EcgRecord, IdentifyingMetadata, Lead } from './record.ts';
 import type { FormatReader, ReadInput, SniffInput } from './reader.ts';
@@ -164,6 +165,7 @@ async function readEdf(input: ReadInput): Promise<EcgRecord> {
   }
 
   const spr = kept[0].s.samplesPerRecord;
+  checkHeaderLimits(input, { format: 'edf', samplingRateHz: spr / recordDuration, samplesPerLead: nRecords * spr, channels: kept.length });
   const offsets: number[] = [];
   signals.reduce((off, s) => (offsets.push(off), off + 2 * s.samplesPerRecord), 0);
   // Where each data record starts, in samples of the kept leads: back to back, or as EDF+D's onsets say.

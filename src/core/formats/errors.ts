@@ -12,6 +12,8 @@ export type EcgFormatProblem =
   | 'bad-value'
   | 'inconsistent'
   | 'unsafe-content'
+  /** Beyond a hard limit (limits.ts): sampling rate, duration or samples per record. */
+  | 'over-limit'
   | 'io';
 
 export class EcgFormatError extends Error {

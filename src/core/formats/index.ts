@@ -5,6 +5,7 @@
 import { basename, extname } from 'node:path';
 import { EcgFormatError } from './errors.ts';
 import { pathExists, readChecked, readHead } from './io.ts';
+import { describeLimitBreach } from './limits.ts';
 import type { EcgRecord, FormatId } from './record.ts';
 import { DEFAULT_MAX_BYTES, SNIFF_BYTES, type FormatReader, type ReadInput, type ReadOptions, type SniffInput } from './reader.ts';
 import { cincMatReader, isSegmentHeader, LEAD_ANNOTATION_EXTENSIONS, wfdbReader } from './wfdb/reader.ts';
@@ -16,6 +17,7 @@ import { unsafeXmlProblem } from './hospital/xml.ts';
 
 export type { ReadOptions, FormatReader } from './reader.ts';
 export { EcgFormatError } from './errors.ts';
+export { EcgLimitError, type HeaderFacts } from './limits.ts';
 
 /** Binary formats with magic numbers first, text formats after, CSV last (its sniff is the loosest). */
 export const READERS: readonly FormatReader[] = [wfdbReader, cincMatReader, edfReader, ...HOSPITAL_READERS, csvReader];
@@ -86,6 +88,7 @@ export async function readEcgFile(path: string, options: ReadOptions = {}): Prom
     deriveLimbLeads: options.deriveLimbLeads ?? true,
     datasetMetadata: options.datasetMetadata ?? true,
     samplingRateHz: options.samplingRateHz,
+    limits: options.limits ?? 'enforce',
   };
   const bytes = await readChecked(resolved, opts.maxBytes);
   const input = sniffInput(resolved, bytes.subarray(0, SNIFF_BYTES), bytes.length);
@@ -96,7 +99,10 @@ export async function readEcgFile(path: string, options: ReadOptions = {}): Prom
     throw new EcgFormatError(resolved, 'unknown-format', 'not an ECG format this tool reads');
   }
   try {
-    return await reader.read({ path: resolved, bytes, options: opts });
+    const record = await reader.read({ path: resolved, bytes, options: opts });
+    const breach = opts.limits === 'describe' ? describeLimitBreach(record) : undefined;
+    if (breach) record.warnings.push(breach);
+    return record;
   } catch (err) {
     if (err instanceof EcgFormatError) throw err;
     throw new EcgFormatError(resolved, 'io', `${reader.id} reader failed: ${(err as Error).message ?? String(err)}`);

@@ -3,7 +3,7 @@
  * Synchronous on purpose: ECG files are small and local, and a thread-pool round trip per stat/read cost more
  * than the reading itself (bench/formats.bench.ts). Callers that must not block run readers in a worker.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { EcgFormatError } from './errors.ts';
 import { SNIFF_BYTES } from './reader.ts';
 
@@ -27,25 +27,52 @@ function fsError(path: string, err: unknown): EcgFormatError {
 
 function checkStats(path: string, st: Stats, maxBytes: number): void {
   if (st.isDirectory()) throw new EcgFormatError(path, 'not-a-file', 'is a directory, not a file');
-  if (!st.isFile()) throw new EcgFormatError(path, 'not-a-file', 'is not a regular file');
+  if (!st.isFile()) throw new EcgFormatError(path, 'not-a-file', `is ${kindOf(st)}, not a regular file; it is not opened`);
   if (st.size === 0) throw new EcgFormatError(path, 'empty', 'file is empty (0 bytes)');
   if (st.size > maxBytes) {
     throw new EcgFormatError(path, 'too-large', `file is ${st.size} bytes, larger than the ${maxBytes}-byte limit for one ECG file`);
   }
 }
 
-/** Opens a regular, non-empty file within maxBytes and reads up to `limit` bytes from its start. */
-function readUpTo(path: string, maxBytes: number, limit: number): { bytes: Buffer; size: number } {
+function kindOf(st: Stats): string {
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+// Opening a FIFO for reading blocks until a writer comes; O_NONBLOCK makes even a file swapped for one after
+// the check return at once (and is ignored for regular files). Neither flag exists on Windows, which has no FIFOs.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+
+/**
+ * Opens a regular file only: symbolic links are resolved once (a loop is refused), the target is checked with
+ * stat before it is opened, so a FIFO, socket or device is never opened, and checked again once open.
+ */
+function openRegular(path: string, maxBytes: number): { fd: number; size: number } {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    const real = realpathSync.native(path);
+    checkStats(path, statSync(real), maxBytes);
+    fd = openSync(real, OPEN_FLAGS);
   } catch (err) {
-    throw fsError(path, err);
+    throw err instanceof EcgFormatError ? err : fsError(path, err);
   }
   try {
     const st = fstatSync(fd);
     checkStats(path, st, maxBytes);
-    const want = Math.min(st.size, limit);
+    return { fd, size: st.size };
+  } catch (err) {
+    closeSync(fd);
+    throw err instanceof EcgFormatError ? err : fsError(path, err);
+  }
+}
+
+/** Opens a regular, non-empty file within maxBytes and reads up to `limit` bytes from its start. */
+function readUpTo(path: string, maxBytes: number, limit: number): { bytes: Buffer; size: number } {
+  const { fd, size } = openRegular(path, maxBytes);
+  try {
+    const want = Math.min(size, limit);
     const bytes = Buffer.allocUnsafe(want);
     let got = 0;
     while (got < want) {
@@ -53,7 +80,7 @@ function readUpTo(path: string, maxBytes: number, limit: number): { bytes: Buffe
       if (n === 0) break;
       got += n;
     }
-    return { bytes: got === want ? bytes : bytes.subarray(0, got), size: st.size };
+    return { bytes: got === want ? bytes : bytes.subarray(0, got), size };
   } catch (err) {
     throw err instanceof EcgFormatError ? err : fsError(path, err);
   } finally {

@@ -2,6 +2,7 @@
  * The contract every format reader implements. The registry in index.ts tries readers in order:
  * the first whose `sniff` accepts the file's first bytes reads it. Readers never throw anything but EcgFormatError.
  */
+import type { LimitMode } from './limits.ts';
 import type { EcgRecord, FormatId } from './record.ts';
 
 export interface ReadOptions {
@@ -13,6 +14,11 @@ export interface ReadOptions {
   deriveLimbLeads?: boolean;
   /** Look for dataset metadata beside the record (PTB-XL `ptbxl_database.csv`, LUDB `ludb.csv`). */
   datasetMetadata?: boolean;
+  /**
+   * 'enforce' (default): refuse records beyond the use limits (limits.ts). 'describe': read them anyway and
+   * say so in a warning, for `inspect`; the memory budget holds in both.
+   */
+  limits?: LimitMode;
 }
 
 export const DEFAULT_MAX_BYTES = 256 * 2 ** 20;

@@ -11,7 +11,7 @@
  * left out. A record without gaps is one stretch, exactly as training/preprocess.py treats it.
  */
 import type { EcgRecord } from '../formats/record.ts';
-import { rateFactors, resampledLength, resamplePoly } from './resample.ts';
+import { rateFactors, resampledLength, resamplePlan, resamplePoly } from './resample.ts';
 import { windowStarts } from './windows.ts';
 
 export type PreprocessProblem = 'missing-lead' | 'missing-samples' | 'too-short' | 'bad-rate';
@@ -107,6 +107,8 @@ export function preprocessRecord(record: RecordSignal, spec: PreprocessSpec): Mo
   let factors: { up: number; down: number };
   try {
     factors = rateFactors(record.samplingRateHz, spec.samplingRateHz);
+    // the filter is built (and its size bounded, see resample.ts) before any signal is touched
+    resamplePlan(factors.up, factors.down, spec.kaiserBeta);
   } catch (err) {
     throw new PreprocessError(file, 'bad-rate', (err as Error).message);
   }

@@ -10,6 +10,14 @@
  *   dropped, so the output is centred; output length = ceil(nIn * up / down).
  */
 
+import { MAX_SAMPLES_PER_LEAD, MAX_SAMPLING_RATE_HZ } from '../formats/limits.ts';
+
+/**
+ * The largest reduced up/down factor a plan is built for: 20 kHz (the readers' highest rate) to 1 Hz. Its filter
+ * has 400,001 taps (3.2 MB); rates like 257.143 Hz would otherwise ask for a filter of millions of taps.
+ */
+export const MAX_RESAMPLE_FACTOR = MAX_SAMPLING_RATE_HZ;
+
 export class ResampleError extends Error {
   constructor(message: string) {
     super(message);
@@ -77,6 +85,11 @@ export function resamplePlan(upIn: number, downIn: number, beta: number): Resamp
   const g = gcd(upIn, downIn);
   const up = upIn / g;
   const down = downIn / g;
+  if (Math.max(up, down) > MAX_RESAMPLE_FACTOR) {
+    throw new ResampleError(
+      `resampling by ${up}/${down} needs a ${20 * Math.max(up, down) + 1}-tap filter; factors above ${MAX_RESAMPLE_FACTOR} are refused`,
+    );
+  }
   const key = `${up}/${down}/${beta}`;
   const cached = planCache.get(key);
   if (cached) return cached;
@@ -107,6 +120,11 @@ export function resamplePoly(input: ArrayLike<number>, up: number, down: number,
   const nIn = x.length;
   if (plan.up === 1 && plan.down === 1) return input === x ? Float64Array.from(x) : x;
   const nOut = resampledLength(nIn, plan.up, plan.down);
+  if (nOut > MAX_SAMPLES_PER_LEAD) {
+    throw new ResampleError(
+      `resampling ${nIn} samples by ${plan.up}/${plan.down} gives ${nOut}, over the ${MAX_SAMPLES_PER_LEAD}-sample limit`,
+    );
+  }
   const { h, nPreRemove } = plan;
   const u = plan.up;
   const y = new Float64Array(nOut);

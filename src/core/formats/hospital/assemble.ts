@@ -4,25 +4,23 @@
  */
 import { EcgFormatError } from '../errors.ts';
 import { finishRecord } from '../finish.ts';
+import { checkHeaderLimits, MAX_TOTAL_SAMPLES } from '../limits.ts';
 import { isStandardLead, toMillivoltFactor } from '../leadNames.ts';
 import { STANDARD_LEADS, type EcgRecord, type FormatId, type Lead } from '../record.ts';
 import type { ReadInput } from '../reader.ts';
 import { basename } from 'node:path';
 
-/** Above any ECG acquisition rate in clinical use (MUSE/Philips/SCP: 250-10000 Hz); beyond it a header is corrupt. */
-export const MAX_SAMPLING_RATE_HZ = 100_000;
-/** One hour at 1 kHz per lead; a resting ECG has 5000. Larger declared counts are corrupt or hostile. */
-export const MAX_SAMPLES_PER_LEAD = 3_600_000;
-
+/** A rate that is a positive number; whether it is within the limits is limits.ts's business. */
 export function checkSamplingRate(path: string, hz: number, what = 'sampling rate'): number {
-  if (!Number.isFinite(hz) || hz <= 0 || hz > MAX_SAMPLING_RATE_HZ) {
+  if (!Number.isFinite(hz) || hz <= 0) {
     throw new EcgFormatError(path, 'bad-value', `${what} ${hz} Hz is not a usable ECG sampling rate`);
   }
   return hz;
 }
 
+/** A count that is a positive integer within the memory budget (see limits.ts) even for one lead. */
 export function checkSampleCount(path: string, n: number, what: string): number {
-  if (!Number.isInteger(n) || n <= 0 || n > MAX_SAMPLES_PER_LEAD) {
+  if (!Number.isInteger(n) || n <= 0 || n > MAX_TOTAL_SAMPLES) {
     throw new EcgFormatError(path, 'bad-value', `${what}: ${n} samples per lead is not a usable count`);
   }
   return n;
@@ -59,6 +57,12 @@ export interface Assembly {
 export function assembleRecord(a: Assembly): EcgRecord {
   const path = a.input.path;
   checkSamplingRate(path, a.samplingRateHz);
+  checkHeaderLimits(a.input, {
+    format: a.format,
+    samplingRateHz: a.samplingRateHz,
+    samplesPerLead: a.leads[0]?.mv.length,
+    channels: a.leads.length,
+  });
   if (a.leads.length === 0) throw new EcgFormatError(path, 'bad-header', 'the file holds no ECG leads');
   const seen = new Set<string>();
   for (const lead of a.leads) {

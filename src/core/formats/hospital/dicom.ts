@@ -9,6 +9,7 @@ import { EcgFormatError } from '../errors.ts';
 import type { FormatReader, ReadInput } from '../reader.ts';
 import { normaliseLeadName } from '../leadNames.ts';
 import type { ClinicalMetadata, EcgRecord, IdentifyingMetadata, Lead } from '../record.ts';
+import { checkHeaderLimits } from '../limits.ts';
 import { assembleRecord, checkSampleCount, checkSamplingRate, leadFromAdc, sexFrom } from './assemble.ts';
 
 export const ECG_SOP_CLASSES: Record<string, string> = {
@@ -67,7 +68,8 @@ interface Group {
   leads: Lead[];
 }
 
-function readGroup(path: string, g: DataSet, gi: number, order: 'le' | 'be', warnings: string[]): Group {
+function readGroup(input: ReadInput, g: DataSet, gi: number, order: 'le' | 'be', warnings: string[]): Group {
+  const { path } = input;
   const label = (g.string('x003a0020') ?? `group ${gi + 1}`).trim();
   const what = `multiplex group "${label}"`;
   const channels = g.uint16('x003a0005') ?? 0;
@@ -84,6 +86,7 @@ function readGroup(path: string, g: DataSet, gi: number, order: 'le' | 'be', war
   if (channels === 0 || defs.length !== channels) {
     throw new EcgFormatError(path, 'inconsistent', `${what}: ${channels} channels declared, ${defs.length} channel definitions`);
   }
+  checkHeaderLimits(input, { format: 'dicom', samplingRateHz, samplesPerLead: samples, channels }, `${what} sampling frequency`);
   const data = g.elements.x54001010;
   if (!data) throw new EcgFormatError(path, 'bad-header', `${what}: no Waveform Data (5400,1010)`);
   const bytesPer = type.bits / 8;
@@ -216,12 +219,12 @@ async function read(input: ReadInput): Promise<EcgRecord> {
     0,
     items.findIndex((it) => it.dataSet && !isBeat(it.dataSet)),
   );
-  const main = readGroup(path, items[mainIndex].dataSet!, mainIndex, order, warnings);
+  const main = readGroup(input, items[mainIndex].dataSet!, mainIndex, order, warnings);
   const others: Group[] = [];
   items.forEach((it, gi) => {
     if (gi === mainIndex || !it.dataSet) return;
     try {
-      others.push(readGroup(path, it.dataSet, gi, order, warnings));
+      others.push(readGroup(input, it.dataSet, gi, order, warnings));
     } catch (err) {
       if (!(err instanceof EcgFormatError)) throw err;
       warnings.push(`multiplex group ${gi + 1} skipped: ${err.message}`);

@@ -19,6 +19,7 @@ import {
   optNum,
   sexFrom,
 } from './assemble.ts';
+import { checkHeaderLimits } from '../limits.ts';
 import { at, children, parseXml, rootElementName, text, textAt, type XmlNode } from './xml.ts';
 
 const UNIT_NAMES: Record<string, string> = { MICROVOLTS: 'uV', MILLIVOLTS: 'mV', VOLTS: 'V', NANOVOLTS: 'nV' };
@@ -28,11 +29,13 @@ interface MuseWaveform {
   leads: Lead[];
 }
 
-function readWaveform(path: string, wf: XmlNode, kind: string): MuseWaveform {
+function readWaveform(input: ReadInput, wf: XmlNode, kind: string): MuseWaveform {
+  const { path } = input;
   const base = num(path, textAt(wf, 'SampleBase'), `${kind} SampleBase`);
   const exponent = optNum(textAt(wf, 'SampleExponent')) ?? 0;
   const samplingRateHz = checkSamplingRate(path, base * 10 ** exponent, `${kind} waveform sampling rate`);
-  const leads = children(wf, 'LeadData').map((ld) => {
+  const leadData = children(wf, 'LeadData');
+  const leads = leadData.map((ld) => {
     const id = textAt(ld, 'LeadID');
     if (!id) throw new EcgFormatError(path, 'bad-header', `${kind} waveform: a LeadData has no LeadID`);
     const what = `${kind} lead ${id}`;
@@ -41,6 +44,11 @@ function readWaveform(path: string, wf: XmlNode, kind: string): MuseWaveform {
       throw new EcgFormatError(path, 'unsupported-encoding', `${what}: LeadSampleSize ${sampleSize} (only 2 is defined)`);
     }
     const count = checkSampleCount(path, num(path, textAt(ld, 'LeadSampleCountTotal'), `${what} LeadSampleCountTotal`), what);
+    checkHeaderLimits(
+      input,
+      { format: 'muse-xml', samplingRateHz, samplesPerLead: count, channels: leadData.length },
+      `${kind} waveform sampling rate`,
+    );
     const b64 = textAt(ld, 'WaveFormData');
     if (b64 === undefined) throw new EcgFormatError(path, 'bad-header', `${what}: no WaveFormData`);
     const adc = int16le(path, decodeBase64(path, b64, what), count, what);
@@ -132,9 +140,9 @@ async function read(input: ReadInput): Promise<EcgRecord> {
     throw new EcgFormatError(path, 'bad-header', 'no Rhythm waveform (only median beats or nothing)');
   }
   if (rhythmNodes.length > 1) warnings.push(`${rhythmNodes.length} Rhythm waveforms; the first is read`);
-  const rhythm = readWaveform(path, rhythmNodes[0], 'Rhythm');
+  const rhythm = readWaveform(input, rhythmNodes[0], 'Rhythm');
   const medianNode = typed('median')[0];
-  const median = medianNode ? readWaveform(path, medianNode, 'Median') : undefined;
+  const median = medianNode ? readWaveform(input, medianNode, 'Median') : undefined;
   return assembleRecord({
     format: 'muse-xml',
     input,

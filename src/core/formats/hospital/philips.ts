@@ -19,6 +19,7 @@ import {
   sexFrom,
 } from './assemble.ts';
 import { restoreLimbLeads, XliError, xliDecode } from './xli.ts';
+import { checkHeaderLimits } from '../limits.ts';
 import { at, attr, children, parseXml, rootElementName, text, textAt, type XmlNode } from './xml.ts';
 
 export const KNOWN_VERSIONS = ['1.03', '1.04', '1.04.01', '1.04.02'];
@@ -148,6 +149,11 @@ async function read(input: ReadInput): Promise<EcgRecord> {
   const durationMs = num(path, attr(wf, 'durationperchannel'), 'parsedwaveforms durationperchannel');
   const samples = checkSampleCount(path, Math.round((durationMs * rate) / 1000), 'durationperchannel x samplingrate');
   const labels = leadLabels(path, signal, wf);
+  checkHeaderLimits(
+    input,
+    { format: 'philips-xml', samplingRateHz: rate, samplesPerLead: samples, channels: labels.length },
+    'samplingrate',
+  );
   const uvText = textAt(signal, 'resolution') ?? textAt(signal, 'signalresolution');
   if (uvText === undefined) warnings.push(`no amplitude resolution; ${DEFAULT_UV_PER_LSB} uV per LSB assumed`);
   const uvPerLsb = uvText === undefined ? DEFAULT_UV_PER_LSB : num(path, uvText, 'resolution');

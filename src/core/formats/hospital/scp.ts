@@ -8,6 +8,7 @@
 import { EcgFormatError } from '../errors.ts';
 import type { FormatReader, ReadInput } from '../reader.ts';
 import type { ClinicalMetadata, EcgRecord, IdentifyingMetadata } from '../record.ts';
+import { checkHeaderLimits } from '../limits.ts';
 import { assembleRecord, checkSampleCount, checkSamplingRate, leadFromAdc } from './assemble.ts';
 import { DEFAULT_TABLE, HuffmanError, huffmanDecode, undoDifferences, type HuffmanEntry } from './scpHuffman.ts';
 
@@ -299,13 +300,16 @@ async function read(input: ReadInput): Promise<EcgRecord> {
   const s6 = sections.get(6);
   if (!s6) throw new EcgFormatError(path, 'bad-header', 'no section 6 (rhythm data)');
   const counts = defs.map((d) => checkSampleCount(path, d.end - d.start + 1, `lead ${d.name} (samples ${d.start}..${d.end})`));
-  const rhythm = decodeData(path, s6, counts, tables, 'rhythm data');
-  if (rhythm.flag !== 0) throw new EcgFormatError(path, 'unsupported-encoding', 'bimodal compression is not supported');
-  const samplingRateHz = checkSamplingRate(
-    path,
-    rhythm.intervalUs > 0 ? 1e6 / rhythm.intervalUs : Number.NaN,
+  need(path, s6, 4, 'the rhythm data header');
+  const intervalUs = s6.body.readUInt16LE(2);
+  const samplingRateHz = checkSamplingRate(path, intervalUs > 0 ? 1e6 / intervalUs : Number.NaN, 'sampling rate (section 6 interval)');
+  checkHeaderLimits(
+    input,
+    { format: 'scp-ecg', samplingRateHz, samplesPerLead: counts.length > 0 ? Math.max(...counts) : undefined, channels: counts.length },
     'sampling rate (section 6 interval)',
   );
+  const rhythm = decodeData(path, s6, counts, tables, 'rhythm data');
+  if (rhythm.flag !== 0) throw new EcgFormatError(path, 'unsupported-encoding', 'bimodal compression is not supported');
   let extra: Record<string, unknown> | undefined;
   const s5 = sections.get(5);
   if (s5) {

@@ -64,6 +64,40 @@ function decodeText(path: string, bytes: Buffer): string {
   return bytes.toString('utf8').replace(/^\uFEFF/, '');
 }
 
+/**
+ * fast-xml-parser needs about 20 times a file's size in memory when text nodes are long (a 52 MB aECG took
+ * 1.2 GB). Long runs of plain text (waveform digits, base64) are lifted out before parsing and put back by
+ * the value processor, so the parser only sees short placeholders. Only runs without any markup character
+ * qualify, so no tag, attribute, comment or CDATA boundary can be inside one; the validator has already
+ * checked the whole text.
+ */
+const LONG_TEXT = 4096;
+const LIFTED = /^\uE000(\d+)$/;
+const [GT, LT, AMP, QUOT, APOS] = ['>', '<', '&', '"', "'"].map((c) => c.charCodeAt(0));
+
+function liftLongText(text: string): { text: string; lifted: string[] } {
+  const lifted: string[] = [];
+  const parts: string[] = [];
+  let kept = 0;
+  let run = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === GT) run = i + 1;
+    else if (c === AMP || c === QUOT || c === APOS) run = -1;
+    else if (c === LT) {
+      if (run >= 0 && i - run >= LONG_TEXT) {
+        parts.push(text.slice(kept, run), `\uE000${lifted.length}`);
+        lifted.push(text.slice(run, i));
+        kept = i;
+      }
+      run = -1;
+    }
+  }
+  if (lifted.length === 0) return { text, lifted };
+  parts.push(text.slice(kept));
+  return { text: parts.join(''), lifted };
+}
+
 /** Parses a whole XML file into plain objects: attributes as `@_name`, text as strings, namespaces stripped. */
 export function parseXml(path: string, bytes: Buffer): XmlNode {
   if (bytes.length > MAX_XML_BYTES) {
@@ -76,6 +110,11 @@ export function parseXml(path: string, bytes: Buffer): XmlNode {
   if (valid !== true) {
     throw new EcgFormatError(path, 'bad-header', `malformed XML (${valid.err.msg} at line ${valid.err.line})`);
   }
+  const { text: small, lifted } = liftLongText(text);
+  const value = (v: string) => {
+    const k = LIFTED.exec(v);
+    return k && Number(k[1]) < lifted.length ? lifted[Number(k[1])].trim() : decodeEntities(v);
+  };
   const parser = new XMLParser({
     ignoreAttributes: false,
     attributeNamePrefix: '@_',
@@ -88,11 +127,11 @@ export function parseXml(path: string, bytes: Buffer): XmlNode {
     ignoreDeclaration: true,
     ignorePiTags: true,
     maxNestedTags: 64,
-    tagValueProcessor: (_name, value) => decodeEntities(value),
-    attributeValueProcessor: (_name, value) => decodeEntities(value),
+    tagValueProcessor: (_name, v) => value(v),
+    attributeValueProcessor: (_name, v) => decodeEntities(v),
   });
   try {
-    return parser.parse(text) as XmlNode;
+    return parser.parse(small) as XmlNode;
   } catch (err) {
     throw new EcgFormatError(path, 'bad-header', `malformed XML (${err instanceof Error ? err.message : String(err)})`);
   }

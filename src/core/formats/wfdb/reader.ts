@@ -6,7 +6,9 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { pathExists, readChecked, readHead } from '../io.ts';
+import { statSync } from 'node:fs';
+import { isFile, pathExists, readChecked, readHead } from '../io.ts';
+import { checkHeaderLimits } from '../limits.ts';
 import { normaliseLeadName } from '../leadNames.ts';
 import { finishRecord } from '../finish.ts';
 import { readLudbMetadata, readPtbxlMetadata } from '../datasetMetadata.ts';
@@ -16,6 +18,7 @@ import { looksLikeWfdbHeader, parseWfdbHeader, type WfdbHeader } from './header.
 import { expandToRecordRate, isMat, readSegment } from './segment.ts';
 import { readMultiSegment } from './multisegment.ts';
 import { parseMitAnnotations, toWaveAnnotations } from './annotation.ts';
+import { BINARY_FORMATS, samplesInBytes } from './signal.ts';
 
 /** Per-lead annotation extensions as LUDB names them. */
 export const LEAD_ANNOTATION_EXTENSIONS = ['i', 'ii', 'iii', 'avr', 'avl', 'avf', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6'];
@@ -124,9 +127,27 @@ function mergeIdentifying(a: IdentifyingMetadata, b: IdentifyingMetadata): Ident
   return { ...a, ...b, ...(Object.keys(other).length > 0 ? { other } : {}) };
 }
 
+/** The hard limits (limits.ts) from the header, or from its signal files' sizes when it states no length, before decoding. */
+function checkWfdbLimits(input: ReadInput, header: WfdbHeader): void {
+  const spf = Math.max(1, ...header.signals.map((s) => s.samplesPerFrame));
+  const sizeOf = (file: string) => (isFile(file) ? statSync(file).size : 0);
+  const implied = header.signals
+    .filter((s) => (BINARY_FORMATS as readonly number[]).includes(s.format) && s.fileName !== '~')
+    .map((s) => {
+      const inFile = header.signals.filter((t) => t.fileName === s.fileName);
+      const total = samplesInBytes(s.format, Math.max(0, sizeOf(join(dirname(input.path), s.fileName)) - s.byteOffset));
+      return total / inFile.reduce((n, t) => n + t.samplesPerFrame, 0);
+    });
+  const frames = header.samplesPerSignal ?? (header.segments || implied.length === 0 ? undefined : Math.floor(Math.max(...implied)));
+  const format: FormatId = header.signals.some((s) => isMat(s.fileName)) ? 'cinc-mat' : 'wfdb';
+  const channels = header.signals.length || undefined;
+  checkHeaderLimits(input, { format, samplingRateHz: header.samplingRateHz * spf, samplesPerLead: frames && frames * spf, channels });
+}
+
 async function readWfdb(input: ReadInput): Promise<EcgRecord> {
   const { path, bytes, options } = input;
   const header = parseWfdbHeader(path, bytes.toString('latin1'));
+  checkWfdbLimits(input, header);
   const sourceFiles = [path];
   const warnings: string[] = [];
   const { frames, signals } = header.segments
