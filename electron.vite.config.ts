@@ -10,6 +10,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           // The inference worker_threads entry: the pool loads it beside index.js.
           inferenceWorker: resolve(__dirname, 'src/core/inference/worker.ts'),
+          // The import's file worker (reads and hashes ECG files off the main thread), beside index.js too.
+          importFileWorker: resolve(__dirname, 'src/core/import/fileWorker.ts'),
         },
       },
     },

@@ -13,6 +13,8 @@ export interface AppContext {
   pdfRenderer?: PdfRenderer;
   /** The inference worker script; bundled builds name their own, source runs use the engine's default. */
   inferenceWorkerFile?: URL;
+  /** The import's file worker script, likewise. */
+  importFileWorkerFile?: URL;
 }
 
 export interface AppContextOptions {
@@ -21,6 +23,7 @@ export interface AppContextOptions {
   modelsDir?: string;
   pdfRenderer?: PdfRenderer;
   inferenceWorkerFile?: URL;
+  importFileWorkerFile?: URL;
 }
 
 export function createAppContext(options: AppContextOptions, repoRoot: string): AppContext {
@@ -30,5 +33,6 @@ export function createAppContext(options: AppContextOptions, repoRoot: string): 
     modelsDir: resolve(options.modelsDir ?? join(repoRoot, 'resources', 'models')),
     pdfRenderer: options.pdfRenderer,
     inferenceWorkerFile: options.inferenceWorkerFile,
+    importFileWorkerFile: options.importFileWorkerFile,
   };
 }

@@ -77,6 +77,7 @@ export function importHandlers(ctx: AppContext): Handlers<ImportMethod> {
           inputs,
           study,
           keepIdentifiers,
+          fileWorkerFile: ctx.importFileWorkerFile,
           model: { manifest: pool.model.manifest, predictBatch: (records) => pool.predictBatch(records) },
           onProgress: (p: ImportProgress) => {
             if (p.jobId !== null) announce(p.jobId);

@@ -66,6 +66,7 @@ void app.whenReady().then(() => {
       mode: 'electron',
       pdfRenderer: electronPdfRenderer,
       inferenceWorkerFile: new URL('./inferenceWorker.js', import.meta.url),
+      importFileWorkerFile: new URL('./importFileWorker.js', import.meta.url),
       modelsDir: app.isPackaged ? join(process.resourcesPath, 'models') : undefined,
     },
     app.getAppPath(),

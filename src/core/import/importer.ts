@@ -8,9 +8,10 @@
  * of which copy of a duplicated ECG is kept do not depend on interruptions.
  */
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { classifyFile, detectFormat, type FileRole, readEcgFile, type ReadOptions } from '../formats/index.ts';
+import type { FileRole, ReadOptions } from '../formats/index.ts';
 import type { EcgRecord } from '../formats/record.ts';
 import type { ModelManifest } from '../inference/manifest.ts';
 import type { BatchOutcome } from '../inference/pool.ts';
@@ -31,10 +32,10 @@ import {
   outcomeCounts,
   registerModel,
   setJobStatus,
-  signalHash,
 } from '../store/index.ts';
 import { type EncodedSignal, encodeMapAsync, encodeSignalAsync } from '../store/codec.ts';
 import { isRefusal, type ReferenceDiagnosis, ReferenceError, ReferenceResolver } from '../dataset/reference.ts';
+import { FileReaders, ReadAbandoned } from './fileReaders.ts';
 import { describeNonEcg, listInputFiles } from './files.ts';
 
 /** The predict step: the inference engine's batch lane (InferencePool.predictBatch has this shape). */
@@ -55,6 +56,8 @@ export interface ImportRequest {
   /** Records per pipeline step: read the next chunk while the model runs this one. */
   chunkRecords?: number;
   readOptions?: ReadOptions;
+  /** The file worker script; bundled builds name their own, source runs use the default beside fileReaders.ts. */
+  fileWorkerFile?: URL;
   onProgress?: (progress: ImportProgress) => void;
 }
 
@@ -106,12 +109,16 @@ interface Prepared {
   hash?: string;
   /** Outcome decided without the model (read failure, duplicate). */
   early?: { outcome: 'duplicate' | 'skipped' | 'failed'; reason: string };
+  /** The import was cancelled while the file was being read: no outcome, so a resumed import reads it again. */
+  abandoned?: boolean;
   readMs: number;
 }
 
 const DEFAULT_CHUNK = 16;
 const CLASSIFY_CONCURRENCY = 16;
 const READ_CONCURRENCY = 4;
+/** File worker threads: each loads the readers (a second of compiling in source runs), so no more than the cores can spare. */
+const FILE_WORKERS = Math.max(1, Math.min(READ_CONCURRENCY, availableParallelism() - 1));
 
 function jobKey(inputs: string[], study: string, modelId: string | null, keepIdentifiers: boolean): string {
   return createHash('sha256')
@@ -155,6 +162,8 @@ export class ImportTask {
   private pausedGate: { promise: Promise<void>; release: () => void } | null = null;
   private cancelled = false;
   private readonly started = performance.now();
+  /** Reading and hashing happen in worker threads, so a slow or stuck file never stalls the caller's thread. */
+  private readonly readers: FileReaders;
   private filesAtStart = 0;
   /** The record's reference diagnosis, when its dataset has one, is stored with it. */
   private readonly references = new ReferenceResolver();
@@ -163,7 +172,8 @@ export class ImportTask {
     private readonly db: Db,
     private readonly req: ImportRequest,
   ) {
-    this.done = this.run();
+    this.readers = new FileReaders(FILE_WORKERS, req.fileWorkerFile);
+    this.done = this.run().finally(() => this.readers.close());
   }
 
   get progress(): ImportProgress {
@@ -184,9 +194,10 @@ export class ImportTask {
     gate?.release();
   }
 
-  /** Ends after the chunk in flight is written; the job stays resumable. */
+  /** Ends after the chunk in flight is written, abandoning reads still in flight; the job stays resumable. */
   cancel(): void {
     this.cancelled = true;
+    this.readers.close();
     this.resume();
   }
 
@@ -244,7 +255,12 @@ export class ImportTask {
 
     const pending = files.filter((f) => !decided.has(f));
     const roles = new Map<string, FileRole>();
-    const classified = await mapLimit(pending, CLASSIFY_CONCURRENCY, classifyFile);
+    const classified = await mapLimit(pending, CLASSIFY_CONCURRENCY, (path) =>
+      this.readers.classify(path).catch((err: unknown) => {
+        if (err instanceof ReadAbandoned) return 'other' as const;
+        throw err;
+      }),
+    );
     pending.forEach((f, i) => roles.set(f, classified[i]!));
     const candidates = pending.filter((f) => roles.get(f) === 'record');
 
@@ -293,16 +309,18 @@ export class ImportTask {
   private async prepare(paths: string[], job: ImportJob, seen: Map<string, string>): Promise<Prepared[]> {
     const reads = await mapLimit(paths, READ_CONCURRENCY, async (path): Promise<Prepared> => {
       const t0 = performance.now();
+      let read;
       try {
-        const record = await readEcgFile(path, this.req.readOptions);
-        return { path, record, hash: signalHash(record), readMs: performance.now() - t0 };
+        read = await this.readers.read(path, this.req.readOptions);
       } catch (err) {
-        // CSV is the loosest format: a table that sniffs as CSV but holds no signal is not an ECG.
-        const format = await detectFormat(path).catch(() => undefined);
-        const outcome = format === 'csv' ? 'skipped' : 'failed';
-        const reason = format === 'csv' ? `not an ECG: table without readable signal columns (${message(err)})` : message(err);
-        return { path, early: { outcome, reason }, readMs: performance.now() - t0 };
+        if (err instanceof ReadAbandoned) return { path, abandoned: true, readMs: performance.now() - t0 };
+        read = { ok: false as const, message: message(err), format: undefined };
       }
+      if (read.ok) return { path, record: read.record, hash: read.hash, readMs: performance.now() - t0 };
+      // CSV is the loosest format: a table that sniffs as CSV but holds no signal is not an ECG.
+      const outcome = read.format === 'csv' ? 'skipped' : 'failed';
+      const reason = read.format === 'csv' ? `not an ECG: table without readable signal columns (${read.message})` : read.message;
+      return { path, early: { outcome, reason }, readMs: performance.now() - t0 };
     });
     for (const p of reads) {
       if (!p.hash) continue;
@@ -357,6 +375,7 @@ export class ImportTask {
     decided: Set<string>,
   ): void {
     for (const p of prepared) {
+      if (p.abandoned) continue;
       this.state.currentFile = p.path;
       const companions = (p.record?.sourceFiles ?? []).filter((f) => f !== p.path && roles.get(f) === 'companion' && !decided.has(f));
       const partOf = (recordId: number | null): FileOutcomeRow[] =>
