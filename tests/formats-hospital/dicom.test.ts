@@ -55,18 +55,49 @@ describe('DICOM ECG waveform reader', () => {
     expect(JSON.stringify(rec.clinical)).not.toMatch(/PAT-123456|Doe|1961|General Hospital/);
   });
 
-  it('reads 8-bit signed samples and marks padding values as missing', async () => {
+  it('reads 8-bit signed samples; padding marks samples outside the acquisition, not an equal value mid-signal', async () => {
     const sig = syntheticSignal(['I', 'II'], 250, 1);
     for (const l of sig.leads) l.adc = l.adc.map((v) => Math.max(-127, Math.min(127, Math.round(v / 10))));
-    sig.leads[0].adc[5] = -128;
+    sig.leads[0].adc[100] = -128; // an ordinary value mid-signal
+    sig.leads[1].adc.fill(-128, 0, 50); // lead II started 200 ms late
     const group = [
       ...waveformGroup({ label: 'RHYTHM', samplingRateHz: 250, sig, interpretation: 'SB' }),
       el.raw(0x5400100a, 'OB', Buffer.from([0x80, 0])),
     ];
     const rec = await readBytes(dicomReader, writeDicom(sig, { groups: [group] }), '.dcm');
-    expect(Number.isNaN(rec.leads[0].mv[5])).toBe(true);
-    expect(rec.leads[0].mv[6]).toBeCloseTo((sig.leads[0].adc[6] * 4.88) / 1000, 6);
-    expect(rec.warnings.join(' ')).toMatch(/1 padding samples/);
+    const [i, ii] = ['I', 'II'].map((n) => rec.leads.find((l) => l.name === n)!.mv);
+    expect(i![100]).toBeCloseTo((-128 * 4.88) / 1000, 6);
+    expect(i!.every((v) => !Number.isNaN(v))).toBe(true);
+    expect(ii!.slice(0, 50).every((v) => Number.isNaN(v))).toBe(true);
+    expect(ii![50]).toBeCloseTo((sig.leads[1].adc[50] * 4.88) / 1000, 6);
+    expect(rec.warnings.join(' ')).toMatch(/channel II: 50 padding samples outside the acquisition read as missing/);
+  });
+
+  it('a padding value of 0, as one real writer sets it, leaves every 0 sample of a full acquisition alone', async () => {
+    const sig = syntheticSignal(TWELVE_LEADS, 500, 2);
+    for (const l of sig.leads) for (let k = 0; k < l.adc.length; k += 97) l.adc[k] = 0;
+    for (const l of sig.leads) l.adc[l.adc.length - 1] = 0;
+    const group = [...waveformGroup({ label: 'RHYTHM', samplingRateHz: 500, sig }), el.raw(0x5400100a, 'OW', Buffer.from([0, 0]))];
+    const rec = await readBytes(dicomReader, writeDicom(sig, { groups: [group] }), '.dcm');
+    expect(rec.leads.every((l) => l.mv.every((v) => !Number.isNaN(v)))).toBe(true);
+    expect(rec.warnings.join(' ')).not.toMatch(/padding/);
+  });
+
+  it('reads the ECG leads of General ECG and Hemodynamic Waveform instances and ignores other channels with a warning', async () => {
+    const sig = syntheticSignal(['I', 'II', 'V1'], 500, 2);
+    const pressure = { ...sig, leads: [{ name: 'Aortic pressure', adc: sig.leads[0].adc }] };
+    for (const sopClass of ['1.2.840.10008.5.1.4.1.1.9.1.2', '1.2.840.10008.5.1.4.1.1.9.2.1']) {
+      const groups = [
+        waveformGroup({ label: 'PRESSURE', samplingRateHz: 500, sig: pressure }),
+        waveformGroup({ label: 'ECG', samplingRateHz: 500, sig: { ...sig, leads: [...sig.leads, pressure.leads[0]] } }),
+      ];
+      const bytes = writeDicom(sig, { groups, sopClass });
+      expect(sniffs(dicomReader, bytes)).toBe(true);
+      const rec = await readBytes(dicomReader, bytes, '.dcm');
+      expect(rec.extra?.multiplexGroup).toBe('ECG');
+      expect(rec.leads.filter((l) => !l.derived).map((l) => l.name)).toEqual(['I', 'II', 'V1']);
+      expect(rec.warnings.join('\n')).toMatch(/multiplex group "ECG": channels that are not ECG leads ignored: Aortic pressure/);
+    }
   });
 
   it('does not sniff DICOM images or non-DICOM files', () => {

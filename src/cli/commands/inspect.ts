@@ -31,6 +31,7 @@ export function inspectJson(record: EcgRecord, showIdentifiers: boolean): Record
     leads: record.leads.map((l) => ({ name: l.name, unit: l.unit, derived: l.derived, samples: l.mv.length, mv: samples(l.mv) })),
     annotations: record.annotations.map((a) => ({ lead: a.lead, kind: a.kind, onsetS: a.onsetS, peakS: a.peakS, offsetS: a.offsetS })),
     warnings: record.warnings,
+    ...(record.origin ? { origin: record.origin } : {}),
     clinical: record.clinical,
     ...(showIdentifiers ? { identifying: record.identifying } : {}),
   };
@@ -45,6 +46,11 @@ function summary(record: EcgRecord, showIdentifiers: boolean): string {
     `  rate        ${record.samplingRateHz} Hz, ${record.samplesPerLead} samples per lead, ${record.durationS.toFixed(2)} s`,
     `  leads       ${leads}${record.leads.some((l) => l.derived) ? '   (* derived)' : ''}`,
   ];
+  const o = record.origin;
+  if (o) {
+    const who = [o.vendor, o.device].filter(Boolean).join(' ');
+    lines.push(`  written by  ${[who, o.software ? `software ${o.software}` : ''].filter(Boolean).join(', ')}`);
+  }
   if (record.annotations.length > 0) lines.push(`  annotations ${record.annotations.length} waves`);
   if (record.clinical.age !== undefined || record.clinical.sex)
     lines.push(`  patient     age ${record.clinical.age ?? '?'}, sex ${record.clinical.sex ?? '?'}`);

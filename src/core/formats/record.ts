@@ -136,6 +136,8 @@ export interface EcgRecord {
   annotations: WaveAnnotation[];
   clinical: ClinicalMetadata;
   identifying: IdentifyingMetadata;
+  /** Who wrote the file, when the file says so (shown by `inspect`). */
+  origin?: { vendor?: string; device?: string; software?: string };
   /** Non-fatal problems (checksum mismatch, derived leads, clipped values). */
   warnings: string[];
   /** Format-specific extras (e.g. MUSE median beats), never needed by inference. */

@@ -29,6 +29,18 @@ function tsSeconds(path: string, ts: string | undefined, what: string): number {
   return Date.UTC(+y, +mo - 1, +d, +h, +mi) / 1000 + Number(s);
 }
 
+/** An optional timestamp: undefined when absent or unreadable, so a missing annotation time never refuses a file. */
+function optTsSeconds(ts: string | undefined): number | undefined {
+  if (ts === undefined || !/^\d{4}/.test(ts.trim())) return undefined;
+  return tsSeconds('', ts, '');
+}
+
+function optSeconds(node: XmlNode | undefined): number | undefined {
+  const v = Number(attr(node, 'value'));
+  const factor = { s: 1, ms: 1e-3, us: 1e-6 }[(attr(node, 'unit') ?? 's').trim()];
+  return attr(node, 'value') === undefined || !Number.isFinite(v) || factor === undefined ? undefined : v * factor;
+}
+
 function tsIso(ts: string | undefined): string | undefined {
   const m = ts ? /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?/.exec(ts) : null;
   if (!m) return undefined;
@@ -73,8 +85,9 @@ function leadOf(path: string, name: string, value: XmlNode): Lead {
   const digits = parseDigits(path, text(at(value, 'digits')), what);
   const scale = at(value, 'scale');
   const origin = at(value, 'origin');
-  const scaleV = num(path, attr(scale, 'value'), `${what} scale`);
-  const unit = (attr(scale, 'unit') ?? 'uV').trim();
+  // SLIST_PQ: value = origin + scale * digit; an absent scale is 1 (in the origin's unit), an absent origin 0
+  const scaleV = scale ? num(path, attr(scale, 'value'), `${what} scale`) : 1;
+  const unit = (attr(scale, 'unit') ?? attr(origin, 'unit') ?? 'uV').trim();
   const originUnit = (attr(origin, 'unit') ?? unit).trim();
   const f = toMillivoltFactor(unit);
   const fo = toMillivoltFactor(originUnit);
@@ -85,8 +98,9 @@ function leadOf(path: string, name: string, value: XmlNode): Lead {
   return leadFromAdc(path, name, digits, 1 / scaleV, -originV / scaleV, unit);
 }
 
-function readSequenceSet(input: ReadInput, set: XmlNode): { axis: TimeAxis; leads: Lead[] } {
+function readSequenceSet(input: ReadInput, set: XmlNode, warnings: string[]): { axis: TimeAxis; leads: Lead[] } {
   const { path } = input;
+  const ignored: string[] = [];
   let axis: TimeAxis | undefined;
   const leads: Lead[] = [];
   for (const comp of children(set, 'component')) {
@@ -95,29 +109,34 @@ function readSequenceSet(input: ReadInput, set: XmlNode): { axis: TimeAxis; lead
     const value = at(seq, 'value');
     if (!seq || !value) continue;
     if (code === 'TIME_ABSOLUTE' || code === 'TIME_RELATIVE') {
-      const increment = seconds(path, at(value, 'increment'), 'time increment');
+      // GLIST (head + increment) as usual, or SLIST (origin + scale * digits) of evenly spaced times
+      const step = at(value, 'increment') ?? at(value, 'scale');
+      const increment = seconds(path, step, 'time increment');
       const samplingRateHz = checkSamplingRate(path, 1 / increment, 'sampling rate (1 / time increment)');
       checkHeaderLimits(input, { format: 'hl7-aecg', samplingRateHz }, 'sampling rate (1 / time increment)');
-      const head = at(value, 'head');
-      axis = {
-        samplingRateHz,
-        ...(code === 'TIME_ABSOLUTE' ? { headS: tsSeconds(path, attr(head, 'value'), 'time head') } : {}),
-      };
-    } else {
-      const name = normaliseLeadName(code.replace(/^MDC_ECG_LEAD_/, ''));
-      leads.push(leadOf(path, name, value));
-    }
+      const headS = code === 'TIME_ABSOLUTE' ? optTsSeconds(attr(at(value, 'head') ?? at(value, 'origin'), 'value')) : undefined;
+      axis = { samplingRateHz, ...(headS !== undefined ? { headS } : {}) };
+    } else if (code.startsWith('MDC_ECG_LEAD_') && text(at(value, 'digits'))?.trim()) {
+      leads.push(leadOf(path, normaliseLeadName(code.slice('MDC_ECG_LEAD_'.length)), value));
+    } else ignored.push(code || '(no code)');
   }
   if (!axis) throw new EcgFormatError(path, 'bad-header', 'sequenceSet has no TIME_ABSOLUTE/TIME_RELATIVE sequence');
+  if (ignored.length > 0) warnings.push(`sequences that are not ECG leads (or hold no digits) ignored: ${ignored.join(', ')}`);
   return { axis, leads };
 }
 
-function annotationsOf(path: string, series: XmlNode, axis: TimeAxis, warnings: string[]): WaveAnnotation[] {
+/** Waves (P/QRS/T with a usable time boundary) and the machine's measurements (annotations with a quantity). */
+function annotationsOf(series: XmlNode, axis: TimeAxis, warnings: string[], measurements: Record<string, number>): WaveAnnotation[] {
   const out: WaveAnnotation[] = [];
   const fs = axis.samplingRateHz;
   let skipped = 0;
   const visit = (ann: XmlNode) => {
     const code = attr(at(ann, 'code'), 'code') ?? '';
+    const pq = at(ann, 'value');
+    const quantity = Number(attr(pq, 'value'));
+    if (!WAVES[code] && code !== 'MDC_ECG_WAVC' && attr(pq, 'value') !== undefined && Number.isFinite(quantity) && code) {
+      measurements[attr(pq, 'unit') ? `${code} (${attr(pq, 'unit')})` : code] = quantity;
+    }
     const kind = WAVES[code === 'MDC_ECG_WAVC' ? (attr(at(ann, 'value'), 'code') ?? '') : code];
     const roi = at(ann, 'support', 'supportingROI');
     if (kind && roi) {
@@ -128,13 +147,14 @@ function annotationsOf(path: string, series: XmlNode, axis: TimeAxis, warnings: 
         const v = at(b, 'value');
         if (bcode.startsWith('MDC_ECG_LEAD_')) lead = normaliseLeadName(bcode.slice('MDC_ECG_LEAD_'.length));
         else if (bcode === 'TIME_ABSOLUTE' && axis.headS !== undefined) {
-          const t = (n: string) => tsSeconds(path, attr(at(v, n), 'value'), 'annotation time') - axis.headS!;
-          span = [t('low'), t('high')];
+          const [low, high] = ['low', 'high'].map((n) => optTsSeconds(attr(at(v, n), 'value')));
+          span = low !== undefined && high !== undefined ? [low - axis.headS, high - axis.headS] : undefined;
         } else if (bcode === 'TIME_RELATIVE') {
-          span = [seconds(path, at(v, 'low'), 'annotation time'), seconds(path, at(v, 'high'), 'annotation time')];
+          const [low, high] = ['low', 'high'].map((n) => optSeconds(at(v, n)));
+          span = low !== undefined && high !== undefined ? [low, high] : undefined;
         }
       }
-      if (span && span[0] <= span[1]) {
+      if (span && span[0] <= span[1] && span[0] >= 0) {
         const onsetSample = Math.round(span[0] * fs);
         const offsetSample = Math.round(span[1] * fs);
         out.push({
@@ -160,7 +180,10 @@ function annotationsOf(path: string, series: XmlNode, axis: TimeAxis, warnings: 
   return out.sort((a, b) => a.onsetSample - b.onsetSample || a.lead.localeCompare(b.lead));
 }
 
-function metadataOf(root: XmlNode, series: XmlNode): { clinical: ClinicalMetadata; identifying: IdentifyingMetadata } {
+function metadataOf(
+  root: XmlNode,
+  series: XmlNode,
+): { clinical: ClinicalMetadata; identifying: IdentifyingMetadata; origin: EcgRecord['origin'] } {
   const clinical: ClinicalMetadata = {};
   const identifying: IdentifyingMetadata = {};
   const trialSubject = at(root, 'componentOf', 'timepointEvent', 'componentOf', 'subjectAssignment', 'subject', 'trialSubject');
@@ -192,7 +215,9 @@ function metadataOf(root: XmlNode, series: XmlNode): { clinical: ClinicalMetadat
   );
   const siteId = attr(at(site, 'id'), 'extension') ?? attr(at(site, 'id'), 'root');
   if (siteId) identifying.other = { trialSite: siteId };
-  return { clinical, identifying };
+  const software = text(at(device, 'softwareName'));
+  const origin = model || maker || software ? { vendor: maker, device: model, software } : undefined;
+  return { clinical, identifying, origin };
 }
 
 async function read(input: ReadInput): Promise<EcgRecord> {
@@ -203,27 +228,42 @@ async function read(input: ReadInput): Promise<EcgRecord> {
   const allSeries = children(root, 'component')
     .map((c) => at(c, 'series'))
     .filter((s): s is XmlNode => !!s);
-  const series = allSeries.find((s) => attr(at(s, 'code'), 'code') === 'RHYTHM') ?? allSeries[0];
+  // the rhythm series with ECG leads; a series may hold no leads of interest, and a file may hold only beats
+  const setsOf = (series: XmlNode) =>
+    children(series, 'component')
+      .map((c) => at(c, 'sequenceSet'))
+      .filter((s): s is XmlNode => !!s);
+  const hasLeads = (series: XmlNode) =>
+    setsOf(series).some((set) =>
+      children(set, 'component').some((c) => (attr(at(c, 'sequence', 'code'), 'code') ?? '').startsWith('MDC_ECG_LEAD_')),
+    );
+  const series = allSeries.find((s) => attr(at(s, 'code'), 'code') === 'RHYTHM' && hasLeads(s)) ?? allSeries.find(hasLeads) ?? allSeries[0];
   if (!series) throw new EcgFormatError(path, 'bad-header', 'no <series> with waveforms');
-  const sets = children(series, 'component')
-    .map((c) => at(c, 'sequenceSet'))
-    .filter((s): s is XmlNode => !!s);
+  const code = attr(at(series, 'code'), 'code');
+  if (code && code !== 'RHYTHM') warnings.push(`no rhythm series; read the ${code} series`);
+  const sets = setsOf(series);
   if (sets.length === 0) throw new EcgFormatError(path, 'bad-header', 'the series has no sequenceSet');
   if (sets.length > 1) warnings.push(`${sets.length} sequenceSets in the series; the first is read`);
-  const { axis, leads } = readSequenceSet(input, sets[0]);
+  const { axis, leads } = readSequenceSet(input, sets[0], warnings);
   const derived = children(series, 'derivation')
     .map((d) => at(d, 'derivedSeries'))
     .find(Boolean);
   const beatSet = derived && at(derived, 'component', 'sequenceSet');
-  const extra = beatSet ? { representativeBeat: readSequenceSet(input, beatSet) } : undefined;
+  const extra = beatSet ? { representativeBeat: readSequenceSet(input, beatSet, []) } : undefined;
+  const measurements: Record<string, number> = {};
+  const annotations = annotationsOf(series, axis, warnings, measurements);
+  const { clinical, identifying, origin } = metadataOf(root, series);
+  if (Object.keys(measurements).length > 0) clinical.measurements = measurements;
   return assembleRecord({
     format: 'hl7-aecg',
     input,
     samplingRateHz: axis.samplingRateHz,
     leads,
     warnings,
-    annotations: annotationsOf(path, series, axis, warnings),
-    ...metadataOf(root, series),
+    annotations,
+    clinical,
+    identifying,
+    origin,
     ...(extra ? { extra } : {}),
   });
 }

@@ -50,6 +50,7 @@ export interface Assembly {
   annotations?: EcgRecord['annotations'];
   clinical?: EcgRecord['clinical'];
   identifying?: EcgRecord['identifying'];
+  origin?: EcgRecord['origin'];
   extra?: Record<string, unknown>;
 }
 
@@ -82,6 +83,7 @@ export function assembleRecord(a: Assembly): EcgRecord {
       clinical: a.clinical ?? {},
       identifying: a.identifying ?? {},
       warnings: [...a.warnings],
+      ...(a.origin ? { origin: a.origin } : {}),
       ...(a.extra ? { extra: a.extra } : {}),
     },
     a.input.options,

@@ -7,8 +7,8 @@
 import dicomParser, { type DataSet } from 'dicom-parser';
 import { EcgFormatError } from '../errors.ts';
 import type { FormatReader, ReadInput } from '../reader.ts';
-import { normaliseLeadName } from '../leadNames.ts';
-import type { ClinicalMetadata, EcgRecord, IdentifyingMetadata, Lead } from '../record.ts';
+import { isStandardLead, normaliseLeadName } from '../leadNames.ts';
+import type { ClinicalMetadata, EcgRecord, IdentifyingMetadata, Lead, WaveAnnotation, WaveKind } from '../record.ts';
 import { checkHeaderLimits } from '../limits.ts';
 import { assembleRecord, checkSampleCount, checkSamplingRate, leadFromAdc, sexFrom } from './assemble.ts';
 
@@ -16,7 +16,10 @@ export const ECG_SOP_CLASSES: Record<string, string> = {
   '1.2.840.10008.5.1.4.1.1.9.1.1': '12-lead ECG',
   '1.2.840.10008.5.1.4.1.1.9.1.2': 'general ECG',
   '1.2.840.10008.5.1.4.1.1.9.1.3': 'ambulatory ECG',
+  // catheterisation-lab recorders (GE among them) store surface ECG leads beside pressures in this class
+  '1.2.840.10008.5.1.4.1.1.9.2.1': 'hemodynamic waveform',
 };
+const TWELVE_LEAD_SOP = '1.2.840.10008.5.1.4.1.1.9.1.1';
 
 /** Lead number in SCP-ECG (5.6.3-9-N) and MDC (2:N) lead codes -> standard name. */
 const LEAD_CODE_NUMBERS: Record<string, string> = {
@@ -51,15 +54,19 @@ const TRANSFER_SYNTAXES: Record<string, 'le' | 'be'> = {
   '1.2.840.10008.1.2.2': 'be',
 };
 
-function channelName(ch: DataSet, index: number): string {
+/** The channel's lead name, and whether its source code or meaning says it is an ECG lead at all. */
+function channelName(ch: DataSet, index: number): { name: string; isLead: boolean } {
   const source = ch.elements.x003a0208?.items?.[0]?.dataSet;
-  const code = source?.string('x00080100');
-  const byNumber = code && /^(?:5\.6\.3-9-|2:)(\d+)$/.exec(code.trim());
-  if (byNumber && LEAD_CODE_NUMBERS[byNumber[1]]) return LEAD_CODE_NUMBERS[byNumber[1]];
-  if (code?.startsWith('MDC_ECG_LEAD_')) return normaliseLeadName(code.slice('MDC_ECG_LEAD_'.length));
+  const code = source?.string('x00080100')?.trim();
+  const byNumber = code && /^(?:5\.6\.3-9-|2:)(\d+)$/.exec(code);
+  if (byNumber && LEAD_CODE_NUMBERS[byNumber[1]]) return { name: LEAD_CODE_NUMBERS[byNumber[1]], isLead: true };
+  if (code?.startsWith('MDC_ECG_LEAD_')) return { name: normaliseLeadName(code.slice('MDC_ECG_LEAD_'.length)), isLead: true };
   const meaning = source?.string('x00080104') ?? ch.string('x003a0203');
-  if (meaning) return normaliseLeadName(meaning.replace(/\(.*\)/, '').replace(/^\s*lead\s+/i, ''));
-  return `channel ${index + 1}`;
+  if (meaning) {
+    const name = normaliseLeadName(meaning.replace(/\(.*\)/, '').replace(/^\s*lead\s+/i, ''));
+    return { name, isLead: isStandardLead(name) || (!!code && /^5\.6\.3-9-/.test(code)) };
+  }
+  return { name: `channel ${index + 1}`, isLead: false };
 }
 
 interface Group {
@@ -68,7 +75,11 @@ interface Group {
   leads: Lead[];
 }
 
-function readGroup(input: ReadInput, g: DataSet, gi: number, order: 'le' | 'be', warnings: string[]): Group {
+/**
+ * One multiplex group. In the 12-lead class every channel is a lead; in the others only channels whose source
+ * says ECG lead are read, the rest (pressures, respiration, markers) are left out with a warning.
+ */
+function readGroup(input: ReadInput, g: DataSet, gi: number, order: 'le' | 'be', warnings: string[], allLeads: boolean): Group {
   const { path } = input;
   const label = (g.string('x003a0020') ?? `group ${gi + 1}`).trim();
   const what = `multiplex group "${label}"`;
@@ -110,9 +121,14 @@ function readGroup(input: ReadInput, g: DataSet, gi: number, order: 'le' | 'be',
     pad && pad.length >= bytesPer
       ? readSample(new DataView(g.byteArray.buffer, g.byteArray.byteOffset + pad.dataOffset, bytesPer), 0, bytesPer, type.signed, le)
       : undefined;
-  const leads = defs.map((item, c) => {
+  const ignored: string[] = [];
+  const leads = defs.flatMap((item, c) => {
     const ch = item.dataSet!;
-    const name = channelName(ch, c);
+    const { name, isLead } = channelName(ch, c);
+    if (!allLeads && !isLead) {
+      ignored.push(name);
+      return [];
+    }
     const unitCode = ch.elements.x003a0211?.items?.[0]?.dataSet?.string('x00080100')?.trim();
     let unit = unitCode ? UCUM_UNITS[unitCode] : undefined;
     let sensitivity = ch.floatString('x003a0210');
@@ -125,18 +141,26 @@ function readGroup(input: ReadInput, g: DataSet, gi: number, order: 'le' | 'be',
     const baseline = ch.floatString('x003a0213') ?? 0;
     const scale = sensitivity * correction;
     const adc = new Int32Array(samples);
-    let missing = 0;
-    for (let k = 0; k < samples; k++) {
-      adc[k] = sample((k * channels + c) * bytesPer);
-      if (adc[k] === padding) missing++;
-    }
+    for (let k = 0; k < samples; k++) adc[k] = sample((k * channels + c) * bytesPer);
     const lead = leadFromAdc(path, name, adc, 1 / scale, -baseline / scale, unit);
-    if (missing > 0) {
-      for (let k = 0; k < samples; k++) if (adc[k] === padding) lead.mv[k] = Number.NaN;
-      warnings.push(`${what} channel ${name}: ${missing} padding samples read as missing`);
+    // Padding fills the samples outside the acquisition (a channel that started late or stopped early), so only
+    // runs at the ends count, and only from 100 ms on: one writer sets it to 0, which is also an ordinary sample
+    // value, mid-signal or as the last sample of a lead.
+    let head = 0;
+    while (padding !== undefined && head < samples && adc[head] === padding) head++;
+    let tail = samples;
+    while (padding !== undefined && tail > head && adc[tail - 1] === padding) tail--;
+    const minRun = Math.max(1, Math.round(samplingRateHz / 10));
+    if (head < minRun && head < samples) head = 0;
+    if (samples - tail < minRun && head < samples) tail = samples;
+    if (head > 0 || tail < samples) {
+      lead.mv.fill(Number.NaN, 0, head);
+      lead.mv.fill(Number.NaN, tail);
+      warnings.push(`${what} channel ${name}: ${head + samples - tail} padding samples outside the acquisition read as missing`);
     }
-    return lead;
+    return [lead];
   });
+  if (ignored.length > 0) warnings.push(`${what}: channels that are not ECG leads ignored: ${ignored.join(', ')}`);
   return { label, samplingRateHz, leads };
 }
 
@@ -215,30 +239,114 @@ async function read(input: ReadInput): Promise<EcgRecord> {
   const items = ds.elements.x54000100?.items ?? [];
   if (items.length === 0) throw new EcgFormatError(path, 'bad-header', 'no Waveform Sequence (5400,0100)');
   const isBeat = (g: DataSet) => /median|represent|beat/i.test(g.string('x003a0020') ?? '');
-  const mainIndex = Math.max(
-    0,
-    items.findIndex((it) => it.dataSet && !isBeat(it.dataSet)),
-  );
-  const main = readGroup(input, items[mainIndex].dataSet!, mainIndex, order, warnings);
-  const others: Group[] = [];
-  items.forEach((it, gi) => {
-    if (gi === mainIndex || !it.dataSet) return;
+  const allLeads = sop === TWELVE_LEAD_SOP;
+  const groups = items.map((it, gi): Group | EcgFormatError => {
     try {
-      others.push(readGroup(input, it.dataSet, gi, order, warnings));
+      return readGroup(input, it.dataSet!, gi, order, warnings, allLeads);
     } catch (err) {
       if (!(err instanceof EcgFormatError)) throw err;
-      warnings.push(`multiplex group ${gi + 1} skipped: ${err.message}`);
+      return err;
     }
   });
+  // the record is the first group of rhythm (not a median beat) with ECG leads; a broken first group is fatal
+  const isRecord = (g: Group | EcgFormatError, gi: number) =>
+    !(g instanceof EcgFormatError) && g.leads.length > 0 && !isBeat(items[gi].dataSet!);
+  let mainIndex = groups.findIndex(isRecord);
+  if (mainIndex < 0) mainIndex = groups.findIndex((g) => !(g instanceof EcgFormatError) && g.leads.length > 0);
+  if (mainIndex < 0) {
+    const broken = groups.find((g): g is EcgFormatError => g instanceof EcgFormatError);
+    if (broken) throw broken;
+    throw new EcgFormatError(path, 'bad-header', 'no multiplex group holds ECG leads');
+  }
+  const main = groups[mainIndex] as Group;
+  const others: Group[] = [];
+  groups.forEach((g, gi) => {
+    if (gi === mainIndex) return;
+    if (g instanceof EcgFormatError) warnings.push(`multiplex group ${gi + 1} skipped: ${g.message}`);
+    else if (g.leads.length > 0) others.push(g);
+  });
+  const { clinical, identifying } = metadataOf(ds);
+  const annotations = waveformAnnotations(ds, mainIndex, main.samplingRateHz, clinical);
   return assembleRecord({
     format: 'dicom',
     input,
     samplingRateHz: main.samplingRateHz,
     leads: main.leads,
     warnings,
-    ...metadataOf(ds),
+    clinical,
+    identifying,
+    annotations,
+    origin: originOf(ds),
     extra: { multiplexGroup: main.label, sopClass: ECG_SOP_CLASSES[sop] ?? sop, ...(others.length ? { otherGroups: others } : {}) },
   });
+}
+
+function originOf(ds: DataSet): EcgRecord['origin'] {
+  const s = (tag: string) => ds.string(tag)?.trim() || undefined;
+  const origin = { vendor: s('x00080070'), device: s('x00081090'), software: s('x00181020') };
+  return Object.values(origin).some(Boolean) ? origin : undefined;
+}
+
+const WAVE_POINTS: Record<string, [WaveKind, 'onset' | 'offset']> = {
+  'P Onset': ['P', 'onset'],
+  'P Offset': ['P', 'offset'],
+  'QRS Onset': ['QRS', 'onset'],
+  'QRS Offset': ['QRS', 'offset'],
+  'T Onset': ['T', 'onset'],
+  'T Offset': ['T', 'offset'],
+};
+
+/**
+ * The Waveform Annotation Sequence (0040,B020): free-text statements and coded measurements go to the clinical
+ * metadata; POINT annotations coded as wave onsets and offsets on the record's multiplex group become waves
+ * (grouped by Annotation Group Number, one beat each). Referenced sample positions count from 1.
+ */
+function waveformAnnotations(ds: DataSet, mainIndex: number, fs: number, clinical: ClinicalMetadata): WaveAnnotation[] {
+  const statements: string[] = [];
+  const measurements: Record<string, number | string> = {};
+  const beats = new Map<string, Partial<Record<WaveKind, { onset?: number; offset?: number }>>>();
+  for (const item of ds.elements.x0040b020?.items ?? []) {
+    const a = item.dataSet!;
+    const text = a.string('x00700006')?.trim();
+    if (text) statements.push(text);
+    const concept = a.elements.x0040a043?.items?.[0]?.dataSet?.string('x00080104')?.trim();
+    if (!concept) continue;
+    const numeric = a.elements.x0040a30a ? a.string('x0040a30a') : undefined;
+    if (numeric !== undefined && numeric.trim() !== '') {
+      const unit = a.elements.x004008ea?.items?.[0]?.dataSet?.string('x00080100')?.trim();
+      const v = Number(numeric.split('\\')[0]);
+      measurements[unit ? `${concept} (${unit})` : concept] = Number.isFinite(v) ? v : numeric.trim();
+      continue;
+    }
+    const point = WAVE_POINTS[concept];
+    const channels = a.elements.x0040a0b0;
+    const group = channels && channels.length >= 2 ? a.uint16('x0040a0b0', 0) : undefined;
+    const position = a.elements.x0040a132 ? a.uint32('x0040a132', 0) : undefined;
+    if (!point || position === undefined || (group !== undefined && group !== mainIndex + 1)) continue;
+    const key = String(a.uint16('x0040a180') ?? '');
+    const beat = beats.get(key) ?? {};
+    beat[point[0]] = { ...beat[point[0]], [point[1]]: position - 1 };
+    beats.set(key, beat);
+  }
+  if (statements.length > 0) clinical.machineStatements = statements;
+  if (Object.keys(measurements).length > 0) clinical.measurements = measurements;
+  const waves: WaveAnnotation[] = [];
+  for (const beat of beats.values()) {
+    for (const [kind, w] of Object.entries(beat) as [WaveKind, { onset?: number; offset?: number }][]) {
+      if (w.onset === undefined || w.offset === undefined || w.offset < w.onset) continue;
+      waves.push({
+        lead: 'all',
+        kind,
+        onsetS: w.onset / fs,
+        peakS: null,
+        offsetS: w.offset / fs,
+        onsetSample: w.onset,
+        peakSample: null,
+        offsetSample: w.offset,
+      });
+    }
+  }
+  return waves.sort((x, y) => x.onsetSample - y.onsetSample || x.kind.localeCompare(y.kind));
 }
 
 /** 'DICM' after the 128-byte preamble and an ECG waveform SOP class UID in the file meta information. */
