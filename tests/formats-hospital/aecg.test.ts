@@ -1,8 +1,14 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readEcgFile } from '../../src/core/formats/index.ts';
 import { hl7AecgReader } from '../../src/core/formats/hospital/aecg.ts';
 import { writeAecg } from '../helpers/hospitalWriters/aecg.ts';
 import { EIGHT_LEADS, syntheticSignal, TWELVE_LEADS } from '../helpers/hospitalWriters/signal.ts';
-import { expectFormatError, expectSameSignal, readBytes, sniffs } from './harness.ts';
+import { sharedDataDir } from '../helpers/sharedData.ts';
+import { expectFormatError, expectSameSignal, inputFor, readBytes, sniffs } from './harness.ts';
 import { ludb, ptbxl } from './realData.ts';
 
 describe('HL7 aECG reader', () => {
@@ -104,4 +110,41 @@ describe('HL7 aECG bad input', () => {
       /TIME_ABSOLUTE/,
     );
   });
+});
+
+describe('HL7 aECG optional elements', () => {
+  /** Each variant lacks one optional element (every occurrence), written by Python's ElementTree from a valid file. */
+  async function variants(source: string): Promise<{ name: string; path: string }[]> {
+    const dir = mkdtempSync(join(tmpdir(), 'ecg-aecg-optional-'));
+    const r = spawnSync('python3', [join(import.meta.dirname, 'aecg_variants.py'), source, dir], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { name: string; path: string }[];
+  }
+
+  const sources = {
+    'the LIRYC example (real file)': async () => join(sharedDataDir(), 'vendor', 'hl7-aecg-liryc-example.xml'),
+    'a LUDB record with wave annotations (our writer)': async () => inputFor(writeAecg(await ludb(1)), '.xml').path,
+  };
+
+  for (const [label, source] of Object.entries(sources)) {
+    it(`reads ${label} with each optional element dropped in turn`, async () => {
+      const path = await source();
+      const full = await readEcgFile(path);
+      const list = await variants(path);
+      expect(list.length).toBeGreaterThan(20);
+      for (const { name, path: variant } of list) {
+        const rec = await readEcgFile(variant).catch((err: Error) => {
+          throw new Error(`without ${name}: ${err.message}`);
+        });
+        expect(
+          rec.leads.map((l) => l.name),
+          name,
+        ).toEqual(full.leads.map((l) => l.name));
+        expect(rec.samplingRateHz, name).toBe(full.samplingRateHz);
+        if (name !== 'origin' && name !== 'value/unit') {
+          rec.leads.forEach((l, i) => expect(Array.from(l.mv), `${name} ${l.name}`).toEqual(Array.from(full.leads[i]!.mv)));
+        }
+      }
+    }, 300_000);
+  }
 });
