@@ -4,6 +4,7 @@ import { EcgFormatError } from '../../src/core/formats/errors.ts';
 import { HOSPITAL_READERS } from '../../src/core/formats/hospital/index.ts';
 import type { FormatReader } from '../../src/core/formats/reader.ts';
 import { writeAecg } from '../helpers/hospitalWriters/aecg.ts';
+import { writeCardiologyXml } from '../helpers/hospitalWriters/cardiologyXml.ts';
 import { writeDicom } from '../helpers/hospitalWriters/dicom.ts';
 import { writeMuse } from '../helpers/hospitalWriters/muse.ts';
 import { writePhilips } from '../helpers/hospitalWriters/philips.ts';
@@ -18,6 +19,7 @@ const VALID: Record<string, Buffer> = {
   'hl7-aecg': writeAecg(small),
   dicom: writeDicom(small),
   'scp-ecg': writeScp(small, { difference: 2 }),
+  'cardiology-xml': writeCardiologyXml(small),
 };
 
 /** Byte edits: overwrite, insert, delete or truncate, applied to a valid file. */

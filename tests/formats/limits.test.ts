@@ -13,6 +13,7 @@ import { MAX_TOTAL_SAMPLES } from '../../src/core/formats/limits.ts';
 import { MAX_RESAMPLE_FACTOR, rateFactors, ResampleError, resamplePlan, resamplePoly } from '../../src/core/signal/resample.ts';
 import { encodeCsv, encodeEdf, encodeMatV4, writeWfdb } from '../helpers/ecgWriters.ts';
 import { writeAecg } from '../helpers/hospitalWriters/aecg.ts';
+import { writeCardiologyXml } from '../helpers/hospitalWriters/cardiologyXml.ts';
 import { writeDicom } from '../helpers/hospitalWriters/dicom.ts';
 import { writeMuse } from '../helpers/hospitalWriters/muse.ts';
 import { writePhilips } from '../helpers/hospitalWriters/philips.ts';
@@ -85,6 +86,7 @@ const WRITERS: Record<string, (sig: FixtureSignal, name: string) => string> = {
   'hl7-aecg': (sig, name) => file(`${name}.xml`, writeAecg(sig)),
   dicom: (sig, name) => file(`${name}.dcm`, writeDicom(sig)),
   'scp-ecg': (sig, name) => file(`${name}.scp`, writeScp(sig)),
+  'cardiology-xml': (sig, name) => file(`${name}.xml`, writeCardiologyXml(sig)),
 };
 
 function file(name: string, bytes: Buffer): string {

@@ -6,7 +6,8 @@
 export const STANDARD_LEADS = ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'] as const;
 export type StandardLead = (typeof STANDARD_LEADS)[number];
 
-export type FormatId = 'wfdb' | 'cinc-mat' | 'edf' | 'csv' | 'muse-xml' | 'philips-xml' | 'hl7-aecg' | 'dicom' | 'scp-ecg';
+export type FormatId =
+  'wfdb' | 'cinc-mat' | 'edf' | 'csv' | 'muse-xml' | 'philips-xml' | 'hl7-aecg' | 'dicom' | 'scp-ecg' | 'cardiology-xml';
 
 export interface Lead {
   /** Standard name when recognised (see leadNames.ts), otherwise the name as stored. */
