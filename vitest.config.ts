@@ -1,8 +1,11 @@
+import vue from '@vitejs/plugin-vue';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // .vue components render to HTML in Node (vue/server-renderer) in their tests
+  plugins: [vue()],
   test: {
     include: ['tests/**/*.test.ts'],
     environment: 'node',

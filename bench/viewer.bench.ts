@@ -9,12 +9,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { findStudy, openStore } from '../src/core/store/index.ts';
 import { launchChromium } from '../tests/helpers/chromium.ts';
-import { buildViewerDb, startViewerServer } from '../tests/renderer/viewerDb.ts';
+import { cloneStudy } from '../tests/helpers/largeStudy.ts';
+import { buildViewerDb, startViewerServer, VIEWER_STUDY } from '../tests/renderer/viewerDb.ts';
 import { type BenchFigure, type BenchResult, withRatio, median, percentile } from './harness.ts';
 
 const RECORDS = [1, 2, 3, 4];
 const ROUNDS = 20;
+/** The large study: that many worklist rows; the first LARGE_COMPLETE open like imported records. */
+const LARGE = 100_000;
+const LARGE_COMPLETE = 60;
 
 /** Clicks `selector` and resolves with the ms until the canvas shows a frame whose tag passes `done`. */
 async function timeToFrame(page: Page, selector: string, tagPrefix: string, tagSuffix: string): Promise<number> {
@@ -105,6 +110,69 @@ async function zoomPan(page: Page): Promise<{ drawMs: number[]; intervalMs: numb
   });
 }
 
+/** Presses a key and resolves with the ms until the canvas shows a frame of a record other than `fromTag`'s. */
+async function keyToNewRecord(page: Page, key: string): Promise<number> {
+  const fromTag = (await page.getByTestId('ecg-canvas').getAttribute('data-frame-tag')) ?? '';
+  const t0 = await page.evaluate(() => performance.now());
+  await page.keyboard.press(key);
+  return page.evaluate(
+    ([from, start]) =>
+      new Promise<number>((resolve) => {
+        const canvas = document.querySelector('[data-testid="ecg-canvas"]') as HTMLCanvasElement;
+        const done = (): boolean => {
+          const tag = canvas.dataset.frameTag ?? '';
+          return tag.split(':')[0] !== from.split(':')[0] && tag.endsWith(':overlay');
+        };
+        if (done()) return resolve(performance.now() - start);
+        const obs = new MutationObserver(() => {
+          if (done()) {
+            obs.disconnect();
+            resolve(performance.now() - start);
+          }
+        });
+        obs.observe(canvas, { attributes: true, attributeFilter: ['data-frame-tag', 'data-frames'] });
+      }),
+    [fromTag, t0] as const,
+  );
+}
+
+/**
+ * A 100,000-record study (four real records imported, their rows cloned in SQL): from choosing a rater to the
+ * first record drawn, and next / previous record (N / P) to drawn, with the worklist paged by the database.
+ */
+async function largeStudy(browser: Awaited<ReturnType<typeof launchChromium>>, dir: string): Promise<{ first: number; steps: number[] }> {
+  const dbPath = join(dir, 'large.sqlite');
+  await buildViewerDb(dbPath, RECORDS);
+  const db = openStore(dbPath);
+  try {
+    cloneStudy(db, findStudy(db, VIEWER_STUDY)!.id, LARGE, LARGE_COMPLETE);
+  } finally {
+    db.close();
+  }
+  const server = await startViewerServer(dbPath);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+    await page.goto(server.url);
+    await page.getByTestId('rater-name').fill('Bench large');
+    const t0 = Date.now();
+    await page.getByTestId('rater-create').click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="ecg-canvas"]')?.getAttribute('data-frame-tag')?.endsWith(':overlay'),
+      null,
+      {
+        polling: 'raf',
+        timeout: 60_000,
+      },
+    );
+    const first = Date.now() - t0;
+    const steps: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) steps.push(await keyToNewRecord(page, i % 4 === 3 ? 'p' : 'n'));
+    return { first, steps };
+  } finally {
+    await server.close();
+  }
+}
+
 export default async function viewerBench(): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'ecg-viewer-bench-'));
   const dbPath = join(dir, 'audit.sqlite');
@@ -139,6 +207,7 @@ export default async function viewerBench(): Promise<BenchResult> {
 
     const { drawMs, intervalMs, idleIntervalMs } = await zoomPan(page);
     const idle = median(idleIntervalMs);
+    const large = await largeStudy(browser, dir);
     const figures: BenchFigure[] = [
       withRatio({
         metric: 'select record -> 12-lead view with overlay drawn (median)',
@@ -155,6 +224,26 @@ export default async function viewerBench(): Promise<BenchResult> {
         baseline: { name: 'one zoom/pan frame draw (median)', value: median(drawMs) },
         goal: '< 50 ms',
       }),
+      withRatio({
+        metric: `${LARGE.toLocaleString('en')}-record study: choose a rater -> first record drawn`,
+        value: large.first,
+        unit: 'ms',
+        baseline: { name: `select record -> drawn, ${RECORDS.length}-record study (median)`, value: median(open) },
+        goal: '< 1000 ms',
+      }),
+      withRatio({
+        metric: `${LARGE.toLocaleString('en')}-record study: next / previous record (N / P) -> drawn (median)`,
+        value: median(large.steps),
+        unit: 'ms',
+        baseline: { name: `select record -> drawn, ${RECORDS.length}-record study (median)`, value: median(open) },
+        goal: '< 150 ms',
+      }),
+      {
+        metric: `${LARGE.toLocaleString('en')}-record study: next / previous -> drawn (p95)`,
+        value: percentile(large.steps, 95),
+        unit: 'ms',
+        goal: '< 150 ms',
+      },
       withRatio({
         metric: 'zoom/pan frame draw time (p95)',
         value: percentile(drawMs, 95),
@@ -176,6 +265,7 @@ export default async function viewerBench(): Promise<BenchResult> {
       figures,
       notes: [
         `LUDB records ${RECORDS.join(', ')} imported with the tiny test model; ${ROUNDS} rounds each; viewport 1600x1000 at 1x`,
+        `Large study: the same records' rows cloned in SQL to ${LARGE.toLocaleString('en')} records (tests/helpers/largeStudy.ts); the first ${LARGE_COMPLETE} clones carry signals and maps, the rest record and run rows (the worklist reads only those); viewport 1280x800`,
         'Times are measured inside the page from the click to the end of the frame that shows the new content.',
         'Headless Chromium with --disable-gpu draws the canvas in software; a desktop GPU is faster.',
       ],

@@ -38,6 +38,14 @@ export function importRunning(ctx: AppContext): boolean {
   return [...tasksOf(ctx).values()].some((r) => r.summary === null && r.error === null);
 }
 
+/** True while an import of this session adds records to the study (the worklist says "importing"). */
+export function importingInto(ctx: AppContext, studyId: number): boolean {
+  for (const [jobId, r] of tasksOf(ctx)) {
+    if (r.summary === null && r.error === null && getImportJob(appStore(ctx), jobId).studyId === studyId) return true;
+  }
+  return false;
+}
+
 function dto(jobId: number, r: Running): ImportTaskDto {
   return { jobId, running: r.summary === null && r.error === null, progress: r.task.progress, summary: r.summary, error: r.error };
 }

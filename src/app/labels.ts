@@ -7,8 +7,9 @@ import {
   type LabelTarget,
   listRaters,
 } from '../core/store/index.ts';
-import { getBlinding, setBlinding } from '../core/store/viewerQueries.ts';
-import type { LabelDto } from '../shared/api/labels.ts';
+import { type Blinding, getBlinding, PACKAGE_OWNER, setBlinding } from '../core/store/viewerQueries.ts';
+import { ApiError } from '../shared/api/contract.ts';
+import type { BlindingDto, LabelDto } from '../shared/api/labels.ts';
 import type { AppContext } from './context.ts';
 import type { Handlers } from './handlers.ts';
 import { appStore, asApiErrors } from './records.ts';
@@ -17,6 +18,19 @@ type LabelsMethod = 'labels.raters' | 'labels.createRater' | 'labels.current' | 
 
 function withRaterName(label: Label, names: Map<string, string>): LabelDto {
   return { ...label, raterName: names.get(label.raterId) ?? label.raterId };
+}
+
+function ownerName(ownerId: string, names: Map<string, string>): string {
+  return names.get(ownerId) ?? (ownerId === PACKAGE_OWNER ? 'the researcher who sent this package' : 'another installation');
+}
+
+function asDto(b: Blinding, raterId: string, names: Map<string, string>): BlindingDto {
+  return {
+    blinded: b.blinded,
+    hideProbability: b.hideProbability,
+    hideReference: b.hideReference,
+    owner: b.ownerId === null ? null : { id: b.ownerId, name: ownerName(b.ownerId, names), isMe: b.ownerId === raterId },
+  };
 }
 
 export function labelsHandlers(ctx: AppContext): Handlers<LabelsMethod> {
@@ -48,15 +62,30 @@ export function labelsHandlers(ctx: AppContext): Handlers<LabelsMethod> {
         return withRaterName(label, raterNames());
       }),
 
-    'labels.blinding': ({ studyId }) => asApiErrors(() => getBlinding(appStore(ctx), studyId)),
-    'labels.setBlinding': ({ studyId, blinded, hideProbability, hideReference }) =>
+    'labels.blinding': ({ studyId, raterId }) => asApiErrors(() => asDto(getBlinding(appStore(ctx), studyId), raterId, raterNames())),
+
+    // Study settings are the owner's: a rater who is not the owner cannot unblind themselves, here or anywhere.
+    'labels.setBlinding': ({ studyId, raterId, blinded, hideProbability, hideReference }) =>
       asApiErrors(() => {
         const db = appStore(ctx);
-        return setBlinding(db, studyId, {
-          blinded,
-          hideProbability,
-          hideReference: hideReference ?? getBlinding(db, studyId).hideReference,
-        });
+        const names = raterNames();
+        if (!names.has(raterId)) throw new ApiError('not-found', `rater ${raterId} does not exist`);
+        return db.transaction(() => {
+          const current = getBlinding(db, studyId);
+          if (current.ownerId !== null && current.ownerId !== raterId) {
+            throw new ApiError(
+              'unauthorized',
+              `Only the study's owner (${ownerName(current.ownerId, names)}) changes blinding and what raters see.`,
+            );
+          }
+          const next = setBlinding(db, studyId, {
+            blinded,
+            hideProbability,
+            hideReference: hideReference ?? current.hideReference,
+            ownerId: raterId,
+          });
+          return asDto(next, raterId, names);
+        })();
       }),
   };
 }

@@ -4,19 +4,29 @@ import type { Prediction } from '../core/inference/explain.ts';
 import { type Occlusion, occludeLeads, occludeTopRegions, WHAT_IF_BASELINE } from '../core/inference/whatIf.ts';
 import type { ModelInput } from '../core/signal/preprocess.ts';
 import { type Db, getRecord, getRecordSummary, getRun, listStudies, openStore, StoreError, type StoredRun } from '../core/store/index.ts';
-import { getReference, recordsMatching, studyReferences } from '../core/store/references.ts';
-import { getBlinding, getViewerSettings, PREDICTED_THRESHOLD, setViewerSettings, viewerWorklist } from '../core/store/viewerQueries.ts';
+import { getReference, studyReferences } from '../core/store/references.ts';
+import { getBlinding, getViewerSettings, setViewerSettings } from '../core/store/viewerQueries.ts';
+import { type WorklistQuery, worklistPage, worklistStep, worklistSummary } from '../core/store/worklistQuery.ts';
+import { seedFromText } from '../shared/seededRandom.ts';
 import { ApiError } from '../shared/api/contract.ts';
-import { type Float32Payload, type OcclusionRequest, type ViewerSettings, viewerSettings } from '../shared/api/records.ts';
+import {
+  type Float32Payload,
+  type OcclusionRequest,
+  type ViewerSettings,
+  viewerSettings,
+  type WorklistFilterDto,
+} from '../shared/api/records.ts';
 import type { AppContext } from './context.ts';
 import type { Handlers } from './handlers.ts';
+import { importingInto } from './import.ts';
 import { appPool, closeAppPools } from './inference.ts';
 
 type RecordsMethod =
   | 'records.studies'
   | 'records.worklist'
-  | 'records.get'
+  | 'records.worklistStep'
   | 'records.reference'
+  | 'records.get'
   | 'records.run'
   | 'records.weights'
   | 'records.whatIf'
@@ -35,16 +45,16 @@ export function appStore(ctx: AppContext): Db {
   return db;
 }
 
+/**
+ * Makes `dbPath` the app's database: closes the open connection and the inference pools; the next appStore
+ * call opens the new file.
+ */
 /** Closes the app's connection (SQLite then checkpoints and removes a `-wal`); the next appStore call reopens. */
 export function closeAppStore(ctx: AppContext): void {
   stores.get(ctx)?.close();
   stores.delete(ctx);
 }
 
-/**
- * Makes `dbPath` the app's database: closes the open connection and the inference pools; the next appStore
- * call opens the new file.
- */
 export function switchAppStore(ctx: AppContext, dbPath: string): void {
   closeAppStore(ctx);
   void closeAppPools(ctx);
@@ -88,6 +98,7 @@ export function float32Payload(values: Float32Array): Float32Payload {
 export const DEFAULT_VIEWER_SETTINGS: ViewerSettings = {
   // 96 dpi CSS pixels; the user calibrates against a ruler for a true-to-scale display
   pxPerMm: 96 / 25.4,
+  paperSize: 'fit',
   layout: '3x4',
   speedMmPerS: 25,
   gainMmPerMv: 10,
@@ -196,33 +207,77 @@ function classIndexOf(run: StoredRun, classCode: string): number {
   return k;
 }
 
+/**
+ * The store's worklist query for a rater. Where the study hides predictions, filters on them are dropped:
+ * they would tell the rater what the model said; where it hides reference diagnoses, search skips them.
+ */
+function worklistQueryOf(
+  db: Db,
+  studyId: number,
+  raterId: string,
+  filter: WorklistFilterDto,
+  shuffled: boolean,
+): { query: WorklistQuery; hidePredictions: boolean; hideReference: boolean } {
+  const { blinded, hideProbability, hideReference } = getBlinding(db, studyId);
+  if (hideReference && (filter.disagreesWithReference || filter.referenceClass !== null)) {
+    throw new ApiError('bad-request', 'this study hides the reference diagnoses from raters');
+  }
+  const visible = hideProbability ? { ...filter, classCode: null, minProbability: 0, maxProbability: 1 } : filter;
+  return {
+    query: {
+      studyId,
+      raterId,
+      blinded,
+      filter: visible,
+      shuffleSeed: shuffled ? seedFromText(`${raterId}:${studyId}`) : null,
+      searchClinical: !hideReference,
+    },
+    hidePredictions: hideProbability,
+    hideReference,
+  };
+}
+
 export function recordsHandlers(ctx: AppContext): Handlers<RecordsMethod> {
   const runContext = createRunContexts(ctx);
   return {
     'records.studies': () => asApiErrors(() => listStudies(appStore(ctx)).map((s) => ({ id: s.id, name: s.name, records: s.records }))),
 
-    'records.worklist': ({ studyId, raterId, filter }) =>
+    'records.worklist': ({ studyId, raterId, filter, shuffled, offset, limit }) =>
       asApiErrors(() => {
         const db = appStore(ctx);
-        const { blinded, hideReference } = getBlinding(db, studyId);
-        const filtering = filter && (filter.disagreesWithReference || filter.referenceClass !== undefined);
-        if (filtering && hideReference) throw new ApiError('bad-request', 'this study hides the reference diagnoses from raters');
-        const keep = filtering ? recordsMatching(db, studyId, filter, PREDICTED_THRESHOLD) : null;
+        const { query, hidePredictions, hideReference } = worklistQueryOf(db, studyId, raterId, filter, shuffled);
+        const page = worklistPage(db, query, offset, limit);
+        const summary = worklistSummary(db, studyId, raterId);
         const references = hideReference ? new Map() : studyReferences(db, studyId);
-        const items = viewerWorklist(db, studyId, raterId, blinded).filter((it) => !keep || keep.has(it.recordId));
-        return items.map((it) => ({
-          recordId: it.recordId,
-          pseudonym: it.pseudonym,
-          recordName: it.recordName,
-          durationS: it.durationS,
-          topClass: it.topClass,
-          topProbability: it.topProbability,
-          predicted: it.predicted,
-          labelsByMe: it.labelsByRater,
-          reviewedByMe: it.reviewedByRater,
-          disagreement: it.disagreement,
-          reference: references.get(it.recordId)?.superclasses ?? null,
-        }));
+        // hidden predictions never leave the server, so no screen can show them
+        return {
+          total: page.total,
+          offset,
+          items: page.rows.map((it) => ({
+            recordId: it.recordId,
+            pseudonym: it.pseudonym,
+            recordName: it.recordName,
+            durationS: it.durationS,
+            topClass: hidePredictions ? null : it.topClass,
+            topProbability: hidePredictions ? null : it.topProbability,
+            predicted: hidePredictions ? [] : it.predicted,
+            labelsByMe: it.labelsByRater,
+            reviewedByMe: it.reviewedByRater,
+            disagreement: it.disagreement,
+            reference: references.get(it.recordId)?.superclasses ?? null,
+          })),
+          studyRecords: summary.records,
+          reviewed: summary.reviewed,
+          classCodes: hidePredictions ? [] : summary.classCodes,
+          referenceClasses: [...new Set([...references.values()].flatMap((r) => r.superclasses))].sort(),
+          importing: importingInto(ctx, studyId),
+        };
+      }),
+
+    'records.worklistStep': ({ studyId, raterId, filter, shuffled, recordId, move }) =>
+      asApiErrors(() => {
+        const db = appStore(ctx);
+        return { found: worklistStep(db, worklistQueryOf(db, studyId, raterId, filter, shuffled).query, recordId, move) };
       }),
 
     'records.reference': ({ recordId }) =>

@@ -87,7 +87,9 @@ describe('quitting browser mode', () => {
     const server = await startServer(pkg);
     const rater = (await call(server, 'labels.createRater', { displayName: 'Dr. Single' })) as { id: string };
     const studies = (await call(server, 'records.studies', {})) as { id: number }[];
-    const worklist = (await call(server, 'records.worklist', { studyId: studies[0]!.id, raterId: rater.id })) as { recordId: number }[];
+    const worklist = (
+      (await call(server, 'records.worklist', { studyId: studies[0]!.id, raterId: rater.id })) as { items: { recordId: number }[] }
+    ).items;
     for (const w of worklist) {
       await call(server, 'labels.append', { raterId: rater.id, target: { kind: 'plausible', recordId: w.recordId }, value: 'yes' });
     }

@@ -43,7 +43,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('reference diagnoses in the app', () => {
   it('are stored at import as the resolver finds them, without identifying data, and served per record', async () => {
-    const items = await call('records.worklist', { studyId, raterId });
+    const items = (await call('records.worklist', { studyId, raterId })).items;
     const db = openStore(dbPath, { readonly: true });
     const resolver = new ReferenceResolver();
     try {
@@ -66,14 +66,14 @@ describe('reference diagnoses in the app', () => {
   });
 
   it('filter the worklist in SQL: reference class X, and model disagrees with the reference', async () => {
-    const all = await call('records.worklist', { studyId, raterId });
+    const all = (await call('records.worklist', { studyId, raterId })).items;
     const db = openStore(dbPath, { readonly: true });
     try {
       for (const cls of ['NORM', 'MI', 'STTC', 'CD', 'HYP']) {
-        const got = await call('records.worklist', { studyId, raterId, filter: { referenceClass: cls } });
+        const got = (await call('records.worklist', { studyId, raterId, filter: { referenceClass: cls } })).items;
         expect(got.map((i) => i.recordId)).toEqual(all.filter((i) => i.reference?.includes(cls)).map((i) => i.recordId));
       }
-      const disagree = await call('records.worklist', { studyId, raterId, filter: { disagreesWithReference: true } });
+      const disagree = (await call('records.worklist', { studyId, raterId, filter: { disagreesWithReference: true } })).items;
       const expected = [];
       for (const it of all) {
         const { reference } = await call('records.reference', { recordId: it.recordId });
@@ -83,7 +83,8 @@ describe('reference diagnoses in the app', () => {
         if (decided.some((c) => predicted.includes(c) !== reference.superclasses.includes(c))) expected.push(it.recordId);
       }
       expect(disagree.map((i) => i.recordId)).toEqual(expected);
-      const both = await call('records.worklist', { studyId, raterId, filter: { disagreesWithReference: true, referenceClass: 'HYP' } });
+      const both = (await call('records.worklist', { studyId, raterId, filter: { disagreesWithReference: true, referenceClass: 'HYP' } }))
+        .items;
       expect(both.map((i) => i.recordId)).toEqual(disagree.filter((i) => i.reference?.includes('HYP')).map((i) => i.recordId));
     } finally {
       db.close();
@@ -91,23 +92,23 @@ describe('reference diagnoses in the app', () => {
   });
 
   it('are kept from raters when the study hides them', async () => {
-    const [first] = await call('records.worklist', { studyId, raterId });
-    const b = await call('labels.blinding', { studyId });
-    await call('labels.setBlinding', { studyId, ...b, hideReference: true });
+    const [first] = (await call('records.worklist', { studyId, raterId })).items;
+    const { owner: _owner, ...b } = await call('labels.blinding', { studyId, raterId });
+    await call('labels.setBlinding', { studyId, raterId, ...b, hideReference: true });
     try {
       expect(await call('records.reference', { recordId: first!.recordId })).toEqual({ reference: null, hidden: true });
-      expect((await call('records.worklist', { studyId, raterId })).every((i) => i.reference === null)).toBe(true);
+      expect((await call('records.worklist', { studyId, raterId })).items.every((i) => i.reference === null)).toBe(true);
       await expect(call('records.worklist', { studyId, raterId, filter: { referenceClass: 'MI' } })).rejects.toThrow(/hides the reference/);
       // leaving the flag out of a later change keeps it
-      await call('labels.setBlinding', { studyId, blinded: b.blinded, hideProbability: true });
-      expect((await call('labels.blinding', { studyId })).hideReference).toBe(true);
+      await call('labels.setBlinding', { studyId, raterId, blinded: b.blinded, hideProbability: true });
+      expect((await call('labels.blinding', { studyId, raterId })).hideReference).toBe(true);
     } finally {
-      await call('labels.setBlinding', { studyId, ...b, hideReference: false });
+      await call('labels.setBlinding', { studyId, raterId, ...b, hideReference: false });
     }
   });
 
   it("give the report a 'model on this study' section: evaluate figures, confusion, verdicts on wrong predictions", async () => {
-    const items = await call('records.worklist', { studyId, raterId });
+    const items = (await call('records.worklist', { studyId, raterId })).items;
     const codes = ['NORM', 'MI', 'STTC', 'CD', 'HYP'];
     const labels: Label[][] = [];
     const probabilities: number[][] = [];

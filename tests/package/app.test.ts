@@ -35,8 +35,22 @@ describe('packages API', () => {
     expect((await rater.call('system.info', {})).dbPath).toBe(copy);
     expect((await rater.call('labels.raters', {})).map((r) => r.id)).toEqual([me.id]);
     const [study] = await rater.call('records.studies', {});
-    expect(await rater.call('labels.blinding', { studyId: study!.id })).toEqual({ blinded: true, hideProbability: true });
-    const worklist = await rater.call('records.worklist', { studyId: study!.id, raterId: me.id });
+    expect(await rater.call('labels.blinding', { studyId: study!.id, raterId: me.id })).toMatchObject({
+      blinded: true,
+      hideProbability: true,
+      owner: { id: 'package-sender', isMe: false },
+    });
+    // the package's settings belong to its sender: a rater cannot unblind themselves
+    expect(
+      await rater.error('labels.setBlinding', {
+        studyId: study!.id,
+        raterId: me.id,
+        blinded: false,
+        hideProbability: false,
+        hideReference: false,
+      }),
+    ).toMatchObject({ code: 'unauthorized' });
+    const worklist = (await rater.call('records.worklist', { studyId: study!.id, raterId: me.id })).items;
     for (const item of worklist) {
       await rater.call('labels.append', { raterId: me.id, target: { kind: 'plausible', recordId: item.recordId }, value: 'partly' });
     }

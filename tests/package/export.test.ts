@@ -14,7 +14,7 @@ import {
   withReadonly,
 } from '../../src/core/package/index.ts';
 import { findStudy, getRecord, getRun, openStore, SCHEMA_VERSION, worklist } from '../../src/core/store/index.ts';
-import { getBlinding } from '../../src/core/store/viewerQueries.ts';
+import { getBlinding, PACKAGE_OWNER } from '../../src/core/store/viewerQueries.ts';
 import { buildResearcherDb, labelAsRater, STUDY, withDb } from './fixture.ts';
 
 const RECORDS = 10;
@@ -134,7 +134,12 @@ describe('study package', () => {
       const { manifest } = verifyPackage(db, a);
       expect(manifest.blinding).toEqual({ hideProbabilities: true, randomiseOrder: true, seed: 42 });
       expect(manifest.records.map((r) => r.pseudonym)).toEqual(orderOf(a));
-      expect(getBlinding(db, findStudy(db, STUDY)!.id)).toEqual({ blinded: true, hideProbability: true, hideReference: true });
+      expect(getBlinding(db, findStudy(db, STUDY)!.id)).toEqual({
+        blinded: true,
+        hideProbability: true,
+        hideReference: true,
+        ownerId: PACKAGE_OWNER,
+      });
     });
   });
 

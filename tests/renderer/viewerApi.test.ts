@@ -37,7 +37,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function firstRecord(): Promise<{ studyId: number; recordId: number }> {
   const [study] = await call('records.studies', {});
   const rater = await call('labels.createRater', { displayName: 'probe' });
-  const [item] = await call('records.worklist', { studyId: study!.id, raterId: rater.id });
+  const [item] = (await call('records.worklist', { studyId: study!.id, raterId: rater.id })).items;
   return { studyId: study!.id, recordId: item!.recordId };
 }
 
@@ -143,17 +143,17 @@ describe('viewer API over a real imported database', () => {
     const b = await call('labels.createRater', { displayName: 'Dr B' });
     await call('labels.append', { raterId: a.id, target: { kind: 'region', regionId }, value: 'valid' });
     await call('labels.append', { raterId: b.id, target: { kind: 'region', regionId }, value: 'not_valid', reasons: ['noise_artifact'] });
-    await call('labels.setBlinding', { studyId, blinded: true, hideProbability: false });
+    await call('labels.setBlinding', { studyId, raterId: a.id, blinded: true, hideProbability: false, hideReference: false });
     const seenByA = await call('labels.current', { recordId, raterId: a.id });
     expect(seenByA.blinded).toBe(true);
     expect(seenByA.labels.map((l) => l.raterName)).toEqual(['Dr A']);
-    await call('labels.setBlinding', { studyId, blinded: false, hideProbability: false });
+    await call('labels.setBlinding', { studyId, raterId: a.id, blinded: false, hideProbability: false, hideReference: false });
     const all = await call('labels.current', { recordId, raterId: a.id });
     expect(all.labels.map((l) => l.raterName).sort()).toEqual(['Dr A', 'Dr B']);
     // the two raters disagree on the record, so it shows in the disagreement filter (unblinded)
     await call('labels.append', { raterId: a.id, target: { kind: 'plausible', recordId }, value: 'yes' });
     await call('labels.append', { raterId: b.id, target: { kind: 'plausible', recordId }, value: 'no' });
-    const list = await call('records.worklist', { studyId, raterId: a.id });
+    const list = (await call('records.worklist', { studyId, raterId: a.id })).items;
     expect(list.find((i) => i.recordId === recordId)).toMatchObject({ disagreement: true, reviewedByMe: true });
   });
 
@@ -174,13 +174,14 @@ describe('viewer API over a real imported database', () => {
   it('a withdrawal takes a first label back: unlabelled for labels.current and the worklist, kept in the trail', async () => {
     const [study] = await call('records.studies', {});
     const r = await call('labels.createRater', { displayName: 'Dr W' });
-    const recordId = (await call('records.worklist', { studyId: study!.id, raterId: r.id }))[1]!.recordId;
+    const recordId = (await call('records.worklist', { studyId: study!.id, raterId: r.id })).items[1]!.recordId;
     const { run } = await call('records.run', { recordId });
     const region = { kind: 'region', regionId: run!.regions[0]!.id } as const;
     const plausible = { kind: 'plausible', recordId } as const;
     await call('labels.append', { raterId: r.id, target: region, value: 'not_valid' });
     const verdict = await call('labels.append', { raterId: r.id, target: plausible, value: 'no' });
-    const item = async () => (await call('records.worklist', { studyId: study!.id, raterId: r.id })).find((i) => i.recordId === recordId);
+    const item = async () =>
+      (await call('records.worklist', { studyId: study!.id, raterId: r.id })).items.find((i) => i.recordId === recordId);
     expect(await item()).toMatchObject({ reviewedByMe: true, disagreement: true });
 
     const withdrawal = await call('labels.append', { raterId: r.id, target: plausible, value: 'withdrawn' });

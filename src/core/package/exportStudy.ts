@@ -4,7 +4,7 @@ import { seededRandom } from '../../shared/seededRandom.ts';
 import { permutation } from '../audit/stats.ts';
 import { nowIso } from '../store/db.ts';
 import { type Db, SCHEMA_VERSION } from '../store/index.ts';
-import { setBlinding } from '../store/viewerQueries.ts';
+import { PACKAGE_OWNER, setBlinding } from '../store/viewerQueries.ts';
 import { appVersion } from '../../shared/version.ts';
 import { PackageError } from './errors.ts';
 import { copyRows, rowInserter, writeNewPackage } from './file.ts';
@@ -34,7 +34,8 @@ export interface PackageSummary {
 
 /** Raters of a package see only their own labels; probabilities are hidden when the researcher asked. */
 export function applyBlinding(db: Db, studyId: number, blinding: Blinding): void {
-  setBlinding(db, studyId, { blinded: true, hideProbability: blinding.hideProbabilities, hideReference: true });
+  // the settings belong to the sender, so no rater of the package can change them
+  setBlinding(db, studyId, { blinded: true, hideProbability: blinding.hideProbabilities, hideReference: true, ownerId: PACKAGE_OWNER });
 }
 
 /**

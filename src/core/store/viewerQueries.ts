@@ -17,24 +17,35 @@ export interface ViewerWorklistItem extends WorklistItem {
   disagreement: boolean;
 }
 
+/**
+ * A study's settings for its raters. Only the study's owner changes them (enforced by the app layer): the
+ * first rater who sets them, or, in an audit package, the researcher who sent it (PACKAGE_OWNER).
+ */
 export interface Blinding {
+  /** Raters see only their own labels. */
   blinded: boolean;
+  /** Raters see neither the model's probabilities nor its predicted classes. */
   hideProbability: boolean;
-  /** The viewer and worklist keep the records' reference diagnoses from raters. */
+  /** Raters do not see the reference (dataset) diagnoses. */
   hideReference: boolean;
+  /** Rater id of the owner, PACKAGE_OWNER, or null before anyone set them. */
+  ownerId: string | null;
 }
+
+/** The owner of a packaged study's settings: the sender, who is not among the package's raters. */
+export const PACKAGE_OWNER = 'package-sender';
 
 const blindingKey = (studyId: number): string => `study.${studyId}.blinding`;
 
 export function getBlinding(db: Db, studyId: number): Blinding {
   getStudy(db, studyId);
   const raw = getSetting(db, blindingKey(studyId));
-  if (raw === null) return { blinded: false, hideProbability: false, hideReference: false };
-  const parsed = JSON.parse(raw) as Partial<Blinding>;
+  const parsed = raw === null ? {} : (JSON.parse(raw) as Partial<Blinding>);
   return {
     blinded: parsed.blinded === true,
     hideProbability: parsed.hideProbability === true,
     hideReference: parsed.hideReference === true,
+    ownerId: typeof parsed.ownerId === 'string' ? parsed.ownerId : null,
   };
 }
 

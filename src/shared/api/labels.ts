@@ -47,15 +47,21 @@ const label = z.object({
 });
 export type LabelDto = z.infer<typeof label>;
 
-const blinding = z.object({
+const studySettings = z.object({
   /** Raters see only their own labels; the server enforces it. */
   blinded: z.boolean(),
-  /** The viewer hides the model's probabilities. */
+  /** Raters see neither the model's probabilities nor its predicted classes (viewer and worklist). */
   hideProbability: z.boolean(),
-  /** The viewer and worklist keep the reference diagnoses (PTB-XL, CinC, LUDB) from raters. */
+  /** Raters do not see the reference (dataset) diagnoses. */
   hideReference: z.boolean(),
 });
+
+const blinding = studySettings.extend({
+  /** Who may change these settings: null until someone sets them (that rater becomes the owner). */
+  owner: z.object({ id: z.string(), name: z.string(), isMe: z.boolean() }).nullable(),
+});
 export type BlindingDto = z.infer<typeof blinding>;
+export type StudySettingsDto = z.infer<typeof studySettings>;
 
 export const labelsApi = {
   'labels.raters': endpoint(z.object({}).strict(), z.array(rater)),
@@ -82,10 +88,19 @@ export const labelsApi = {
       .strict(),
     label,
   ),
-  'labels.blinding': endpoint(z.object({ studyId: z.number().int() }).strict(), blinding),
-  /** hideReference may be left out: it then stays as it is. */
+  /** The study's settings for raters, and whether the caller (`raterId`) owns them. */
+  'labels.blinding': endpoint(z.object({ studyId: z.number().int(), raterId: z.string().min(1) }).strict(), blinding),
+  /**
+   * Changes the study's settings: only its owner may (else `unauthorized`); the first rater to set them
+   * becomes the owner. A rater cannot unblind themselves.
+   */
   'labels.setBlinding': endpoint(
-    z.object({ studyId: z.number().int() }).extend(blinding.shape).extend({ hideReference: z.boolean().optional() }).strict(),
+    z
+      .object({ studyId: z.number().int(), raterId: z.string().min(1) })
+      .extend(studySettings.shape)
+      // hideReference may be left out: it then stays as it is
+      .extend({ hideReference: z.boolean().optional() })
+      .strict(),
     blinding,
   ),
 };

@@ -141,6 +141,8 @@ export const LAYOUT_IDS = ['3x4', '6x2', '12x1'] as const;
 export const viewerSettings = z.object({
   /** Screen pixels per millimetre, measured by the user with a ruler (96 dpi CSS pixels = 3.78). */
   pxPerMm: z.number().min(1).max(40),
+  /** Paper drawn to fit the window, or at the calibrated true scale (pxPerMm). */
+  paperSize: z.enum(['fit', 'true-scale']),
   layout: z.enum(LAYOUT_IDS),
   speedMmPerS: z.union([z.literal(25), z.literal(50)]),
   gainMmPerMv: z.union([z.literal(5), z.literal(10), z.literal(20)]),
@@ -152,19 +154,6 @@ export const viewerSettings = z.object({
   randomOrder: z.boolean(),
 });
 export type ViewerSettings = z.infer<typeof viewerSettings>;
-
-const studyAndRater = { studyId: z.number().int(), raterId: z.string().min(1) };
-
-/** Worklist filters on the reference diagnosis, evaluated in SQL; refused when the study hides references. */
-export const referenceFilter = z
-  .object({
-    /** The model's predicted classes differ from the reference on a class the reference decides. */
-    disagreesWithReference: z.boolean().optional(),
-    /** The reference has this superclass. */
-    referenceClass: z.string().min(1).optional(),
-  })
-  .strict();
-export type ReferenceFilterDto = z.infer<typeof referenceFilter>;
 
 export const referenceDto = z.object({
   source: z.enum(['ptb-xl', 'cinc', 'ludb']),
@@ -184,9 +173,64 @@ export const referenceDto = z.object({
 });
 export type ReferenceDto = z.infer<typeof referenceDto>;
 
+/** What the worklist shows: defaults are "everything". Class and probability filters need visible predictions. */
+export const worklistFilter = z.object({
+  classCode: z.string().min(1).nullable().default(null),
+  minProbability: z.number().min(0).max(1).default(0),
+  maxProbability: z.number().min(0).max(1).default(1),
+  unlabeledByMe: z.boolean().default(false),
+  disagreementOnly: z.boolean().default(false),
+  /** Part of the record's pseudonym, file name or clinical text (diagnosis), any case. */
+  search: z.string().max(200).default(''),
+  /** The model's predicted classes differ from the reference on a class the reference decides. */
+  disagreesWithReference: z.boolean().default(false),
+  /** The reference has this superclass. */
+  referenceClass: z.string().min(1).nullable().default(null),
+});
+export type WorklistFilterDto = z.infer<typeof worklistFilter>;
+
+const worklistQuery = {
+  studyId: z.number().int(),
+  raterId: z.string().min(1),
+  filter: worklistFilter.default(worklistFilter.parse({})),
+  /** The rater's own shuffled order (stable per rater and study), else import order. */
+  shuffled: z.boolean().default(false),
+};
+
 export const recordsApi = {
   'records.studies': endpoint(z.object({}).strict(), z.array(studySummary)),
-  'records.worklist': endpoint(z.object({ ...studyAndRater, filter: referenceFilter.optional() }).strict(), z.array(worklistItem)),
+  /**
+   * One page of the study's worklist for a rater, filtered and ordered by the database, with the study's
+   * size and the rater's progress; `importing` while an import still adds records to the study.
+   */
+  'records.worklist': endpoint(
+    z
+      .object({ ...worklistQuery, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(200) })
+      .strict(),
+    z.object({
+      total: z.number().int(),
+      offset: z.number().int(),
+      items: z.array(worklistItem),
+      studyRecords: z.number().int(),
+      reviewed: z.number().int(),
+      /** The classes the study's model(s) score; empty when the study hides predictions. */
+      classCodes: z.array(z.string()),
+      /** The reference superclasses in the study; empty when the study hides references. */
+      referenceClasses: z.array(z.string()),
+      importing: z.boolean(),
+    }),
+  ),
+  /** A record of the filtered worklist relative to `recordId` (first, this one, next, previous, next not reviewed). */
+  'records.worklistStep': endpoint(
+    z
+      .object({
+        ...worklistQuery,
+        recordId: z.number().int().nullable(),
+        move: z.enum(['first', 'this', 'next', 'previous', 'next-unreviewed']),
+      })
+      .strict(),
+    z.object({ found: z.object({ recordId: z.number().int(), index: z.number().int() }).nullable() }),
+  ),
   /** The record's reference diagnosis: null without one; hidden (and null) when the study keeps it from raters. */
   'records.reference': endpoint(
     z.object({ recordId: z.number().int() }).strict(),

@@ -63,15 +63,16 @@ export interface PaperLayout {
   traceLeftMm: number;
 }
 
-export type LayoutChoice = LayoutId | { focus: string };
+/** One lead alone; `pitchMm` narrows its row (the region thumbnails), default a tall focus row. */
+export type LayoutChoice = LayoutId | { focus: string; pitchMm?: number };
 
 /** Lead names per column (3x4, 6x2) or per row, in standard order. */
-function grid(choice: LayoutChoice): { columns: string[][]; rhythm: string | null } {
+function grid(choice: LayoutChoice, rhythmLead: string): { columns: string[][]; rhythm: string | null } {
   const L = STANDARD_LEAD_ORDER;
   if (typeof choice === 'object') return { columns: [[choice.focus]], rhythm: null };
   switch (choice) {
     case '3x4':
-      return { columns: [L.slice(0, 3), L.slice(3, 6), L.slice(6, 9), L.slice(9, 12)], rhythm: 'II' };
+      return { columns: [L.slice(0, 3), L.slice(3, 6), L.slice(6, 9), L.slice(9, 12)], rhythm: rhythmLead };
     case '6x2':
       return { columns: [L.slice(0, 6), L.slice(6, 12)], rhythm: null };
     case '12x1':
@@ -87,6 +88,8 @@ export interface LayoutInput {
   /** Width available for the paper. */
   viewportWidthMm: number;
   paper: PaperSettings;
+  /** The 3x4 print's full-length rhythm strip: lead II, or the lead of the evidence being read. */
+  rhythmLead?: string;
 }
 
 /** A printed 3x4 or 6x2 page covers 10 s, whatever the record's length; longer records are paged by panning. */
@@ -114,9 +117,10 @@ export function buildLayout(input: LayoutInput): PaperLayout {
   const mmPerMv = paper.gainMmPerMv;
   const spanS = visibleSpanS(input.durationS, input.viewportWidthMm, paper, input.choice);
   const startS = clampStart(input.startS, spanS, input.durationS);
-  const { columns, rhythm } = grid(input.choice);
+  const { columns, rhythm } = grid(input.choice, input.rhythmLead ?? 'II');
   const pitchKey = typeof input.choice === 'object' ? 'focus' : input.choice;
-  const pitch = ROW_PITCH_MM[pitchKey] * Math.max(1, mmPerMv / 10);
+  const basePitch = typeof input.choice === 'object' && input.choice.pitchMm ? input.choice.pitchMm : ROW_PITCH_MM[pitchKey];
+  const pitch = basePitch * Math.max(1, mmPerMv / 10);
   const traceLeftMm = calMarginMm(paper);
   const colSpanS = spanS / columns.length;
   const rows = Math.max(...columns.map((c) => c.length)) + (rhythm ? 1 : 0);
@@ -172,6 +176,45 @@ export function buildLayout(input: LayoutInput): PaperLayout {
     calibrations,
     traceLeftMm,
   };
+}
+
+/** The paper size of a whole page (10 s, or the record when shorter) of this layout at zoom 1. */
+export function pageSizeMm(choice: LayoutChoice, durationS: number, paper: PaperSettings): { widthMm: number; heightMm: number } {
+  const page = buildLayout({
+    choice,
+    durationS: Math.min(durationS, PRINT_PAGE_S),
+    startS: 0,
+    viewportWidthMm: Number.POSITIVE_INFINITY,
+    paper: { ...paper, zoom: 1 },
+  });
+  return { widthMm: page.widthMm, heightMm: page.heightMm };
+}
+
+/**
+ * Pixels per mm that fit a whole page into a box ("fit to window", as opposed to the calibrated true scale);
+ * `extraHeightMm` is paper drawn at the same scale under the page (the region thumbnails).
+ */
+export function fitPxPerMm(
+  choice: LayoutChoice,
+  durationS: number,
+  paper: PaperSettings,
+  box: { widthPx: number; heightPx: number },
+  extraHeightMm = 0,
+): number {
+  const page = pageSizeMm(choice, durationS, paper);
+  return Math.max(0.5, Math.min(box.widthPx / page.widthMm, box.heightPx / (page.heightMm + extraHeightMm)));
+}
+
+/** Time-axis ticks for the span shown: every second, or every 0.2 s once a second is wide on the paper. */
+export function timeTicks(layout: PaperLayout): { tS: number; xMm: number; major: boolean }[] {
+  const step = layout.mmPerS >= 60 ? 0.2 : layout.mmPerS >= 30 ? 0.5 : 1;
+  const ticks: { tS: number; xMm: number; major: boolean }[] = [];
+  const first = Math.ceil(layout.startS / step - 1e-9) * step;
+  for (let t = first; t <= layout.startS + layout.spanS + 1e-9; t += step) {
+    const tS = Math.round(t * 1000) / 1000 + 0; // + 0: no -0
+    ticks.push({ tS, xMm: layout.traceLeftMm + (tS - layout.startS) * layout.mmPerS, major: Math.abs(tS - Math.round(tS)) < 1e-6 });
+  }
+  return ticks;
 }
 
 /** Paper grid lines: every mm (minor) and every 5 mm (major), counted from the paper's corner. */
