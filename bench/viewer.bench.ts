@@ -110,29 +110,26 @@ async function zoomPan(page: Page): Promise<{ drawMs: number[]; intervalMs: numb
   });
 }
 
-/** Presses a key and resolves with the ms until the canvas shows a frame of a record other than `fromTag`'s. */
+/** Presses a key (in the page) and resolves with the ms until the canvas shows a frame of another record. */
 async function keyToNewRecord(page: Page, key: string): Promise<number> {
-  const fromTag = (await page.getByTestId('ecg-canvas').getAttribute('data-frame-tag')) ?? '';
-  const t0 = await page.evaluate(() => performance.now());
-  await page.keyboard.press(key);
   return page.evaluate(
-    ([from, start]) =>
+    (k) =>
       new Promise<number>((resolve) => {
+        // no named helpers in here: the page gets this function's source, without tsx's __name wrapper
         const canvas = document.querySelector('[data-testid="ecg-canvas"]') as HTMLCanvasElement;
-        const done = (): boolean => {
-          const tag = canvas.dataset.frameTag ?? '';
-          return tag.split(':')[0] !== from.split(':')[0] && tag.endsWith(':overlay');
-        };
-        if (done()) return resolve(performance.now() - start);
+        const from = (canvas.dataset.frameTag ?? '').split(':')[0];
         const obs = new MutationObserver(() => {
-          if (done()) {
+          const tag = canvas.dataset.frameTag ?? '';
+          if (tag.split(':')[0] !== from && tag.endsWith(':overlay')) {
             obs.disconnect();
-            resolve(performance.now() - start);
+            resolve(performance.now() - t0);
           }
         });
         obs.observe(canvas, { attributes: true, attributeFilter: ['data-frame-tag', 'data-frames'] });
+        const t0 = performance.now();
+        window.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
       }),
-    [fromTag, t0] as const,
+    key,
   );
 }
 
