@@ -1,21 +1,15 @@
 /**
- * Queries the audit viewer needs on top of the store's repositories: the worklist with predicted classes and
- * disagreement flags, per-study blinding, and the viewer's display settings (all in the settings table).
+ * Queries the audit viewer needs on top of the store's repositories: per-study settings for raters (blinding,
+ * what they see, the owner), predicted classes, and the viewer's display settings (all in the settings table).
+ * The worklist itself is worklistQuery.ts.
  */
 import type { ClassPrediction } from '../inference/explain.ts';
 import type { Db } from './db.ts';
-import { CURRENT_JUDGEMENT } from './labels.ts';
 import { getStudy } from './studies.ts';
 import { getSetting, setSetting } from './settings.ts';
-import { worklist, type WorklistItem } from './records.ts';
 
 /** Probability at or above which a class counts as predicted. */
 export const PREDICTED_THRESHOLD = 0.5;
-
-export interface ViewerWorklistItem extends WorklistItem {
-  predicted: string[];
-  disagreement: boolean;
-}
 
 /**
  * A study's settings for its raters. Only the study's owner changes them (enforced by the app layer): the
@@ -61,45 +55,6 @@ export function predictedClasses(classes: readonly Pick<ClassPrediction, 'code' 
   if (over.length > 0) return over.map((c) => c.code);
   const top = [...classes].sort((a, b) => b.probability - a.probability)[0];
   return top ? [top.code] : [];
-}
-
-/**
- * The worklist of a study for one rater. Disagreement: the rater said the model's class is wrong or the
- * explanation is not plausible; outside blinded mode also when raters' current verdicts on a record differ.
- */
-export function viewerWorklist(db: Db, studyId: number, raterId: string, blinded: boolean): ViewerWorklistItem[] {
-  const base = worklist(db, studyId, { raterId });
-  const runs = db
-    .prepare(
-      `SELECT r.id AS record_id, run.classes FROM records r
-       JOIN runs run ON run.id = (SELECT id FROM runs WHERE record_id = r.id ORDER BY id DESC LIMIT 1)
-       WHERE r.study_id = ?`,
-    )
-    .all(studyId) as { record_id: number; classes: string }[];
-  const predicted = new Map(runs.map((r) => [r.record_id, predictedClasses(JSON.parse(r.classes) as ClassPrediction[])]));
-  const verdicts = db
-    .prepare(
-      `SELECT l.record_id, l.rater_id, l.target_key, l.value FROM labels l JOIN records r ON r.id = l.record_id
-       WHERE r.study_id = ? AND l.target_kind IN ('plausible', 'agree-class')
-         AND ${CURRENT_JUDGEMENT}
-         AND (? = 0 OR l.rater_id = ?)`,
-    )
-    .all(studyId, blinded ? 1 : 0, raterId) as { record_id: number; rater_id: string; target_key: string; value: string }[];
-  const disagreement = new Set<number>();
-  const byTarget = new Map<string, Set<string>>();
-  for (const v of verdicts) {
-    if (v.rater_id === raterId && v.value === 'no') disagreement.add(v.record_id);
-    const key = `${v.record_id}\n${v.target_key}`;
-    const values = byTarget.get(key) ?? new Set<string>();
-    values.add(v.value);
-    byTarget.set(key, values);
-  }
-  for (const [key, values] of byTarget) if (values.size > 1) disagreement.add(Number(key.split('\n')[0]));
-  return base.map((item) => ({
-    ...item,
-    predicted: predicted.get(item.recordId) ?? [],
-    disagreement: disagreement.has(item.recordId),
-  }));
 }
 
 const VIEWER_SETTINGS_KEY = 'viewer.settings';
