@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { classifyFile, resolveRecordPath } from '../formats/index.ts';
-import { describeNonEcg, listInputFiles } from '../import/files.ts';
+import { describeNonEcg, listInputFiles, mapLimit } from '../import/files.ts';
 
 /** One entry of the run: a record to read, or a path that is reported as an error line without reading. */
 export type DatasetItem = { file: string; problem?: string };
@@ -68,17 +68,4 @@ export function shardItems<T>(items: readonly T[], shard: Shard): T[] {
   const from = Math.floor(((shard.index - 1) * items.length) / shard.count);
   const to = Math.floor((shard.index * items.length) / shard.count);
   return items.slice(from, to);
-}
-
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

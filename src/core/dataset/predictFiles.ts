@@ -8,7 +8,8 @@ import type { EcgRecord } from '../formats/record.ts';
 import type { Prediction } from '../inference/explain.ts';
 import type { BatchOutcome } from '../inference/pool.ts';
 import type { RecordSignal } from '../signal/preprocess.ts';
-import { type DatasetItem, mapLimit } from './inputs.ts';
+import { mapLimit } from '../import/files.ts';
+import type { DatasetItem } from './inputs.ts';
 
 /** The batch lane of the inference pool (InferencePool.predictBatch has this shape). */
 export type PredictBatch = (records: readonly RecordSignal[]) => Promise<BatchOutcome[]>;

@@ -86,3 +86,17 @@ export async function describeNonEcg(path: string): Promise<string> {
   const text = head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b !== 127));
   return text ? 'not an ECG: text file in no ECG format this tool reads' : 'not an ECG: binary file in no ECG format this tool reads';
 }
+
+/** fn over items with at most `limit` calls in flight; results in the items' order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

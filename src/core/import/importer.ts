@@ -36,7 +36,7 @@ import {
 import { type EncodedSignal, encodeMapAsync, encodeSignalAsync } from '../store/codec.ts';
 import { isRefusal, type ReferenceDiagnosis, ReferenceError, ReferenceResolver } from '../dataset/reference.ts';
 import { FileReaders, ReadAbandoned } from './fileReaders.ts';
-import { describeNonEcg, listInputFiles } from './files.ts';
+import { describeNonEcg, listInputFiles, mapLimit } from './files.ts';
 
 /** The predict step: the inference engine's batch lane (InferencePool.predictBatch has this shape). */
 export type PredictBatch = (records: readonly RecordSignal[]) => Promise<BatchOutcome[]>;
@@ -124,19 +124,6 @@ function jobKey(inputs: string[], study: string, modelId: string | null, keepIde
   return createHash('sha256')
     .update(JSON.stringify({ inputs: [...inputs].sort(), study, modelId, keepIdentifiers }))
     .digest('hex');
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 function message(err: unknown): string {
