@@ -11,7 +11,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { parseCsvRows } from '../formats/csvText.ts';
-import { parseScpCodes } from '../formats/datasetMetadata.ts';
+import { findUp, parseScpCodes } from '../formats/datasetMetadata.ts';
 import { isFile } from '../formats/io.ts';
 import type { EcgRecord } from '../formats/record.ts';
 import { LUDB_RULES, SNOMED_LEFT_OUT, SNOMED_SUPERCLASS } from './superclassMaps.ts';
@@ -45,20 +45,6 @@ export interface ReferenceDiagnosis {
 export interface ReferenceRefusal {
   refused: string;
   fold?: number;
-}
-
-const MAX_LEVELS = 4;
-
-function findUp(startDir: string, fileName: string): string | undefined {
-  let dir = startDir;
-  for (let level = 0; level <= MAX_LEVELS; level++) {
-    const candidate = join(dir, fileName);
-    if (isFile(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return undefined;
 }
 
 function ordered(classes: Iterable<Superclass>): Superclass[] {

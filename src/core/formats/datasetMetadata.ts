@@ -18,7 +18,8 @@ export interface DatasetMetadata {
 
 const MAX_LEVELS = 4;
 
-function findUp(startDir: string, fileName: string): string | undefined {
+/** The nearest fileName in startDir or up to MAX_LEVELS folders above it (dataset tables sit above their records). */
+export function findUp(startDir: string, fileName: string): string | undefined {
   let dir = startDir;
   for (let level = 0; level <= MAX_LEVELS; level++) {
     const candidate = join(dir, fileName);
