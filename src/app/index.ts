@@ -2,6 +2,7 @@ import type { AppContext } from './context.ts';
 import type { AllHandlers } from './handlers.ts';
 import { importHandlers } from './import.ts';
 import { labelsHandlers } from './labels.ts';
+import { measurementsHandlers } from './measurements.ts';
 import { recordsHandlers } from './records.ts';
 import { systemHandlers } from './system.ts';
 import { packagesHandlers } from './packages.ts';
@@ -28,6 +29,7 @@ export function createHandlers(ctx: AppContext): AllHandlers {
     ...systemHandlers(ctx),
     ...packagesHandlers(ctx),
     ...recordsHandlers(ctx),
+    ...measurementsHandlers(ctx),
     ...labelsHandlers(ctx),
     ...importHandlers(ctx),
     ...reportsHandlers(ctx),

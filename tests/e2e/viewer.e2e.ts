@@ -432,6 +432,56 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
     await page.close();
   });
 
+  it('shows the heart rate and, on a delineated LUDB record, the intervals and the P/QRS/T marks (H)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+    await page.goto(server.url);
+    await openAs('Dr Waves', page);
+    const measurements = async () =>
+      page.evaluate(async (token) => {
+        const call = async (method: string, body: object) =>
+          (
+            await (
+              await fetch(`/api/${method}`, { method: 'POST', headers: { 'x-ecg-audit-token': token }, body: JSON.stringify(body) })
+            ).json()
+          ).value;
+        const title = document.querySelector('[data-testid=record-title]')?.textContent;
+        const [study] = await call('records.studies', {});
+        const { items } = await call('records.worklist', { studyId: study.id, raterId: 'any' });
+        const item = items.find((i: { pseudonym: string }) => i.pseudonym === title);
+        return call('records.measurements', { recordId: item.recordId });
+      }, server.token);
+    await expect.poll(() => page.getByTestId('heart-rate').textContent(), { timeout: 20_000 }).toMatch(/Heart rate \d+(–\d+)? bpm/);
+    const m = await measurements();
+    const rate = m.heartRate.regular
+      ? `${Math.round(m.heartRate.medianBpm)} bpm`
+      : `${Math.round(m.heartRate.minBpm)}–${Math.round(m.heartRate.maxBpm)} bpm`;
+    expect(await page.getByTestId('heart-rate').textContent()).toContain(rate);
+    expect(await page.getByTestId('rr-range').textContent()).toMatch(/RR \d\.\d\d–\d\.\d\d s/);
+    const iv = m.delineation.intervals;
+    expect(await page.getByTestId('interval-pr').textContent()).toBe(`PR ${Math.round(iv.prMs)} ms`);
+    expect(await page.getByTestId('interval-qrs').textContent()).toBe(`QRS ${Math.round(iv.qrsMs)} ms`);
+    expect(await page.getByTestId('interval-qt').textContent()).toBe(`QT ${Math.round(iv.qtMs)} ms`);
+    expect(await page.getByTestId('interval-qtc').textContent()).toBe(`QTc ${Math.round(iv.qtcBazettMs)} ms (Bazett)`);
+    // the whole line fits at 1280x800, nothing cut off
+    const aids = page.getByTestId('reading-aids');
+    expect(await aids.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    // H draws the annotated waves on the print; ? lists the key
+    expect(await page.getByTestId('ecg-canvas').getAttribute('data-wave-marks')).toBe('0');
+    await page.keyboard.press('h');
+    await expect.poll(async () => Number(await page.getByTestId('ecg-canvas').getAttribute('data-wave-marks'))).toBeGreaterThan(30);
+    expect(await page.getByTestId('toggle-waves').getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('?');
+    expect(await page.getByTestId('help-overlay').textContent()).toContain('P, QRS and T marks');
+    await page.keyboard.press('Escape');
+    // the marks stay on for the next record
+    await page.keyboard.press('n');
+    await waitForFrame(page, 'S1-0002');
+    await expect.poll(async () => Number(await page.getByTestId('ecg-canvas').getAttribute('data-wave-marks'))).toBeGreaterThan(30);
+    await page.getByTestId('toggle-waves').click();
+    await expect.poll(() => page.getByTestId('ecg-canvas').getAttribute('data-wave-marks')).toBe('0');
+    await page.close();
+  });
+
   it('walks the focus worklist -> classes -> regions -> label panel with Tab, and keeps the place across a reload', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
     await page.goto(server.url);
@@ -479,6 +529,13 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
       await page.keyboard.press('j');
       await expect.poll(() => page.getByTestId('thumb-2').getAttribute('class')).toContain('selected');
       await expect.poll(() => page.getByTestId('ecg-canvas').getAttribute('data-frame-layout')).toBe('3x4');
+      await expect.poll(() => page.getByTestId('interval-qtc').count()).toBe(1);
+      if (width === 1920) {
+        // the larger screen with LUDB's P/QRS/T marks on
+        await page.keyboard.press('h');
+        await expect.poll(async () => Number(await page.getByTestId('ecg-canvas').getAttribute('data-wave-marks'))).toBeGreaterThan(0);
+        await expect.poll(() => page.getByTestId('thumb-2').getAttribute('class')).toContain('selected');
+      }
       const shot = await page.screenshot();
       const file = repoPath('tests', 'e2e', 'screenshots', `viewer-screen-${width}x${height}.png`);
       if (UPDATE || !existsSync(file)) writeFileSync(file, shot);
@@ -532,6 +589,10 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
       await waitForFrame(page, 'S1-0002');
       await page.getByTestId('whatif-top').click();
       await expect.poll(() => page.getByTestId('whatif-results').textContent(), MODEL_RUN).toContain('→');
+      // a record without delineation: a heart rate, no intervals, a wave switch that says why it is off
+      await expect.poll(() => page.getByTestId('heart-rate').textContent()).toMatch(/Heart rate \d+(–\d+)? bpm/);
+      expect(await page.getByTestId('interval-qtc').count()).toBe(0);
+      expect(await page.getByTestId('toggle-waves').isDisabled()).toBe(true);
       await page.keyboard.press('1');
       await expect.poll(() => page.getByTestId('label-notice').textContent()).toContain('Saved');
       await page.screenshot({ path: UPDATE ? repoPath('docs', 'screenshot-viewer.png') : join(dir, 'screenshot-viewer.png') });

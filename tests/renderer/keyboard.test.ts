@@ -49,6 +49,7 @@ describe('keyboard map', () => {
       'next-class',
       'layout',
       'what-if-region',
+      'toggle-waves',
       'help',
     ] as const)
       expect(actions).toContain(a);

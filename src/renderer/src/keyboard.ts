@@ -27,6 +27,7 @@ export type KeyAction =
   | 'pan-right'
   | 'toggle-overlay'
   | 'toggle-raw-w'
+  | 'toggle-waves'
   | 'layout'
   | 'fit'
   | 'calipers'
@@ -109,6 +110,12 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
     keys: ['w'],
     action: 'toggle-raw-w',
     description: 'Colour by the model’s weights alone (raw W) instead of weight × signal',
+    group: 'Reading the ECG',
+  },
+  {
+    keys: ['h'],
+    action: 'toggle-waves',
+    description: 'Show / hide the P, QRS and T marks (the record’s wave annotations, where it has them)',
     group: 'Reading the ECG',
   },
   { keys: ['l'], action: 'layout', description: 'Next layout (3×4 + rhythm, 6×2, 12×1)', group: 'Reading the ECG' },

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { importApi } from './import.ts';
 import { labelsApi } from './labels.ts';
+import { measurementsApi } from './measurements.ts';
 import { recordsApi } from './records.ts';
 import { systemApi } from './system.ts';
 import { packagesApi } from './packages.ts';
@@ -11,6 +12,7 @@ export const apiContract = {
   ...systemApi,
   ...packagesApi,
   ...recordsApi,
+  ...measurementsApi,
   ...labelsApi,
   ...importApi,
   ...reportsApi,

@@ -1,6 +1,6 @@
 /**
- * Canvas drawing of the ECG paper: grid, attribution overlay, region outlines, calibration pulses, traces,
- * calipers. Geometry comes from layout.ts and regions.ts (unit-tested); this file only turns it into pixels.
+ * Canvas drawing of the ECG paper: grid, attribution overlay, region outlines, P/QRS/T marks, calibration pulses,
+ * traces, calipers. Geometry comes from layout.ts and regions.ts (unit-tested); this file only turns it into pixels.
  * The grid is drawn once per size into its own canvas and blitted, and each lead's overlay is a 1-pixel-high
  * strip of colours scaled into place, so a frame costs a handful of drawImage calls plus the traces.
  */
@@ -8,6 +8,7 @@ import { buildLut, lutIndex } from './colorScale.ts';
 import { decimateMinMax } from './decimate.ts';
 import { CAL_PULSE_MV, cellY, gridLines, type LayoutCell, type PaperLayout } from './layout.ts';
 import type { RegionBox } from './regions.ts';
+import { WAVE_BAR_MM, WAVE_COLOURS, WAVE_TICK_MM, type WaveMark } from './waves.ts';
 
 export const PAPER = {
   background: '#fff4f2',
@@ -50,6 +51,8 @@ export interface Scene {
   trace: Trace;
   overlay: Overlay | null;
   boxes: RegionBox[];
+  /** P/QRS/T delineation marks; empty when the layer is off. */
+  waves: WaveMark[];
   selectedKey: string | null;
   caliper: Caliper | null;
   draft: { xMm: number; widthMm: number; cell: LayoutCell } | null;
@@ -235,6 +238,25 @@ function drawRegions(ctx: CanvasRenderingContext2D, scene: Scene): void {
   }
 }
 
+function drawWaves(ctx: CanvasRenderingContext2D, scene: Scene): void {
+  const { pxPerMm: s } = scene;
+  ctx.lineWidth = 1.2;
+  for (const m of scene.waves) {
+    ctx.fillStyle = ctx.strokeStyle = WAVE_COLOURS[m.kind];
+    ctx.fillRect(m.xMm * s, m.yMm * s, m.widthMm * s, WAVE_BAR_MM * s);
+    ctx.beginPath();
+    if (m.onsetHere) {
+      ctx.moveTo(m.xMm * s, m.yMm * s);
+      ctx.lineTo(m.xMm * s, (m.yMm + WAVE_TICK_MM) * s);
+    }
+    if (m.offsetHere) {
+      ctx.moveTo((m.xMm + m.widthMm) * s, m.yMm * s);
+      ctx.lineTo((m.xMm + m.widthMm) * s, (m.yMm + WAVE_TICK_MM) * s);
+    }
+    ctx.stroke();
+  }
+}
+
 function drawInteraction(ctx: CanvasRenderingContext2D, scene: Scene): void {
   const { pxPerMm: s, layout } = scene;
   if (scene.draft) {
@@ -275,6 +297,7 @@ export function drawScene(ctx: CanvasRenderingContext2D, scene: Scene, grid: HTM
   ctx.drawImage(grid, 0, 0, layout.widthMm * s, layout.heightMm * s);
   drawOverlay(ctx, scene);
   drawRegions(ctx, scene);
+  drawWaves(ctx, scene);
   drawCalibrations(ctx, scene);
   drawTraces(ctx, scene);
   drawLabelsAndSeparators(ctx, scene);
