@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -480,6 +480,45 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
     await page.getByTestId('toggle-waves').click();
     await expect.poll(() => page.getByTestId('ecg-canvas').getAttribute('data-wave-marks')).toBe('0');
     await page.close();
+  });
+
+  it('on the demo study’s LUDB records: one rate in sinus rhythm, a range in atrial fibrillation, intervals and marks', async () => {
+    const demo = repoPath('resources', 'demo', 'ludb', 'data');
+    const files = readdirSync(demo).map((f) => join(demo, f));
+    const dbPath = join(dir, 'demo-ludb.sqlite');
+    await buildDb(dbPath, files, new Set(files.map((f) => f.replace(/\.[^.]+$/, ''))).size);
+    const demoServer = await startViewerServer(dbPath);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+      await page.goto(demoServer.url);
+      await page.getByTestId('rater-name').fill('Dr Demo');
+      await page.getByTestId('rater-create').click();
+      const openRecord = async (file: string): Promise<void> => {
+        await page.getByTestId('worklist-search').fill(file);
+        const rows = page.getByTestId('worklist-items').locator('li[role=option]');
+        await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(1);
+        const pseudonym = (await rows.first().getAttribute('data-testid'))!.replace('worklist-item-', '');
+        await rows.first().click();
+        await expect.poll(() => page.getByTestId('record-title').textContent(), { timeout: 20_000 }).toBe(pseudonym);
+      };
+      // LUDB 14: sinus rhythm
+      await openRecord('14');
+      await expect.poll(() => page.getByTestId('heart-rate').textContent(), { timeout: 20_000 }).toMatch(/^Heart rate \d+ bpm$/);
+      expect(await page.getByTestId('interval-pr').textContent()).toMatch(/^PR \d+ ms$/);
+      // LUDB 88: atrial fibrillation: a range, never one number, and no PR
+      await openRecord('88');
+      await expect
+        .poll(() => page.getByTestId('heart-rate').textContent(), { timeout: 20_000 })
+        .toMatch(/^Heart rate \d+–\d+ bpm, irregular$/);
+      expect(await page.getByTestId('interval-pr').textContent()).toBe('PR —');
+      expect(await page.getByTestId('interval-qrs').textContent()).toMatch(/^QRS \d+ ms$/);
+      expect(await page.getByTestId('interval-qtc').textContent()).toMatch(/^QTc \d+ ms \(Bazett\)$/);
+      await page.getByTestId('toggle-waves').click();
+      await expect.poll(async () => Number(await page.getByTestId('ecg-canvas').getAttribute('data-wave-marks'))).toBeGreaterThan(30);
+      await page.close();
+    } finally {
+      await demoServer.close();
+    }
   });
 
   it('walks the focus worklist -> classes -> regions -> label panel with Tab, and keeps the place across a reload', async () => {
