@@ -7,7 +7,15 @@ import {
   type LabelTarget,
   listRaters,
 } from '../core/store/index.ts';
-import { type Blinding, getBlinding, PACKAGE_OWNER, setBlinding } from '../core/store/viewerQueries.ts';
+import {
+  type Blinding,
+  getBlinding,
+  type LabelReadScope,
+  PACKAGE_OWNER,
+  readableLabels,
+  setBlinding,
+} from '../core/store/viewerQueries.ts';
+import type { Db } from '../core/store/db.ts';
 import { ApiError } from '../shared/api/contract.ts';
 import type { BlindingDto, LabelDto } from '../shared/api/labels.ts';
 import type { AppContext } from './context.ts';
@@ -31,6 +39,22 @@ function asDto(b: Blinding, raterId: string, names: Map<string, string>): Blindi
     hideReference: b.hideReference,
     owner: b.ownerId === null ? null : { id: b.ownerId, name: ownerName(b.ownerId, names), isMe: b.ownerId === raterId },
   };
+}
+
+/**
+ * Whose labels the caller may read in a study (reports, label exports): in a blinded study every rater's only
+ * for its owner, the caller's own for any other rater; a caller who names no rater is refused there.
+ */
+export function labelReadScope(db: Db, studyId: number, callerId: string | undefined): LabelReadScope {
+  const blinding = getBlinding(db, studyId);
+  const scope = readableLabels(blinding, callerId);
+  if (scope === null) {
+    throw new ApiError(
+      'unauthorized',
+      'This study is blinded: choose who you are (your rater name) first; only its owner reads every rater’s labels.',
+    );
+  }
+  return scope;
 }
 
 export function labelsHandlers(ctx: AppContext): Handlers<LabelsMethod> {

@@ -9,12 +9,13 @@ import {
   verifyPackage,
   withReadonly,
 } from '../core/package/index.ts';
-import { getSetting, importRater, listRaters } from '../core/store/index.ts';
+import { findStudy, getSetting, importRater, listRaters } from '../core/store/index.ts';
 import { ApiError } from '../shared/api/contract.ts';
 import type { OpenDatabaseDto } from '../shared/api/packages.ts';
 import type { AppContext } from './context.ts';
 import type { Handlers } from './handlers.ts';
 import { importRunning } from './import.ts';
+import { labelReadScope } from './labels.ts';
 import { reportRunning } from './reports.ts';
 import { appStore, asApiErrors, switchAppStore } from './records.ts';
 
@@ -77,8 +78,18 @@ export function packagesHandlers(ctx: AppContext): Handlers<PackagesMethod> {
     'packages.exportStudy': ({ studyName, out, hideProbabilities, randomiseOrder, seed }) =>
       asPackageErrors(() => exportStudyPackage(appStore(ctx), ctx.dbPath, { studyName, out, hideProbabilities, randomiseOrder, seed })),
 
-    'packages.exportLabels': ({ studyName, out, raterId }) =>
-      asPackageErrors(() => exportLabelsPackage(appStore(ctx), ctx.dbPath, { studyName, out, raterId })),
+    'packages.exportLabels': ({ studyName, out, raterId, everyone }) =>
+      asPackageErrors(() => {
+        const db = appStore(ctx);
+        const study = findStudy(db, studyName);
+        if (everyone && study && labelReadScope(db, study.id, raterId).kind !== 'everyone') {
+          throw new ApiError(
+            'unauthorized',
+            `Study “${studyName}” is blinded: you can export your own labels; only its owner exports every rater’s.`,
+          );
+        }
+        return exportLabelsPackage(db, ctx.dbPath, { studyName, out, raterId: everyone ? undefined : raterId });
+      }),
 
     'packages.import': ({ path }) => asPackageErrors(() => importStudyPackage(appStore(ctx), ctx.dbPath, path)),
 

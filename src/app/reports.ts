@@ -3,12 +3,13 @@ import { basename, dirname, join } from 'node:path';
 import type { Report } from '../core/report/build.ts';
 import { type ReportTask, startReport } from '../core/report/job.ts';
 import { chromiumPdfRenderer } from '../core/report/pdf.ts';
-import { findStudy } from '../core/store/index.ts';
+import { findStudy, listRaters } from '../core/store/index.ts';
 import { ApiError } from '../shared/api/contract.ts';
 import type { ReportSummaryDto, ReportTaskDto } from '../shared/api/reports.ts';
 import type { AppContext } from './context.ts';
 import type { Handlers } from './handlers.ts';
 import { appPool } from './inference.ts';
+import { labelReadScope } from './labels.ts';
 import { appStore, asApiErrors } from './records.ts';
 
 /** A folder name from the study name and the time, so reports never overwrite each other. */
@@ -64,6 +65,12 @@ type ReportMethod = 'reports.start' | 'reports.status' | 'reports.cancel' | 'rep
 
 interface Job {
   study: string;
+  /** Who started it (undefined: nobody named) and the database it read: only they see it again. */
+  startedBy: string | undefined;
+  dbPath: string;
+  studyId: number;
+  /** Whose labels it holds: null = every rater's. */
+  labelsOf: { id: string; name: string } | null;
   outDir: string;
   task: ReportTask;
   result: ReportTaskDto['result'];
@@ -87,12 +94,36 @@ export function reportRunning(ctx: AppContext): boolean {
 }
 
 function dto(jobId: number, j: Job): ReportTaskDto {
-  return { jobId, study: j.study, running: isRunning(j), progress: j.task.progress, result: j.result, error: j.error };
+  return {
+    jobId,
+    study: j.study,
+    labelsOf: j.labelsOf,
+    running: isRunning(j),
+    progress: j.task.progress,
+    result: j.result,
+    error: j.error,
+  };
 }
 
-function job(ctx: AppContext, jobId: number): Job {
+/**
+ * A report is the business of whoever started it; one holding every rater's labels stays hidden from them too
+ * once its study is blinded (and they do not own it).
+ */
+function visibleTo(ctx: AppContext, j: Job, callerId: string | undefined): boolean {
+  if (j.startedBy !== callerId) return false;
+  if (j.labelsOf !== null) return true;
+  if (j.dbPath !== ctx.dbPath) return false;
+  try {
+    return labelReadScope(appStore(ctx), j.studyId, callerId).kind === 'everyone';
+  } catch {
+    return false;
+  }
+}
+
+function job(ctx: AppContext, jobId: number, callerId: string | undefined): Job {
   const j = jobsOf(ctx).get(jobId);
-  if (!j) throw new ApiError('not-found', `report job ${jobId} was not started in this session`);
+  // another's report is answered as if it did not exist: its summary would tell their labels
+  if (!j || !visibleTo(ctx, j, callerId)) throw new ApiError('not-found', `report job ${jobId} was not started by you in this session`);
   return j;
 }
 
@@ -102,7 +133,13 @@ export function reportsHandlers(ctx: AppContext): Handlers<ReportMethod> {
       asApiErrors(() => {
         if (reportRunning(ctx)) throw new ApiError('conflict', 'a report is already running; wait for it or cancel it first');
         const db = appStore(ctx);
-        if (!findStudy(db, req.study)) throw new ApiError('not-found', `study "${req.study}" does not exist in ${ctx.dbPath}`);
+        const study = findStudy(db, req.study);
+        if (!study) throw new ApiError('not-found', `study "${req.study}" does not exist in ${ctx.dbPath}`);
+        if (req.raterId !== undefined && !listRaters(db).some((r) => r.id === req.raterId)) {
+          throw new ApiError('not-found', `rater ${req.raterId} does not exist`);
+        }
+        const scope = labelReadScope(db, study.id, req.raterId);
+        const onlyRater = scope.kind === 'own' ? scope.raterId : undefined;
         const now = new Date();
         const outDir = reportFolder(ctx, req.study, now);
         const task = startReport(db, {
@@ -111,6 +148,7 @@ export function reportsHandlers(ctx: AppContext): Handlers<ReportMethod> {
           modelsDir: ctx.modelsDir,
           // the report's model runs go to the pool's batch lane, off the thread that answers API calls
           runner: (modelId) => appPool(ctx, modelId),
+          onlyRater,
           settings: {
             faithfulness: req.faithfulness,
             includeIdentifiers: req.includeIdentifiers,
@@ -120,7 +158,21 @@ export function reportsHandlers(ctx: AppContext): Handlers<ReportMethod> {
           pdf: req.pdf ? (ctx.pdfRenderer ?? chromiumPdfRenderer()) : null,
           now: () => now,
         });
-        const entry: Job = { study: req.study, outDir, task, result: null, error: null };
+        const labelsOf =
+          onlyRater === undefined
+            ? null
+            : { id: onlyRater, name: listRaters(db).find((r) => r.id === onlyRater)?.displayName ?? onlyRater };
+        const entry: Job = {
+          study: req.study,
+          startedBy: req.raterId,
+          dbPath: ctx.dbPath,
+          studyId: study.id,
+          labelsOf,
+          outDir,
+          task,
+          result: null,
+          error: null,
+        };
         void task.done.then(
           (generated) => {
             if (!generated) return;
@@ -140,18 +192,18 @@ export function reportsHandlers(ctx: AppContext): Handlers<ReportMethod> {
         return dto(jobId, entry);
       }),
 
-    'reports.status': async ({ jobId }) => dto(jobId, job(ctx, jobId)),
+    'reports.status': async ({ jobId, raterId }) => dto(jobId, job(ctx, jobId, raterId)),
 
-    'reports.cancel': async ({ jobId }) => {
-      const j = job(ctx, jobId);
+    'reports.cancel': async ({ jobId, raterId }) => {
+      const j = job(ctx, jobId, raterId);
       if (!j.task.cancel() && isRunning(j)) throw new ApiError('conflict', 'too late to cancel: the report files are being written');
       return dto(jobId, j);
     },
 
-    'reports.latest': async () => {
-      const jobs = jobsOf(ctx);
-      const last = jobs.size;
-      return last ? dto(last, jobs.get(last)!) : null;
+    'reports.latest': async ({ raterId }) => {
+      const mine = [...jobsOf(ctx)].filter(([, j]) => visibleTo(ctx, j, raterId));
+      const last = mine.at(-1);
+      return last ? dto(last[0], last[1]) : null;
     },
   };
 }

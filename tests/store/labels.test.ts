@@ -20,6 +20,8 @@ import {
   StoreError,
   worklist,
 } from '../../src/core/store/index.ts';
+import { loadStudyData } from '../../src/core/report/data.ts';
+import { readableLabels } from '../../src/core/store/viewerQueries.ts';
 import { repoPath, sharedDataDir } from '../helpers/sharedData.ts';
 
 let db: Db;
@@ -116,6 +118,25 @@ describe('append-only labels', () => {
     expect(currentLabels(db, recordId, { raterId: b.id }).map((l) => l.value)).toEqual(['no']);
     const all = currentLabels(db, recordId).filter((l) => l.targetKind === 'agree-class');
     expect(all.map((l) => l.raterId).sort()).toEqual([a.id, b.id].sort());
+    // the audit trail of one rater (what a rater's own report reads in a blinded study)
+    const study = ensureStudy(db, 'labels');
+    expect(labelHistory(db, { studyId: study.id, raterId: a.id }).map((l) => [l.raterId, l.value])).toEqual([[a.id, 'yes']]);
+    expect(new Set(labelHistory(db, { studyId: study.id }).map((l) => l.raterId))).toEqual(
+      new Set([...labelHistory(db).map((l) => l.raterId)]),
+    );
+    const own = loadStudyData(db, { study: 'labels', onlyRater: b.id });
+    expect(own.labels.map((l) => [l.raterId, l.value])).toEqual([[b.id, 'no']]);
+    expect(own.raters.map((r) => r.id)).toEqual([b.id]);
+  });
+
+  it('lets only the owner of a blinded study read every rater’s labels', () => {
+    const blinding = { blinded: true, hideProbability: false, hideReference: false, ownerId: 'owner' };
+    expect(readableLabels(blinding, 'owner')).toEqual({ kind: 'everyone' });
+    expect(readableLabels(blinding, 'rater')).toEqual({ kind: 'own', raterId: 'rater' });
+    expect(readableLabels(blinding, undefined)).toBeNull();
+    expect(readableLabels({ ...blinding, ownerId: null }, 'rater')).toEqual({ kind: 'own', raterId: 'rater' });
+    expect(readableLabels({ ...blinding, blinded: false }, 'rater')).toEqual({ kind: 'everyone' });
+    expect(readableLabels({ ...blinding, blinded: false }, undefined)).toEqual({ kind: 'everyone' });
   });
 
   it('stores user-drawn regions and reports them in the worklist progress', () => {

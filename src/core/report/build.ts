@@ -31,6 +31,8 @@ export interface ReportSettings {
   /** Largest number of records the faithfulness pass evaluates (a seeded sample); 0 = all. */
   faithfulnessMaxRecords: number;
   topSampleFraction: number;
+  /** The report holds one rater's labels only (a rater's own report in a blinded study). */
+  ownLabelsOnly: boolean;
 }
 
 export const DEFAULT_SETTINGS = {
@@ -41,6 +43,7 @@ export const DEFAULT_SETTINGS = {
   deletionSteps: 20,
   faithfulnessMaxRecords: 200,
   topSampleFraction: 0.01,
+  ownLabelsOnly: false,
 } as const;
 
 export interface RaterEntry {

@@ -41,8 +41,15 @@ export interface StudyData {
   records: RecordInfo[];
   /** Raters with at least one label in the study, in order of first label. */
   raters: Rater[];
-  /** Every label in the study, oldest first, superseded ones included. */
+  /** Every label in the study (or of the one rater asked for), oldest first, superseded ones included. */
   labels: LabelHistoryRow[];
+}
+
+export interface StudyDataOptions {
+  study?: string;
+  modelId?: string;
+  /** Only this rater's labels: what a rater who does not own a blinded study may see (the app decides). */
+  onlyRater?: string;
 }
 
 /** The study named, or the only one; anything else is a ReportError listing what exists. */
@@ -88,7 +95,7 @@ function chooseModel(db: Db, studyId: number, modelId: string | undefined): Stud
   return best ? { id: best.id, manifest: best.manifest, manifestSha256: best.manifestSha256 } : null;
 }
 
-export function loadStudyData(db: Db, options: { study?: string; modelId?: string } = {}): StudyData {
+export function loadStudyData(db: Db, options: StudyDataOptions = {}): StudyData {
   const study = chooseStudy(db, options.study);
   const model = chooseModel(db, study.id, options.modelId);
   const recordRows = db
@@ -161,7 +168,7 @@ export function loadStudyData(db: Db, options: { study?: string; modelId?: strin
       topClassRegions: topRegionsByRun.get(r.id) ?? [],
     });
   }
-  const labels = labelHistory(db, { studyId: study.id });
+  const labels = labelHistory(db, { studyId: study.id, raterId: options.onlyRater });
   const raterIds = [...new Set(labels.map((l) => l.raterId))];
   const raters = listRaters(db);
   return {

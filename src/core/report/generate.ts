@@ -30,7 +30,9 @@ export interface GenerateOptions {
    * Absent: a worker pool of the report's own (records run in parallel, one per core), closed afterwards.
    */
   runner?: (modelId: string) => Promise<WindowRunner>;
-  settings?: Partial<Omit<ReportSettings, 'study' | 'modelId'>>;
+  settings?: Partial<Omit<ReportSettings, 'study' | 'modelId' | 'ownLabelsOnly'>>;
+  /** Only this rater's labels go into the report (see StudyDataOptions.onlyRater). */
+  onlyRater?: string;
   /** Null: no PDF. */
   pdf: PdfRenderer | null;
   /** Where the report is: agreement, then faithfulness record by record, then writing the files. */
@@ -84,8 +86,14 @@ export async function openRunner(
 }
 
 export async function generateReport(db: Db, options: GenerateOptions): Promise<GeneratedReport> {
-  const data = loadStudyData(db, { study: options.study, modelId: options.modelId });
-  const settings: ReportSettings = { ...DEFAULT_SETTINGS, ...options.settings, study: data.study.name, modelId: data.model?.id ?? null };
+  const data = loadStudyData(db, { study: options.study, modelId: options.modelId, onlyRater: options.onlyRater });
+  const settings: ReportSettings = {
+    ...DEFAULT_SETTINGS,
+    ...options.settings,
+    study: data.study.name,
+    modelId: data.model?.id ?? null,
+    ownLabelsOnly: options.onlyRater !== undefined,
+  };
   if (!Number.isInteger(settings.bootstrapResamples) || settings.bootstrapResamples < 0) {
     throw new ReportError('bad-options', `bootstrap resamples must be a non-negative integer, got ${settings.bootstrapResamples}`);
   }

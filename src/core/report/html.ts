@@ -386,6 +386,7 @@ const SETTING_WORDS: Record<string, string> = {
   deletionSteps: 'deletion/insertion steps',
   faithfulnessMaxRecords: 'largest number of records re-run (0 = all)',
   topSampleFraction: 'fraction of samples for the concentration figure',
+  ownLabelsOnly: 'only the requesting rater\u2019s labels (blinded study)',
 };
 
 export function reportHtml(report: Report): string {
@@ -403,6 +404,7 @@ export function reportHtml(report: Report): string {
       ['records (with a model run)', `${report.counts.records} (${report.counts.recordsWithRun})`],
       ['raters', String(report.counts.raters)],
       ['labels (current)', `${report.counts.labels} (${report.counts.currentLabels})`],
+      ...(report.settings.ownLabelsOnly ? [['whose labels', 'the requesting rater\u2019s only: the study is blinded']] : []),
       [
         'identifiers',
         report.deidentified ? 'de-identified: records by pseudonym, raters by alias, notes withheld' : "INCLUDED at the user's request",

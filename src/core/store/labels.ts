@@ -352,15 +352,15 @@ export function inForce(label: Pick<LabelHistoryRow, 'current' | 'value'>): bool
   return label.current && label.value !== WITHDRAWN;
 }
 
-/** Every label ever written (the audit trail), oldest first, optionally for one study. */
-export function labelHistory(db: Db, options: { studyId?: number } = {}): LabelHistoryRow[] {
+/** Every label ever written (the audit trail), oldest first, optionally for one study and for one rater. */
+export function labelHistory(db: Db, options: { studyId?: number; raterId?: string } = {}): LabelHistoryRow[] {
   const rows = db
     .prepare(
       `SELECT l.*, ra.display_name AS rater_name, s.name AS study_name, r.pseudonym AS record_pseudonym, ${CURRENT} AS is_current
        FROM labels l JOIN raters ra ON ra.id = l.rater_id JOIN records r ON r.id = l.record_id JOIN studies s ON s.id = r.study_id
-       WHERE (? IS NULL OR r.study_id = ?) ORDER BY l.created_at, l.id`,
+       WHERE (@study IS NULL OR r.study_id = @study) AND (@rater IS NULL OR l.rater_id = @rater) ORDER BY l.created_at, l.id`,
     )
-    .all(options.studyId ?? null, options.studyId ?? null) as (LabelRow & {
+    .all({ study: options.studyId ?? null, rater: options.raterId ?? null }) as (LabelRow & {
     rater_name: string;
     study_name: string;
     record_pseudonym: string;

@@ -49,6 +49,19 @@ export function setBlinding(db: Db, studyId: number, blinding: Blinding): Blindi
   return blinding;
 }
 
+/** Whose labels a caller may read: every rater's, or only their own. */
+export type LabelReadScope = { kind: 'everyone' } | { kind: 'own'; raterId: string };
+
+/**
+ * Whose labels a caller may read in a study (reports, label exports): every rater's where the study is not
+ * blinded or the caller owns it; in a blinded study a rater reads only their own, and a caller who names no
+ * rater reads nothing (null). The viewer is stricter: there everyone labels blind (labels.current).
+ */
+export function readableLabels(blinding: Blinding, callerId: string | undefined): LabelReadScope | null {
+  if (!blinding.blinded || (callerId !== undefined && callerId === blinding.ownerId)) return { kind: 'everyone' };
+  return callerId === undefined ? null : { kind: 'own', raterId: callerId };
+}
+
 /** The predicted classes of a run's class list: those at or above the threshold, else the top one. */
 export function predictedClasses(classes: readonly Pick<ClassPrediction, 'code' | 'probability'>[]): string[] {
   const over = classes.filter((c) => c.probability >= PREDICTED_THRESHOLD).sort((a, b) => b.probability - a.probability);

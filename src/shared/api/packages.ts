@@ -75,8 +75,15 @@ export const packagesApi = {
       .strict(),
     packageSummary,
   ),
+  /**
+   * Writes a labels package: the caller's (`raterId`) own labels, or with `everyone` every rater's, which only
+   * the study's owner may where the study is blinded (else `unauthorized`).
+   */
   'packages.exportLabels': endpoint(
-    z.object({ studyName: z.string().min(1), out: path, raterId: z.string().min(1).optional() }).strict(),
+    z
+      .object({ studyName: z.string().min(1), out: path, raterId: z.string().min(1).optional(), everyone: z.boolean().default(false) })
+      .strict()
+      .refine((r) => r.everyone || r.raterId !== undefined, { message: 'name the rater whose labels to export, or ask for everyone' }),
     packageSummary,
   ),
   /** Imports a study package into the open database, with any labels it carries. */

@@ -86,6 +86,8 @@ const reportResult = z.object({
 const reportTask = z.object({
   jobId: z.number().int(),
   study: z.string(),
+  /** Whose labels the report holds: null = every rater's; a rater = only theirs (a blinded study they do not own). */
+  labelsOf: z.object({ id: z.string(), name: z.string() }).nullable(),
   running: z.boolean(),
   progress: reportProgress,
   result: reportResult.nullable(),
@@ -93,16 +95,23 @@ const reportTask = z.object({
 });
 export type ReportTaskDto = z.infer<typeof reportTask>;
 
-const jobId = z.object({ jobId: z.number().int() }).strict();
+/**
+ * Who asks: a report and its progress are shown only to the rater who started it (or to nobody named, when it was
+ * started without a rater); in a blinded study only its owner reads every rater's labels.
+ */
+const caller = { raterId: z.string().min(1).optional() };
+const jobId = z.object({ jobId: z.number().int(), ...caller }).strict();
 
 export const reportsApi = {
   /**
    * Starts writing the study's report files (JSON, CSV, HTML, PDF) into a new folder beside the database, in
-   * the background. One report runs at a time.
+   * the background. One report runs at a time. In a blinded study a rater who does not own it gets a report
+   * of their own labels only, and a caller who names no rater is refused.
    */
   'reports.start': endpoint(
     z
       .object({
+        ...caller,
         study: z.string().min(1),
         faithfulness: z.boolean().default(true),
         pdf: z.boolean().default(true),
@@ -116,6 +125,6 @@ export const reportsApi = {
   'reports.status': endpoint(jobId, reportTask),
   /** Stops a report before its files are written; a cancelled report writes nothing. */
   'reports.cancel': endpoint(jobId, reportTask),
-  /** The latest report this app session started (running or not), so the screen can pick it up again. */
-  'reports.latest': endpoint(z.object({}).strict(), reportTask.nullable()),
+  /** The caller's latest report in this app session (running or not), so the screen can pick it up again. */
+  'reports.latest': endpoint(z.object(caller).strict(), reportTask.nullable()),
 };

@@ -1,0 +1,325 @@
+/**
+ * A blinded study over the browser-mode server (real HTTP, real handlers, real database): every API method is
+ * tried as a rater who does not own the study, and no reply, no file a call writes and no report holds another
+ * rater's labels. The owner still reads every rater's labels in reports and label exports.
+ * A new API method fails this file until a case here tries it.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createHandlers, dispatch } from '../../src/app/index.ts';
+import { startBrowserServer, type BrowserServer } from '../../src/server/browserServer.ts';
+import { apiContract, type ApiEnvelope, type ApiMethod, type ApiRequest, type ApiResponse } from '../../src/shared/api/index.ts';
+import type { RaterDto } from '../../src/shared/api/labels.ts';
+import type { ReportTaskDto } from '../../src/shared/api/reports.ts';
+import { buildViewerDb, ludbRecordFiles, viewerContext } from '../renderer/viewerDb.ts';
+
+let dir: string;
+let server: BrowserServer;
+let owner: RaterDto;
+let rater: RaterDto;
+let studyId: number;
+let studyName: string;
+let recordIds: number[];
+/** Label ids and notes the rater must never receive. */
+const ownerSecrets: string[] = [];
+let ownerReport: ReportTaskDto;
+
+async function send(method: ApiMethod, request: unknown): Promise<ApiEnvelope<unknown>> {
+  const res = await fetch(`http://127.0.0.1:${server.port}/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-ecg-audit-token': server.token },
+    body: JSON.stringify(request),
+  });
+  return (await res.json()) as ApiEnvelope<unknown>;
+}
+
+async function call<M extends ApiMethod>(method: M, request: ApiRequest<M>): Promise<ApiResponse<M>> {
+  const reply = await send(method, request);
+  if (!reply.ok) throw new Error(`${method}: ${reply.error.code}: ${reply.error.message}`);
+  return reply.value as ApiResponse<M>;
+}
+
+/** What the rater gets back from a call, checked for the owner's labels; the reply itself for further checks. */
+async function asRater(method: ApiMethod, request: unknown): Promise<ApiEnvelope<unknown>> {
+  const reply = await send(method, request);
+  expectNoSecret(JSON.stringify(reply), `${method} reply`);
+  return reply;
+}
+
+function expectNoSecret(text: string, where: string): void {
+  for (const secret of ownerSecrets) expect(text.includes(secret), `${where} holds the owner's label ${secret}`).toBe(false);
+}
+
+/** The raters whose labels a labels package (a store database) holds. */
+function packageRaters(path: string): string[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare('SELECT DISTINCT rater_id AS id FROM labels').all() as { id: string }[]).map((r) => r.id);
+  } finally {
+    db.close();
+  }
+}
+
+function waitForReport(jobId: number, raterId: string): Promise<ReportTaskDto> {
+  return vi.waitFor(
+    async () => {
+      const t = await call('reports.status', { jobId, raterId });
+      if (t.running) throw new Error(`report ${jobId} still ${t.progress.phase}`);
+      return t;
+    },
+    { timeout: 120_000, interval: 50 },
+  );
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ecg-blinded-'));
+  const dbPath = join(dir, 'audit.sqlite');
+  await buildViewerDb(dbPath, [1, 2, 3]);
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+  const handlers = createHandlers(viewerContext(dbPath));
+  server = await startBrowserServer({ rendererDir: dir, dispatch: (m, r) => dispatch(handlers, m, r) });
+
+  const [study] = await call('records.studies', {});
+  studyId = study!.id;
+  studyName = study!.name;
+  owner = await call('labels.createRater', { displayName: 'Dr Owner' });
+  rater = await call('labels.createRater', { displayName: 'Dr Rater' });
+  await call('labels.setBlinding', { studyId, raterId: owner.id, blinded: true, hideProbability: false, hideReference: false });
+  recordIds = (await call('records.worklist', { studyId, raterId: owner.id })).items.map((i) => i.recordId);
+  for (const recordId of recordIds) {
+    const { run } = await call('records.run', { recordId });
+    for (const label of [
+      await call('labels.append', {
+        raterId: owner.id,
+        target: { kind: 'region', regionId: run!.regions[0]!.id },
+        value: 'not_valid',
+        note: `owner-note-${recordId}`,
+      }),
+      await call('labels.append', {
+        raterId: owner.id,
+        target: { kind: 'plausible', recordId },
+        value: 'no',
+        note: `owner-verdict-${recordId}`,
+      }),
+    ]) {
+      ownerSecrets.push(label.id, label.note);
+    }
+    // the rater disagrees with the owner on every record: unblinded, each record would be flagged
+    await call('labels.append', { raterId: rater.id, target: { kind: 'plausible', recordId }, value: 'yes' });
+  }
+  // the owner's report (every rater's labels), for the rater to try to pick up
+  const started = await call('reports.start', {
+    study: studyName,
+    raterId: owner.id,
+    faithfulness: false,
+    pdf: false,
+    includeIdentifiers: true,
+    bootstrapResamples: 50,
+  });
+  ownerReport = await waitForReport(started.jobId, owner.id);
+}, 300_000);
+
+afterAll(async () => {
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the study owner', () => {
+  it('reads every rater’s labels in a report and a labels export', async () => {
+    expect(ownerReport.labelsOf).toBeNull();
+    expect(ownerReport.result!.summary.counts).toMatchObject({ raters: 2, labels: recordIds.length * 3 });
+    const csv = readFileSync(ownerReport.result!.files.find((f) => f.name === 'labels.csv')!.path, 'utf8');
+    for (const secret of ownerSecrets) expect(csv).toContain(secret);
+    const out = join(dir, 'owner-labels.ecgaudit');
+    await call('packages.exportLabels', { studyName, out, raterId: owner.id, everyone: true });
+    expect(packageRaters(out).sort()).toEqual([owner.id, rater.id].sort());
+  });
+});
+
+/** One case per API method: what a rater who does not own the blinded study tries, and what must hold. */
+const cases: Record<ApiMethod, () => Promise<void>> = {
+  'system.info': async () => void (await asRater('system.info', {})),
+  'labels.raters': async () => void (await asRater('labels.raters', {})),
+  'labels.createRater': async () => void (await asRater('labels.createRater', { displayName: 'Dr Third' })),
+  'labels.current': async () => {
+    for (const recordId of recordIds) {
+      const reply = await asRater('labels.current', { recordId, raterId: rater.id });
+      expect(reply).toMatchObject({ ok: true, value: { blinded: true } });
+      const { labels } = (reply as { value: ApiResponse<'labels.current'> }).value;
+      expect(labels.map((l) => l.raterId)).toEqual([rater.id]);
+    }
+  },
+  'labels.append': async () => {
+    const { run } = await call('records.run', { recordId: recordIds[0]! });
+    // the same target the owner labelled: it supersedes nothing of the owner's
+    const reply = await asRater('labels.append', {
+      raterId: rater.id,
+      target: { kind: 'region', regionId: run!.regions[0]!.id },
+      value: 'valid',
+    });
+    expect(reply).toMatchObject({ ok: true, value: { raterId: rater.id, supersedes: null } });
+  },
+  'labels.blinding': async () => {
+    expect(await asRater('labels.blinding', { studyId, raterId: rater.id })).toMatchObject({
+      ok: true,
+      value: { blinded: true, owner: { isMe: false } },
+    });
+  },
+  'labels.setBlinding': async () => {
+    const reply = await asRater('labels.setBlinding', {
+      studyId,
+      raterId: rater.id,
+      blinded: false,
+      hideProbability: false,
+      hideReference: false,
+    });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(await call('labels.blinding', { studyId, raterId: rater.id })).toMatchObject({ blinded: true });
+  },
+  'records.studies': async () => void (await asRater('records.studies', {})),
+  'records.worklist': async () => {
+    for (const filter of [{}, { disagreementOnly: true }]) {
+      const reply = await asRater('records.worklist', { studyId, raterId: rater.id, filter });
+      const { items } = (reply as { value: ApiResponse<'records.worklist'> }).value;
+      // the rater's verdicts differ from the owner's on every record, which only the owner's labels could tell
+      expect(items.some((i) => i.disagreement)).toBe(false);
+      if ('disagreementOnly' in filter) expect(items).toEqual([]);
+    }
+  },
+  'records.worklistStep': async () => {
+    const reply = await asRater('records.worklistStep', {
+      studyId,
+      raterId: rater.id,
+      recordId: null,
+      move: 'first',
+      filter: { disagreementOnly: true },
+    });
+    expect(reply).toMatchObject({ ok: true, value: { found: null } });
+  },
+  'records.reference': async () => void (await asRater('records.reference', { recordId: recordIds[0]! })),
+  'records.get': async () => void (await asRater('records.get', { recordId: recordIds[0]! })),
+  'records.run': async () => void (await asRater('records.run', { recordId: recordIds[0]! })),
+  'records.weights': async () => {
+    const { run } = await call('records.run', { recordId: recordIds[0]! });
+    await asRater('records.weights', { runId: run!.id, classCode: run!.topClass });
+  },
+  'records.whatIf': async () => {
+    const { run } = await call('records.run', { recordId: recordIds[0]! });
+    await asRater('records.whatIf', {
+      runId: run!.id,
+      classCode: run!.topClass,
+      occlude: { kind: 'region', regionId: run!.regions[0]!.id },
+    });
+  },
+  'records.viewerSettings': async () => void (await asRater('records.viewerSettings', {})),
+  'records.saveViewerSettings': async () => void (await asRater('records.saveViewerSettings', { layout: '6x2' })),
+  'reports.latest': async () => {
+    for (const request of [{}, { raterId: rater.id }]) {
+      const reply = await asRater('reports.latest', request);
+      if (reply.ok && reply.value !== null) expect((reply.value as ReportTaskDto).jobId).not.toBe(ownerReport.jobId);
+    }
+  },
+  'reports.status': async () => {
+    for (const request of [{ jobId: ownerReport.jobId }, { jobId: ownerReport.jobId, raterId: rater.id }]) {
+      expect(await asRater('reports.status', request)).toMatchObject({ ok: false });
+    }
+  },
+  'reports.cancel': async () => {
+    for (const request of [{ jobId: ownerReport.jobId }, { jobId: ownerReport.jobId, raterId: rater.id }]) {
+      expect(await asRater('reports.cancel', request)).toMatchObject({ ok: false });
+    }
+  },
+  'reports.start': async () => {
+    // naming no rater: refused, since nobody may read a blinded study's labels anonymously
+    const anonymous = await asRater('reports.start', {
+      study: studyName,
+      faithfulness: false,
+      pdf: false,
+      includeIdentifiers: true,
+      bootstrapResamples: 50,
+    });
+    expect(anonymous).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    // as themselves: a report of their own labels only, and it says so
+    const started = await asRater('reports.start', {
+      study: studyName,
+      raterId: rater.id,
+      faithfulness: false,
+      pdf: false,
+      includeIdentifiers: true,
+      bootstrapResamples: 50,
+    });
+    expect(started).toMatchObject({ ok: true });
+    const done = await waitForReport((started as { value: ReportTaskDto }).value.jobId, rater.id);
+    expectNoSecret(JSON.stringify(done), 'the rater’s report summary');
+    expect(done.labelsOf).toEqual({ id: rater.id, name: 'Dr Rater' });
+    expect(done.result!.summary.counts.raters).toBe(1);
+    for (const file of done.result!.files) expectNoSecret(readFileSync(file.path, 'utf8'), file.name);
+    const csv = readFileSync(done.result!.files.find((f) => f.name === 'labels.csv')!.path, 'utf8');
+    expect(csv).toContain(rater.id);
+    expect(readFileSync(done.result!.files.find((f) => f.name === 'report.html')!.path, 'utf8')).toContain('the study is blinded');
+  },
+  'packages.current': async () => void (await asRater('packages.current', {})),
+  'packages.exportLabels': async () => {
+    const attempts = [
+      { out: join(dir, 'r-anonymous.ecgaudit') },
+      { out: join(dir, 'r-everyone.ecgaudit'), raterId: rater.id, everyone: true },
+      { out: join(dir, 'r-everyone-anonymous.ecgaudit'), everyone: true },
+    ];
+    for (const a of attempts) {
+      const reply = await asRater('packages.exportLabels', { studyName, ...a });
+      expect(reply, JSON.stringify(a)).toMatchObject({ ok: false });
+    }
+    const mine = join(dir, 'r-mine.ecgaudit');
+    expect(await asRater('packages.exportLabels', { studyName, out: mine, raterId: rater.id })).toMatchObject({ ok: true });
+    expect(packageRaters(mine)).toEqual([rater.id]);
+  },
+  'packages.exportStudy': async () => {
+    const out = join(dir, 'r-study.ecgaudit');
+    expect(await asRater('packages.exportStudy', { studyName, out })).toMatchObject({ ok: true });
+    expect(packageRaters(out)).toEqual([]);
+  },
+  'packages.import': async () => void (await asRater('packages.import', { path: join(dir, 'r-study.ecgaudit') })),
+  'packages.merge': async () => void (await asRater('packages.merge', { paths: [join(dir, 'r-mine.ecgaudit')] })),
+  'import.models': async () => void (await asRater('import.models', {})),
+  'import.start': async () => {
+    const reply = await asRater('import.start', { inputs: ludbRecordFiles([4]), study: 'second', modelId: 'tiny-imn' });
+    expect(reply).toMatchObject({ ok: true });
+    const jobId = (reply as { value: { jobId: number } }).value.jobId;
+    await vi.waitFor(
+      async () => {
+        if ((await call('import.status', { jobId })).running) throw new Error('import still running');
+      },
+      { timeout: 60_000, interval: 50 },
+    );
+  },
+  'import.status': async () => void (await asRater('import.status', { jobId: 1 })),
+  'import.control': async () => void (await asRater('import.control', { jobId: 1, action: 'pause' })),
+  'import.jobs': async () => void (await asRater('import.jobs', {})),
+  'import.problems': async () => void (await asRater('import.problems', { jobId: 1 })),
+  // last: it makes the exported study package the open database
+  'packages.open': async () => {
+    const reply = await asRater('packages.open', { path: join(dir, 'r-study.ecgaudit'), raterId: rater.id });
+    expect(reply).toMatchObject({ ok: true });
+    const [study] = await call('records.studies', {});
+    for (const item of (await call('records.worklist', { studyId: study!.id, raterId: rater.id })).items) {
+      await asRater('labels.current', { recordId: item.recordId, raterId: rater.id });
+    }
+  },
+};
+
+describe('a rater who does not own a blinded study', () => {
+  it('has a case for every API method', () => {
+    expect(Object.keys(cases).sort()).toEqual(Object.keys(apiContract).sort());
+  });
+
+  it.each(Object.keys(cases) as ApiMethod[])(
+    '%s gives them none of the owner’s labels',
+    async (method) => {
+      await cases[method]();
+    },
+    120_000,
+  );
+});
