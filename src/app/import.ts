@@ -1,6 +1,7 @@
 import {
   errorReportCsv,
   ImportInputError,
+  problemsCsv,
   type ImportProgress,
   type ImportSummary,
   type ImportTask,
@@ -150,6 +151,12 @@ export function importHandlers(ctx: AppContext): Handlers<ImportMethod> {
 
     'import.problems': ({ jobId }) =>
       asApiErrors(() => {
+        // an import that found nothing took its study and job back: its report lives on in this session
+        const taken = tasksOf(ctx).get(jobId)?.summary?.nothingImported;
+        if (taken?.studyRemoved) {
+          const rows = taken.problems.map((r) => ({ file: r.path, outcome: r.outcome as 'failed' | 'skipped', problem: r.reason }));
+          return { rows, csv: problemsCsv(taken.problems) };
+        }
         const db = appStore(ctx);
         getImportJob(db, jobId);
         const rows = fileOutcomes(db, jobId)

@@ -178,4 +178,41 @@ describe('import screen in Chromium (browser mode, real import and model)', () =
     await page.close();
     expect(pageErrors).toEqual([]);
   });
+
+  it('says on the import page why a folder gave no ECG, and leaves no empty study behind', async () => {
+    const notes = join(dir, 'ward 4', 'letters');
+    mkdirSync(notes, { recursive: true });
+    writeFileSync(join(notes, 'notes.txt'), 'no ECG in here\n');
+    const broken = join(dir, 'ward 4', 'broken');
+    mkdirSync(broken, { recursive: true });
+    copyFileSync(join(LUDB, '4.hea'), join(broken, '4.hea'));
+    writeFileSync(join(broken, '4.dat'), readFileSync(join(LUDB, '4.dat')).subarray(0, 50_000));
+
+    const page = await importPage();
+    const jobRows = () => page.getByTestId('import-jobs').locator('tbody tr').count();
+    await expect.poll(jobRows).toBe(2);
+    for (const [folderPath, study, why] of [
+      [notes, 'Ward 4 letters', `No ECG files found in ${notes}: its one file is not an ECG this app reads`],
+      [broken, 'Ward 4 broken', `Nothing imported from ${broken}: the one file that looked like an ECG failed`],
+    ] as const) {
+      await page.getByTestId('import-paths').fill(folderPath);
+      await page.getByTestId('import-study').fill(study);
+      await page.getByTestId('import-start').click();
+      await expect.poll(() => page.getByTestId('import-nothing').textContent(), { timeout: 60_000 }).toContain(why);
+      expect(await page.getByTestId('import-nothing').textContent()).toContain(`study “${study}” was not created`);
+      expect(await page.getByTestId('import-summary').count()).toBe(0);
+      // the failure report is there, beside the message
+      await expect.poll(() => page.getByTestId('import-problems').textContent()).toContain(folderPath);
+      await shoot(page, `import-nothing-${study.replace(/\W+/g, '-')}`);
+    }
+    expect(await page.getByTestId('import-problems').textContent()).toMatch(/declares 5000 samples per signal/);
+    // no job and no study for either folder
+    expect(await jobRows()).toBe(2);
+    await page.getByTestId('nav-report').click();
+    const options = () => page.getByTestId('report-study').locator('option').allTextContents();
+    await expect.poll(options).toContain('Ward 3 admissions (3 records)');
+    expect((await options()).some((o) => o.startsWith('Ward 4'))).toBe(false);
+    await page.close();
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,27 @@ describe('import API', () => {
     expect(problems.csv).toContain('SOURCE.md,skipped');
     const studies = await a.call('records.studies', {});
     expect(studies).toEqual([expect.objectContaining({ name: 'CinC', records })]);
+  });
+
+  it('an import that finds no ECG leaves no study, says why, and still answers for its problems', async () => {
+    const a = app(join(mkdtempSync(join(tmpdir(), 'ecg-import-app-')), 'audit.sqlite'));
+    const folder = mkdtempSync(join(tmpdir(), 'ecg-no-ecg-'));
+    writeFileSync(join(folder, 'letter.txt'), 'Dear colleague\n');
+    const started = await a.call('import.start', { inputs: [folder], study: 'Letters', modelId: 'tiny-imn' });
+    let status = started;
+    while (status.running) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = await a.call('import.status', { jobId: started.jobId });
+    }
+    expect(status.summary!.nothingImported).toEqual({
+      message: `No ECG files found in ${folder}: its one file is not an ECG this app reads; study “Letters” was not created.`,
+      studyRemoved: true,
+    });
+    expect(await a.call('records.studies', {})).toEqual([]);
+    expect(await a.call('import.jobs', {})).toEqual([]);
+    const problems = await a.call('import.problems', { jobId: started.jobId });
+    expect(problems.rows).toEqual([{ file: join(folder, 'letter.txt'), outcome: 'skipped', problem: 'not an ECG: text document' }]);
+    expect(problems.csv).toContain('letter.txt,skipped');
   });
 
   it('answers bad requests with their own codes', async () => {

@@ -145,6 +145,51 @@ describe('import behaviour', () => {
     db.close();
   });
 
+  it('leaves no empty study behind when a folder holds no ECG, or only ECGs that fail, and says why', async () => {
+    const db = freshDb();
+    const notes = mkdtempSync(join(tmpdir(), 'ecg-no-ecg-'));
+    writeFileSync(join(notes, 'notes.pdf'), '%PDF-1.4 not an ECG');
+    writeFileSync(join(notes, 'readme.txt'), 'nothing to see');
+    const none = await startImport(db, { inputs: [notes], study: 'No ECG here', model }).done;
+    expect(none).toMatchObject({ status: 'completed', imported: 0, skipped: 2 });
+    expect(none.nothingImported).toMatchObject({ studyRemoved: true });
+    expect(none.nothingImported!.message).toBe(
+      `No ECG files found in ${notes}: none of its 2 files is an ECG this app reads; study “No ECG here” was not created.`,
+    );
+    expect(none.nothingImported!.problems.map((p) => [basename(p.path), p.outcome])).toEqual([
+      ['notes.pdf', 'skipped'],
+      ['readme.txt', 'skipped'],
+    ]);
+    expect(listStudies(db)).toEqual([]);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM import_jobs').get()).toEqual({ n: 0 });
+
+    const broken = mkdtempSync(join(tmpdir(), 'ecg-all-fail-'));
+    writeFileSync(join(broken, 'lost.hea'), 'lost 1 100 1000\nlost.dat 16 1000/mV 16 0 0 0 0 I\n');
+    writeFileSync(join(broken, 'gone.hea'), 'gone 1 100 1000\ngone.dat 16 1000/mV 16 0 0 0 0 I\n');
+    writeFileSync(join(broken, 'notes.txt'), 'not an ECG');
+    const failed = await startImport(db, { inputs: [broken], study: 'Broken', model }).done;
+    expect(failed.failed).toHaveLength(2);
+    expect(failed.nothingImported!.message).toBe(
+      `Nothing imported from ${broken}: all 2 files that looked like ECGs failed; 1 other file was skipped; study “Broken” was not created.`,
+    );
+    expect(
+      failed
+        .nothingImported!.problems.filter((p) => p.outcome === 'failed')
+        .map((p) => basename(p.path))
+        .sort(),
+    ).toEqual(['gone.hea', 'lost.hea']);
+    expect(listStudies(db)).toEqual([]);
+
+    // a study that already holds records keeps them, and an import of nothing into it leaves it as it was
+    const kept = await startImport(db, { inputs: subset().slice(0, 1), study: 'Kept', model }).done;
+    const again = await startImport(db, { inputs: [notes], study: 'Kept', model }).done;
+    expect(again.nothingImported).toMatchObject({ studyRemoved: false, message: expect.stringContaining('study “Kept” is unchanged') });
+    expect(listStudies(db).map((s) => [s.name, s.records])).toEqual([['Kept', 1]]);
+    expect(fileOutcomes(db, again.jobId)).toHaveLength(2);
+    expect(kept.nothingImported).toBeNull();
+    db.close();
+  });
+
   it('reports progress, pauses, resumes, and a cancelled job resumes without repeating work', async () => {
     const db = freshDb();
     const files = subset();

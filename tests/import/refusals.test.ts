@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyFile, EcgFormatError, readEcgFile } from '../../src/core/formats/index.ts';
 import { startImport } from '../../src/core/import/index.ts';
-import { fileOutcomes, openStore } from '../../src/core/store/index.ts';
+import { openStore } from '../../src/core/store/index.ts';
 import { writeMuse } from '../helpers/hospitalWriters/muse.ts';
 import { syntheticSignal, TWELVE_LEADS } from '../helpers/hospitalWriters/signal.ts';
 import { sharedDataDir } from '../helpers/sharedData.ts';
@@ -54,7 +54,9 @@ describe('refusals name the file and the reason', () => {
     const db = openStore(join(dir, 'audit.sqlite'));
     try {
       const summary = await startImport(db, { inputs: [dir], study: 'refusals', model: tiny.model }).done;
-      const outcomes = new Map(fileOutcomes(db, summary.jobId).map((o) => [o.path, o]));
+      // every file failed, so the import took its study back: its failure report travels in the summary
+      expect(summary.nothingImported).toMatchObject({ studyRemoved: true });
+      const outcomes = new Map(summary.nothingImported!.problems.map((o) => [o.path, o]));
       expect(outcomes.get(unsafeXml)).toMatchObject({
         outcome: 'failed',
         reason: expect.stringMatching(/entity\.xml: refused for safety/),

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { errorReportCsv, ImportInputError, startImport, type ImportModel } from '../../core/import/index.ts';
+import { errorReportCsv, ImportInputError, problemsCsv, startImport, type ImportModel } from '../../core/import/index.ts';
 import { DEFAULT_MODEL_ID, loadModelFolder, resolveModelDir } from '../../core/inference/modelFolder.ts';
 import { InferencePool } from '../../core/inference/pool.ts';
 import { StoreError } from '../../core/store/index.ts';
@@ -75,7 +75,10 @@ export function registerImport(program: Command): void {
         } finally {
           process.off('SIGINT', onSigint);
         }
-        if (opts.errors) writeFileSync(resolve(opts.errors), errorReportCsv(db, summary.jobId));
+        const nothing = summary.nothingImported;
+        // an import that found nothing took its job back with its study: its report is in the summary
+        const report = nothing?.studyRemoved ? problemsCsv(nothing.problems) : errorReportCsv(db, summary.jobId);
+        if (opts.errors) writeFileSync(resolve(opts.errors), report);
         if (opts.json) {
           printJson({
             imported: summary.imported,
@@ -87,10 +90,13 @@ export function registerImport(program: Command): void {
             jobId: summary.jobId,
             status: summary.status,
             resumed: summary.resumed,
+            nothingImported: nothing ? { message: nothing.message, studyRemoved: nothing.studyRemoved } : null,
           });
         } else {
           const lines = [
-            `${summary.status === 'completed' ? 'Imported' : 'Stopped (resume by running the same command):'} study "${summary.study}" in ${dbPath}`,
+            nothing
+              ? nothing.message
+              : `${summary.status === 'completed' ? 'Imported' : 'Stopped (resume by running the same command):'} study "${summary.study}" in ${dbPath}`,
             `  ${summary.imported} records imported, ${summary.duplicates} duplicates, ${summary.skipped} files skipped, ${summary.failed.length} failed` +
               (summary.resumed ? ' (resumed job)' : ''),
             ...summary.failed.slice(0, 20).map((f) => `  failed: ${f.error}`),
@@ -99,6 +105,7 @@ export function registerImport(program: Command): void {
           process.stdout.write(lines.join('\n') + '\n');
         }
         if (summary.status === 'cancelled') process.exitCode = 130;
+        else if (nothing) process.exitCode = 1;
       } finally {
         await pool?.close();
         db.close();

@@ -19,10 +19,12 @@ import type { RecordSignal } from '../signal/preprocess.ts';
 import {
   createImportJob,
   type Db,
+  discardEmptyImport,
   ensureStudy,
   fileOutcomes,
   type FileOutcomeRow,
   findRecordByHash,
+  findStudy,
   findUnfinishedJob,
   type ImportJob,
   insertFileOutcomes,
@@ -93,6 +95,18 @@ export interface ImportSummary {
   skipped: number;
   failed: { file: string; error: string }[];
   elapsedS: number;
+  /**
+   * Set when a completed import stored no record: why, in words naming the inputs, and whether the study it
+   * created was taken back (with the job: `problems` is then the only copy of the job's failure report).
+   */
+  nothingImported: NothingImported | null;
+}
+
+export interface NothingImported {
+  message: string;
+  studyRemoved: boolean;
+  /** The files that were skipped or failed, with the problem (what the job's failure report held). */
+  problems: FileOutcomeRow[];
 }
 
 /** The model's outcome for one record, and its blobs encoded off the calling thread before the write. */
@@ -216,15 +230,16 @@ export class ImportTask {
     const { files, unreadable } = await listInputFiles(req.inputs);
     const inputs = req.inputs.map((p) => resolve(p));
     const key = jobKey(inputs, req.study.trim(), model.manifest.id, keep);
-    const { job, resumed } = db
+    const { job, resumed, studyExisted } = db
       .transaction(() => {
+        const existed = findStudy(db, req.study.trim()) !== null;
         const study = ensureStudy(db, req.study);
         registerModel(db, model.manifest);
         const open = findUnfinishedJob(db, key);
         const j: ImportJob =
           open ?? createImportJob(db, { studyId: study.id, modelId: model.manifest.id, inputs, inputsKey: key, keepIdentifiers: keep });
         setJobStatus(db, j.id, 'running', files.length + unreadable.length);
-        return { job: j, resumed: open !== null };
+        return { job: j, resumed: open !== null, studyExisted: existed };
       })
       .immediate();
 
@@ -288,8 +303,15 @@ export class ImportTask {
     });
     this.write(job.id, rows, decided);
     setJobStatus(db, job.id, 'completed');
+    const summary = this.summary(job, resumed, 'completed');
+    if (summary.imported === 0 && summary.duplicates === 0) {
+      const problems = fileOutcomes(db, job.id).filter((r) => r.outcome === 'failed' || r.outcome === 'skipped');
+      // a study that was there before this import stays, empty or not
+      const studyRemoved = (resumed || !studyExisted) && discardEmptyImport(db, job.id);
+      summary.nothingImported = { message: nothingImportedMessage(inputs, summary, studyRemoved), studyRemoved, problems };
+    }
     this.emit({ phase: 'completed' });
-    return this.summary(job, resumed, 'completed');
+    return summary;
   }
 
   /** Reads a chunk and decides duplicates in file order; runs while the model works on the previous chunk. */
@@ -447,8 +469,24 @@ export class ImportTask {
       skipped: counts.skipped,
       failed,
       elapsedS: (performance.now() - this.started) / 1000,
+      nothingImported: null,
     };
   }
+}
+
+/** "No ECG files found in /data/x (12 files, none an ECG)" or "all 5 files ... failed", naming the inputs. */
+export function nothingImportedMessage(inputs: readonly string[], s: ImportSummary, studyRemoved: boolean): string {
+  const where = inputs.length === 1 ? inputs[0]! : `${inputs[0]} and ${inputs.length - 1} more`;
+  const failed = s.failed.length;
+  const why =
+    s.filesTotal === 0
+      ? `No ECG files found in ${where}: it holds no files`
+      : failed === 0
+        ? `No ECG files found in ${where}: ${s.filesTotal === 1 ? 'its one file is not' : `none of its ${s.filesTotal} files is`} an ECG this app reads`
+        : `Nothing imported from ${where}: ${failed === 1 ? 'the one file that looked like an ECG' : `all ${failed} files that looked like ECGs`} failed` +
+          (s.skipped === 1 ? '; 1 other file was skipped' : s.skipped > 1 ? `; ${s.skipped} other files were skipped` : '');
+  const study = studyRemoved ? `study “${s.study}” was not created` : `study “${s.study}” is unchanged`;
+  return `${why}; ${study}.`;
 }
 
 /** Starts an import in the background; progress comes through `onProgress`, the result through `task.done`. */

@@ -6,7 +6,8 @@ export {
   type ImportProgress,
   type ImportRequest,
   type ImportSummary,
+  type NothingImported,
   type PredictBatch,
 } from './importer.ts';
 export { ImportInputError } from './files.ts';
-export { errorReportCsv } from './report.ts';
+export { errorReportCsv, problemsCsv } from './report.ts';

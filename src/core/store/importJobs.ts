@@ -123,3 +123,26 @@ export function outcomeCounts(db: Db, jobId: number): Record<FileOutcome, number
   for (const r of rows) counts[r.outcome] = r.n;
   return counts;
 }
+
+/**
+ * Takes back an import that stored nothing in the study it created: the job, its file outcomes, the study and
+ * its settings go, in one transaction, so no empty study is left behind. Refused (false) when the study holds
+ * records or another import job names it.
+ */
+export function discardEmptyImport(db: Db, jobId: number): boolean {
+  return db
+    .transaction(() => {
+      const { studyId } = getImportJob(db, jobId);
+      const records = db.prepare('SELECT COUNT(*) AS n FROM records WHERE study_id = ?').get(studyId) as { n: number };
+      const otherJobs = db.prepare('SELECT COUNT(*) AS n FROM import_jobs WHERE study_id = ? AND id <> ?').get(studyId, jobId) as {
+        n: number;
+      };
+      if (records.n > 0 || otherJobs.n > 0) return false;
+      db.prepare('DELETE FROM import_files WHERE job_id = ?').run(jobId);
+      db.prepare('DELETE FROM import_jobs WHERE id = ?').run(jobId);
+      db.prepare(`DELETE FROM settings WHERE key LIKE 'study.' || ? || '.%'`).run(studyId);
+      db.prepare('DELETE FROM studies WHERE id = ?').run(studyId);
+      return true;
+    })
+    .immediate();
+}

@@ -35,6 +35,11 @@ const summary = z.object({
   skipped: count,
   failed: z.array(z.object({ file: z.string(), error: z.string() })),
   elapsedS: z.number().nonnegative(),
+  /**
+   * A completed import that stored no record: why, naming the inputs, and whether the study it created was taken
+   * back (with its job; `import.problems` still answers for it in this app session).
+   */
+  nothingImported: z.object({ message: z.string(), studyRemoved: z.boolean() }).nullable(),
 });
 export type ImportSummaryDto = z.infer<typeof summary>;
 
