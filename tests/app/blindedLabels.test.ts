@@ -202,6 +202,7 @@ const cases: Record<ApiMethod, () => Promise<void>> = {
   'records.reference': async () => void (await asRater('records.reference', { recordId: recordIds[0]! })),
   'records.get': async () => void (await asRater('records.get', { recordId: recordIds[0]! })),
   'records.run': async () => void (await asRater('records.run', { recordId: recordIds[0]! })),
+  'records.measurements': async () => void (await asRater('records.measurements', { recordId: recordIds[0]! })),
   'records.weights': async () => {
     const { run } = await call('records.run', { recordId: recordIds[0]! });
     await asRater('records.weights', { runId: run!.id, classCode: run!.topClass });
