@@ -8,8 +8,8 @@ import { launchChromium } from '../helpers/chromium.ts';
 import { buildViewerDb, ludbRecordFiles, startViewerServer } from '../renderer/viewerDb.ts';
 
 /**
- * Every control outside the viewer's print (the pages, the shell, the rater picker, the study settings) says in
- * plain words what it does when the pointer rests on it: its own `title`, or the title of the `<label>` it sits in.
+ * Every control (the pages, the shell, the rater picker, the study settings, the viewer) says in plain words what
+ * it does when the pointer rests on it: its own `title`, or the title of the `<label>` it sits in.
  * The sweep opens each page in the states that show more controls (an import with problems and a job list, a
  * finished report, the package options) and lists every visible control without one.
  */
@@ -58,8 +58,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('every control outside the viewer has a plain-language tooltip', () => {
-  it('the rater picker, the page bar and the study settings', async () => {
+describe('every control has a plain-language tooltip', () => {
+  it('the rater picker, the page bar, the study settings and the viewer', async () => {
     const p = await page();
     await p.getByTestId('rater-picker').waitFor();
     await p.getByTestId('rater-name').fill('Dr Tip');
@@ -67,6 +67,10 @@ describe('every control outside the viewer has a plain-language tooltip', () => 
     await p.getByTestId('rater-create').click();
     await p.getByTestId('study-settings').waitFor();
     expect(await withoutTooltip(p, 'study-settings')).toEqual([]);
+    // and the viewer around them, once its record, classes, regions and reference are shown
+    await expect.poll(() => p.getByTestId('region-list').locator('li').count()).toBeGreaterThan(0);
+    await p.getByText(/\d+ statements/).waitFor();
+    expect(await withoutTooltip(p, null)).toEqual([]);
     await p.getByTestId('nav-report').click();
     await p.getByTestId('report-view').waitFor();
     // the shell: page buttons and the rater switch
