@@ -1,9 +1,20 @@
 import { endianness } from 'node:os';
 import { ModelError } from '../core/inference/errors.ts';
-import type { Prediction } from '../core/inference/explain.ts';
+import { attributionSha256, type Prediction } from '../core/inference/explain.ts';
 import { type Occlusion, occludeLeads, occludeTopRegions, WHAT_IF_BASELINE } from '../core/inference/whatIf.ts';
-import type { ModelInput } from '../core/signal/preprocess.ts';
-import { type Db, getRecord, getRecordSummary, getRun, listStudies, openStore, StoreError, type StoredRun } from '../core/store/index.ts';
+import {
+  type Db,
+  getRecord,
+  getRecordSummary,
+  getRun,
+  listStudies,
+  type MapsCheck,
+  openStore,
+  runAttribution,
+  type RunAttribution,
+  StoreError,
+  type StoredRun,
+} from '../core/store/index.ts';
 import { getReference, studyReferences } from '../core/store/references.ts';
 import { getBlinding, getViewerSettings, setViewerSettings } from '../core/store/viewerQueries.ts';
 import { type WorklistQuery, worklistPage, worklistStep, worklistSummary } from '../core/store/worklistQuery.ts';
@@ -11,6 +22,7 @@ import { seedFromText } from '../shared/seededRandom.ts';
 import { ApiError } from '../shared/api/contract.ts';
 import {
   type Float32Payload,
+  type MapsCheckDto,
   type OcclusionRequest,
   type ViewerSettings,
   viewerSettings,
@@ -109,10 +121,12 @@ export const DEFAULT_VIEWER_SETTINGS: ViewerSettings = {
   randomOrder: false,
 };
 
-/** A run and the record's model input, kept for the latest few runs so what-if replies fast. */
+/** A run with its attribution maps and the record's model input, kept for the latest few runs so what-if replies fast. */
 interface RunContext {
   run: StoredRun;
-  input: ModelInput;
+  maps: RunAttribution;
+  /** The execution provider that recomputed the maps (the pool's priority worker). */
+  provider: string;
 }
 
 const RUN_CACHE_SIZE = 4;
@@ -128,14 +142,11 @@ function createRunContexts(ctx: AppContext) {
     const run = getRun(db, row.record_id, row.model_id);
     if (!run || run.id !== runId) throw new ApiError('conflict', `run ${runId} is not the latest run of record ${row.record_id}`);
     const pool = await appPool(ctx, run.modelId);
-    const input = pool.preprocess(getRecord(db, run.recordId));
-    if (input.samples !== run.windows.samples || input.leads.join() !== run.leads.join()) {
-      throw new ApiError(
-        'conflict',
-        `run ${runId}: the model ${run.modelId} now preprocesses this record differently from when it was run`,
-      );
-    }
-    return { run, input };
+    const maps = await runAttribution(db, run, {
+      preprocess: (record) => pool.preprocess(record),
+      runWindows: (inputs) => pool.runWindows(inputs, { priority: true }),
+    });
+    return { run, maps, provider: pool.executionProviders[0] ?? 'unknown' };
   };
 
   return (runId: number): Promise<RunContext> => {
@@ -152,9 +163,35 @@ function createRunContexts(ctx: AppContext) {
   };
 }
 
+/** The maps check in the viewer's words, with the digests and providers for whoever wants them. */
+export function mapsCheckDto(check: MapsCheck, importedOn: string, recomputedOn: string): MapsCheckDto {
+  const short = (sha: string) => sha.slice(0, 12);
+  switch (check.kind) {
+    case 'stored':
+      return { status: 'stored', notice: null, detail: `attribution maps stored at import (float16), computed on ${importedOn}` };
+    case 'recomputed':
+      return {
+        status: 'recomputed',
+        notice: null,
+        detail: `attribution maps recomputed on ${recomputedOn}; sha256 ${short(check.sha256)} equals the one stored at import (${importedOn})`,
+      };
+    case 'differs':
+      return {
+        status: 'differs',
+        notice:
+          'The evidence colours were recalculated on this computer and differ slightly from those shown when this ECG was imported; ' +
+          'other raters may have seen slightly different colours.',
+        detail:
+          `attribution map sha256 mismatch: imported ${short(check.importedSha256)} on ${importedOn}, ` +
+          `recomputed ${short(check.recomputedSha256)} on ${recomputedOn}; largest logit change ${check.maxLogitChange.toExponential(2)}`,
+      };
+  }
+}
+
 /** The stored run as the engine's Prediction, so its what-if can replay it without re-running the original. */
 function asPrediction(rc: RunContext): Prediction {
-  const { run, input } = rc;
+  const { run } = rc;
+  const { input } = rc.maps;
   return {
     modelId: run.modelId,
     executionProvider: run.provider as Prediction['executionProvider'],
@@ -166,7 +203,8 @@ function asPrediction(rc: RunContext): Prediction {
     classes: run.classes,
     completenessMaxAbsError: run.completenessError,
     windows: input.windows,
-    attribution: run.attribution,
+    attribution: rc.maps.attribution,
+    attributionSha256: attributionSha256(rc.maps.attribution),
     regions: run.regions.map((r) => ({ ...r, startS: r.startSample / run.mapRateHz, endS: r.endSample / run.mapRateHz })),
     warnings: run.warnings,
     providerNotes: [],
@@ -189,7 +227,7 @@ function occlusionsFor(prediction: Prediction, run: StoredRun, classCode: string
 
 /** Raw W of one class and window on the record's time axis: the window's span holds its W, 0 elsewhere. */
 function windowWeights(rc: RunContext, W: Float32Array, classIndex: number, classes: number, w: number): Float32Array {
-  const { input } = rc;
+  const { input } = rc.maps;
   const C = input.leads.length;
   const N = input.samples;
   const L = input.inputLength;
@@ -310,14 +348,16 @@ export function recordsHandlers(ctx: AppContext): Handlers<RecordsMethod> {
       }),
 
     'records.run': ({ recordId }) =>
-      asApiErrors(() => {
+      asApiErrors(async () => {
         const db = appStore(ctx);
-        getRecord(db, recordId);
-        const run = getRun(db, recordId);
-        if (!run) return { run: null };
+        getRecordSummary(db, recordId);
+        const latest = getRun(db, recordId);
+        if (!latest) return { run: null };
+        const rc = await runContext(latest.id);
+        const { run, maps } = rc;
         const size = run.leads.length * run.windows.samples;
-        const all = new Float32Array(run.attribution.length * size);
-        run.attribution.forEach((a, k) => all.set(a, k * size));
+        const all = new Float32Array(maps.attribution.length * size);
+        maps.attribution.forEach((a, k) => all.set(a, k * size));
         return {
           run: {
             id: run.id,
@@ -337,6 +377,7 @@ export function recordsHandlers(ctx: AppContext): Handlers<RecordsMethod> {
             mapSamples: run.windows.samples,
             leads: run.leads,
             attribution: float32Payload(all),
+            mapsCheck: mapsCheckDto(maps.check, run.provider, rc.provider),
             regions: run.regions,
             warnings: run.warnings,
             createdAt: run.createdAt,
@@ -351,15 +392,16 @@ export function recordsHandlers(ctx: AppContext): Handlers<RecordsMethod> {
         // the decisive window by default: the one whose W*x the overlay and the regions show
         const w = window ?? rc.run.classes[k]!.window;
         const pool = await appPool(ctx, rc.run.modelId);
-        const [out] = await pool.runWindows([rc.input], { priority: true });
+        const { input } = rc.maps;
+        const [out] = await pool.runWindows([input], { priority: true });
         return {
           runId,
           classCode,
-          leads: [...rc.input.leads],
-          mapSamples: rc.input.samples,
-          mapRateHz: rc.input.samplingRateHz,
+          leads: [...input.leads],
+          mapSamples: input.samples,
+          mapRateHz: input.samplingRateHz,
           window: w,
-          windowStart: rc.input.windowStarts[w]!,
+          windowStart: input.windowStarts[w]!,
           weights: float32Payload(windowWeights(rc, out!.W, k, rc.run.classes.length, w)),
         };
       }),

@@ -40,7 +40,7 @@ export function contents(db: Db): unknown {
     runs: db
       .prepare(
         `SELECT r.pseudonym, run.model_id, run.top_class, run.classes,
-           (SELECT group_concat(length(data) || ':' || substr(hex(data), 1, 64), ',') FROM attribution_maps m WHERE m.run_id = run.id) AS maps,
+           run.attribution_sha256,
            (SELECT group_concat(class_name || lead || start_sample || '-' || end_sample || ':' || rank, ',')
               FROM evidence_regions e WHERE e.run_id = run.id) AS regions
          FROM runs run JOIN records r ON r.id = run.record_id ORDER BY r.pseudonym`,

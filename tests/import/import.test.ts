@@ -88,7 +88,8 @@ describe('import of the shared clinical datasets', () => {
     expect(rec.leads).toHaveLength(12);
     expect(rec.identifying).toBeNull();
     const run = getRun(db, ludb.recordId!)!;
-    expect(run.attribution).toHaveLength(5);
+    expect(run.classes).toHaveLength(5);
+    expect(run.attributionSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(run.mapRateHz).toBe(100);
 
     const again = await startImport(db, { inputs, study: 'all data', model }).done;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceEngine } from '../../src/core/inference/engine.ts';
 import { ModelError } from '../../src/core/inference/errors.ts';
+import { attributionSha256 } from '../../src/core/inference/explain.ts';
 import { InferencePool } from '../../src/core/inference/pool.ts';
 import { PreprocessError } from '../../src/core/signal/preprocess.ts';
 import { caseRecord, fixtureIndex, tinyModelDir } from '../signal/preprocessingFixtures.ts';
@@ -25,6 +26,24 @@ describe('inference worker pool', () => {
     expect(pooled.classes).toEqual(direct.classes);
     expect(pooled.regions).toEqual(direct.regions);
     expect(pooled.attribution[0]).toEqual(direct.attribution[0]);
+  });
+
+  it('gives every record the same attribution digest batched with others as alone, on 1 or 2 intra-op threads', async () => {
+    // the store keeps only this digest and recomputes the maps one record at a time (store/attribution.ts)
+    const batched = await pool.predictBatch(good);
+    const engine = await InferenceEngine.open(tinyModelDir, { providers: ['cpu'], intraOpThreads: 2 });
+    try {
+      for (const [i, record] of good.entries()) {
+        const alone = await engine.predict(record);
+        const outcome = batched[i]!;
+        if (!outcome.ok) throw outcome.error;
+        expect(outcome.prediction.attributionSha256).toBe(alone.attributionSha256);
+        expect(outcome.prediction.attributionSha256).toBe(attributionSha256(alone.attribution));
+      }
+    } finally {
+      await engine.close();
+    }
+    expect(new Set(batched.map((o) => (o.ok ? o.prediction.attributionSha256 : ''))).size).toBe(good.length);
   });
 
   it('a priority request is not starved by a batch import running at the same time', async () => {

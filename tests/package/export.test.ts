@@ -82,7 +82,7 @@ describe('study package', () => {
         expect(b.annotations).toEqual(a.annotations);
         const ra = getRun(src, id)!;
         const rb = getRun(dst, b.id)!;
-        expect(rb.attribution).toEqual(ra.attribution);
+        expect(rb.attributionSha256).toBe(ra.attributionSha256);
         expect(rb.regions).toEqual(ra.regions);
         expect(rb.classes).toEqual(ra.classes);
       }

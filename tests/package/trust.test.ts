@@ -19,7 +19,16 @@ import {
   verifyPackage,
   withReadonly,
 } from '../../src/core/package/index.ts';
-import { appendLabel, createRater, getRecord, getRun, importRater, listRaters, openStore, StoreError } from '../../src/core/store/index.ts';
+import {
+  appendLabel,
+  createRater,
+  getRecord,
+  importRater,
+  listRaters,
+  openStore,
+  StoreError,
+  storedMaps,
+} from '../../src/core/store/index.ts';
 import { createRaterKey } from '../../src/core/store/signing.ts';
 import { repoPath } from '../helpers/sharedData.ts';
 import { buildResearcherDb, labelAsRater, STUDY, withDb } from './fixture.ts';
@@ -90,12 +99,19 @@ describe('decompression bombs', () => {
     }
   });
 
-  it('refuses a map blob of the wrong length and a forged declared size', () => {
+  it('refuses a stored map blob (a run imported before migration 10) of the wrong length and a forged declared size', () => {
+    // the package's runs hold digests, not maps; a package from a database imported before migration 10 carries maps
+    const storeMap = (raw: Database.Database, data: Buffer, samples = 1000): void => {
+      raw.prepare('UPDATE runs SET attribution_sha256 = NULL WHERE id = 1').run();
+      raw
+        .prepare(
+          "INSERT INTO attribution_maps (run_id, class_index, leads, samples, encoding, data) VALUES (1, 0, 12, ?, 'float16-shuffle-deflate', ?)",
+        )
+        .run(samples, data);
+    };
     const short = join(dir, 'map-short.ecgaudit');
     copyFileSync(studyPackage, short);
-    reseal(short, (raw) =>
-      raw.prepare('UPDATE attribution_maps SET data = ? WHERE run_id = 1 AND class_index = 0').run(deflateSync(Buffer.alloc(10))),
-    );
+    reseal(short, (raw) => storeMap(raw, deflateSync(Buffer.alloc(10))));
     expectError(
       () => withReadonly(short, (db) => verifyPackage(db, short)),
       PackageError,
@@ -103,13 +119,13 @@ describe('decompression bombs', () => {
     );
     const db = openStore(short, { readonly: true });
     try {
-      expectError(() => getRun(db, 1), StoreError, /run 1: attribution map 0 inflates to 10 bytes/);
+      expectError(() => storedMaps(db, 1), StoreError, /run 1: attribution map 0 inflates to 10 bytes/);
     } finally {
       db.close();
     }
     const huge = join(dir, 'map-huge.ecgaudit');
     copyFileSync(studyPackage, huge);
-    reseal(huge, (raw) => raw.prepare('UPDATE attribution_maps SET samples = 2000000000, data = ? WHERE run_id = 1').run(bomb));
+    reseal(huge, (raw) => storeMap(raw, bomb, 2_000_000_000));
     expectError(() => withReadonly(huge, (db) => verifyPackage(db, huge)), PackageError, /declares 48000000000 bytes, more than/);
   });
 });

@@ -11,7 +11,6 @@ import {
   ensureStudy,
   getRecord,
   getRun,
-  insertRun,
   labelHistory,
   registerModel,
   getSetting,
@@ -21,9 +20,11 @@ import {
   SCHEMA_VERSION,
   signalHash,
   StoreError,
+  storedMaps,
   type Db,
 } from '../../src/core/store/index.ts';
-import { encodeSignal } from '../../src/core/store/codec.ts';
+import { encodeMap, encodeSignal } from '../../src/core/store/codec.ts';
+import type { Prediction } from '../../src/core/inference/explain.ts';
 import { backupStore } from '../../src/core/store/db.ts';
 import { repoPath, sharedDataDir } from '../helpers/sharedData.ts';
 
@@ -42,6 +43,41 @@ function expectStoreError(fn: () => unknown, problem: string, text: RegExp): voi
     return;
   }
   throw new Error('expected a StoreError');
+}
+
+/** A run as the app wrote it before migration 10: the maps stored (float16), no digest. */
+function insertRunAsBefore10(db: Db, recordId: number, p: Prediction): void {
+  const top = [...p.classes].sort((a, b) => b.probability - a.probability)[0]!;
+  const runId = Number(
+    db
+      .prepare(
+        `INSERT INTO runs (record_id, model_id, classes, top_class, top_probability, completeness_error, provider, timings,
+           map_rate_hz, windows, warnings, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, '[]', '2026-01-01T00:00:00.000Z')`,
+      )
+      .run(
+        recordId,
+        p.modelId,
+        JSON.stringify(p.classes),
+        top.code,
+        top.probability,
+        p.completenessMaxAbsError,
+        p.executionProvider,
+        p.samplingRateHz,
+        JSON.stringify({ samples: p.samples, inputLength: p.inputLength, windowStarts: p.windowStarts, leads: p.leads }),
+      ).lastInsertRowid,
+  );
+  p.attribution.forEach((a, k) =>
+    db
+      .prepare(
+        "INSERT INTO attribution_maps (run_id, class_index, leads, samples, encoding, data) VALUES (?, ?, ?, ?, 'float16-shuffle-deflate', ?)",
+      )
+      .run(runId, k, p.leads.length, p.samples, encodeMap(a)),
+  );
+  for (const r of p.regions) {
+    db.prepare(
+      'INSERT INTO evidence_regions (run_id, class_name, lead, start_sample, end_sample, contribution, rank) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(runId, r.classCode, r.lead, r.startSample, r.endSample, r.contribution, r.rank);
+  }
 }
 
 describe('openStore', () => {
@@ -126,7 +162,7 @@ describe('openStore', () => {
     const recordId = old.transaction(() => {
       registerModel(old, engine.model.manifest);
       const id = insertRecord(old, study.id, rec, signalHash(rec), false).id;
-      insertRun(old, id, prediction, {});
+      insertRunAsBefore10(old, id, prediction);
       return id;
     })();
     const g = getRun(old, recordId)!.regions[0]!;
@@ -203,6 +239,10 @@ describe('openStore', () => {
         )
         .run(rater.id, recordId, first.id),
     ).toThrow(/UNIQUE/);
+    // the run keeps the maps it stored before migration 10
+    const run = getRun(db, recordId)!;
+    expect(run.attributionSha256).toBeNull();
+    expect(storedMaps(db, run.id)).toHaveLength(prediction.classes.length);
     // the migrated chain goes on, now with a withdrawal
     const withdrawal = appendLabel(db, { raterId: rater.id, target: region, value: 'withdrawn' });
     expect(withdrawal.supersedes).toBe(before.find((l) => l.targetKind === 'region' && l.current)!.id);

@@ -35,7 +35,7 @@ import {
   registerModel,
   setJobStatus,
 } from '../store/index.ts';
-import { type EncodedSignal, encodeMapAsync, encodeSignalAsync } from '../store/codec.ts';
+import { type EncodedSignal, encodeSignalAsync } from '../store/codec.ts';
 import { isRefusal, type ReferenceDiagnosis, ReferenceError, ReferenceResolver } from '../dataset/reference.ts';
 import { FileReaders, ReadAbandoned } from './fileReaders.ts';
 import { describeNonEcg, listInputFiles, mapLimit } from './files.ts';
@@ -109,12 +109,11 @@ export interface NothingImported {
   problems: FileOutcomeRow[];
 }
 
-/** The model's outcome for one record, and its blobs encoded off the calling thread before the write. */
+/** The model's outcome for one record, and its signal encoded off the calling thread before the write. */
 interface Predicted {
   outcome: BatchOutcome;
   ms: number;
   signal?: EncodedSignal;
-  maps?: Buffer[];
 }
 
 interface Prepared {
@@ -368,10 +367,7 @@ export class ImportTask {
     await Promise.all(
       [...predictions].map(async ([p, predicted]) => {
         if (!predicted.outcome.ok) return;
-        [predicted.signal, predicted.maps] = await Promise.all([
-          encodeSignalAsync(p.record!.leads),
-          Promise.all(predicted.outcome.prediction.attribution.map(encodeMapAsync)),
-        ]);
+        predicted.signal = await encodeSignalAsync(p.record!.leads);
       }),
     );
   }
@@ -406,7 +402,7 @@ export class ImportTask {
         rows = this.db
           .transaction(() => {
             const { id, pseudonym } = insertRecord(this.db, job.studyId, p.record!, p.hash!, job.keepIdentifiers, predicted.signal);
-            insertRun(this.db, id, prediction, { readMs: p.readMs, predictMs: predicted.ms }, predicted.maps);
+            insertRun(this.db, id, prediction, { readMs: p.readMs, predictMs: predicted.ms });
             const reference = this.referenceOf(p.record!);
             if (reference) insertReference(this.db, id, reference);
             const all: FileOutcomeRow[] = [

@@ -12,6 +12,8 @@
  * contribution is its share of that logit. (An average over overlapping windows would explain no logit the
  * model produced.) Any other window's W*x is available with windowAttribution.
  */
+import { createHash } from 'node:crypto';
+import { endianness } from 'node:os';
 import type { ModelInput } from '../signal/preprocess.ts';
 import type { ModelManifest } from './manifest.ts';
 import type { ExecutionProvider } from './providers.ts';
@@ -49,6 +51,8 @@ export interface Prediction {
   windows: Float32Array;
   /** Per class (manifest order), leads x samples: the decisive window's W*x at its span, 0 elsewhere. */
   attribution: Float32Array[];
+  /** attributionSha256(attribution): what the store keeps instead of the maps, to check a recomputation. */
+  attributionSha256: string;
   /** Every class's evidence regions, each class ranked on its own. */
   regions: EvidenceRegion[];
   /** Problems with this result: a provider that failed mid-run, a failed completeness check. */
@@ -154,6 +158,7 @@ export function explain(input: ModelInput, out: ImnOutputs, ctx: ExplainContext)
     completenessMaxAbsError: completeness,
     windows: x,
     attribution,
+    attributionSha256: attributionSha256(attribution),
     regions,
     warnings,
     providerNotes: [...(ctx.providerNotes ?? [])],
@@ -178,4 +183,21 @@ export function windowAttribution(input: ModelInput, out: ImnOutputs, classes: n
     for (let t = 0; t < L; t++) a[row + t] = out.W[wBase + l * L + t]! * input.windows[xBase + t]!;
   }
   return a;
+}
+
+/**
+ * sha256 (hex) of the attribution maps exactly as computed: the class count, then each class's float32 values in
+ * little-endian byte order. The model is deterministic on one execution provider (bit for bit across batch
+ * layouts and thread counts, checked in tests/inference), so a map recomputed from the stored signal has the
+ * same digest as the one first shown, and any other digest means the numbers differ.
+ */
+export function attributionSha256(attribution: readonly Float32Array[]): string {
+  const h = createHash('sha256');
+  h.update(`attribution-f32le/${attribution.length}\n`);
+  const le = endianness() === 'LE';
+  for (const a of attribution) {
+    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    h.update(le ? bytes : Buffer.from(bytes).swap32());
+  }
+  return h.digest('hex');
 }

@@ -177,12 +177,9 @@ function mapBody(values: Float32Array): Buffer {
   return shuffle(new Uint8Array(halves.buffer), 2);
 }
 
+/** The form maps were stored in before migration 10 (runs now store a digest); kept as decodeMap's inverse. */
 export function encodeMap(values: Float32Array): Buffer {
   return deflateSync(mapBody(values), MAP_DEFLATE);
-}
-
-export function encodeMapAsync(values: Float32Array): Promise<Buffer> {
-  return deflateAsync(mapBody(values), MAP_DEFLATE);
 }
 
 export function decodeMap(data: Buffer, length: number, what = 'attribution map'): Float32Array {

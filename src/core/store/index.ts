@@ -11,3 +11,4 @@ export * from './importJobs.ts';
 export * from './settings.ts';
 export { keyFingerprint, labelSignatureValid, raterKeysDir, type RegionKey, regionKeyText, type SignedLabelFields } from './signing.ts';
 export * from './references.ts';
+export { type MapRunner, type MapsCheck, runAttribution, type RunAttribution } from './attribution.ts';

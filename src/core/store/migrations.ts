@@ -249,6 +249,12 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX reference_classes_class ON reference_classes(class, record_id);
   `,
+  // 10: attribution maps become a cache. A run stores the sha256 of its maps (attributionSha256 in
+  // src/core/inference/explain.ts) instead of the maps; runAttribution recomputes them from the stored signal and
+  // checks the digest. Runs stored before keep their maps (and a NULL digest), which stay what the viewer shows.
+  `
+  ALTER TABLE runs ADD COLUMN attribution_sha256 TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

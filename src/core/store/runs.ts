@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ClassPrediction, Prediction } from '../inference/explain.ts';
 import type { ModelManifest } from '../inference/manifest.ts';
-import { decodeMap, encodeMap, MAP_ENCODING } from './codec.ts';
+import { decodeMap, MAP_ENCODING } from './codec.ts';
 import type { Db } from './db.ts';
 import { nowIso } from './db.ts';
 import { StoreError } from './errors.ts';
@@ -61,8 +61,11 @@ export interface StoredRun {
   windows: RunWindows;
   warnings: string[];
   createdAt: string;
-  /** Attribution W*x per class (the decisive window's at its span, 0 elsewhere) (manifest order), leads x samples lead-major, at mapRateHz. */
-  attribution: Float32Array[];
+  /**
+   * sha256 of the attribution maps computed at import (attributionSha256); null for runs stored before
+   * migration 10, whose maps are stored instead. Read the maps with runAttribution (attribution.ts).
+   */
+  attributionSha256: string | null;
   leads: string[];
   regions: StoredRegion[];
 }
@@ -97,26 +100,12 @@ export function listModels(db: Db): { id: string; manifest: ModelManifest; manif
 }
 
 /**
- * Writes a prediction with its maps and regions; call inside the caller's transaction. `maps` may come
- * encoded already (encodeMapAsync per class), to keep the deflate out of the transaction.
+ * Writes a prediction with its regions and the digest of its attribution maps (the maps themselves are
+ * recomputed on demand, see attribution.ts); call inside the caller's transaction.
  */
-export function insertRun(
-  db: Db,
-  recordId: number,
-  p: Prediction,
-  timings: Record<string, number>,
-  maps: Buffer[] = p.attribution.map(encodeMap),
-): number {
-  const C = p.leads.length;
-  if (
-    p.attribution.length !== p.classes.length ||
-    maps.length !== p.classes.length ||
-    p.attribution.some((a) => a.length !== C * p.samples)
-  ) {
-    throw new StoreError(
-      'invalid',
-      `run of ${p.modelId} on record ${recordId}: attribution maps do not match ${p.classes.length} classes x ${C} leads x ${p.samples} samples`,
-    );
+export function insertRun(db: Db, recordId: number, p: Prediction, timings: Record<string, number>): number {
+  if (!/^[0-9a-f]{64}$/.test(p.attributionSha256)) {
+    throw new StoreError('invalid', `run of ${p.modelId} on record ${recordId}: no sha256 of its attribution maps`);
   }
   let top = p.classes[0]!;
   for (const c of p.classes) if (c.probability > top.probability) top = c;
@@ -125,8 +114,8 @@ export function insertRun(
     db
       .prepare(
         `INSERT INTO runs (record_id, model_id, classes, top_class, top_probability, completeness_error, provider, timings,
-           map_rate_hz, windows, warnings, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           map_rate_hz, windows, warnings, created_at, attribution_sha256)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         recordId,
@@ -141,12 +130,9 @@ export function insertRun(
         JSON.stringify({ ...windows, leads: p.leads }),
         JSON.stringify(p.warnings),
         nowIso(),
+        p.attributionSha256,
       ).lastInsertRowid,
   );
-  const insertMap = db.prepare(
-    'INSERT INTO attribution_maps (run_id, class_index, leads, samples, encoding, data) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  maps.forEach((data, c) => insertMap.run(runId, c, C, p.samples, MAP_ENCODING, data));
   const insertRegion = db.prepare(
     `INSERT INTO evidence_regions (run_id, class_name, lead, start_sample, end_sample, contribution, rank)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -169,21 +155,15 @@ interface RunRow {
   windows: string;
   warnings: string;
   created_at: string;
+  attribution_sha256: string | null;
 }
 
-/** The latest run on a record (of the given model, when named) with its maps decoded and its regions; null when none. */
+/** The latest run on a record (of the given model, when named) with its regions; null when none. */
 export function getRun(db: Db, recordId: number, modelId?: string): StoredRun | null {
   const row = db
     .prepare('SELECT * FROM runs WHERE record_id = ? AND (? IS NULL OR model_id = ?) ORDER BY id DESC LIMIT 1')
     .get(recordId, modelId ?? null, modelId ?? null) as RunRow | undefined;
   if (!row) return null;
-  const maps = db
-    .prepare('SELECT class_index, leads, samples, encoding, data FROM attribution_maps WHERE run_id = ? ORDER BY class_index')
-    .all(row.id) as { class_index: number; leads: number; samples: number; encoding: string; data: Buffer }[];
-  const attribution = maps.map((m) => {
-    if (m.encoding !== MAP_ENCODING) throw new StoreError('corrupt', `run ${row.id}: unknown map encoding ${m.encoding}`);
-    return decodeMap(m.data, m.leads * m.samples, `run ${row.id}: attribution map ${m.class_index}`);
-  });
   const regions = db.prepare('SELECT * FROM evidence_regions WHERE run_id = ? ORDER BY id').all(row.id) as RegionRow[];
   const { leads, ...windows } = JSON.parse(row.windows) as RunWindows & { leads: string[] };
   return {
@@ -200,8 +180,23 @@ export function getRun(db: Db, recordId: number, modelId?: string): StoredRun | 
     windows,
     warnings: JSON.parse(row.warnings) as string[],
     createdAt: row.created_at,
-    attribution,
+    attributionSha256: row.attribution_sha256,
     leads,
     regions: regions.map(regionFromRow),
   };
+}
+
+/**
+ * The maps stored with a run before migration 10 (float16, decoded), or null when the run stores only their
+ * digest. Callers go through runAttribution (attribution.ts), which falls back to recomputing.
+ */
+export function storedMaps(db: Db, runId: number): Float32Array[] | null {
+  const maps = db
+    .prepare('SELECT class_index, leads, samples, encoding, data FROM attribution_maps WHERE run_id = ? ORDER BY class_index')
+    .all(runId) as { class_index: number; leads: number; samples: number; encoding: string; data: Buffer }[];
+  if (maps.length === 0) return null;
+  return maps.map((m) => {
+    if (m.encoding !== MAP_ENCODING) throw new StoreError('corrupt', `run ${runId}: unknown map encoding ${m.encoding}`);
+    return decodeMap(m.data, m.leads * m.samples, `run ${runId}: attribution map ${m.class_index}`);
+  });
 }

@@ -91,6 +91,19 @@ const classDto = z.object({
 });
 export type ClassDto = z.infer<typeof classDto>;
 
+/**
+ * Whether the attribution maps shown are exactly those of the import. Maps are recomputed from the stored
+ * signal and checked against the sha256 stored at import (docs/store.md, "Attribution maps").
+ */
+const mapsCheckDto = z.object({
+  status: z.enum(['stored', 'recomputed', 'differs']),
+  /** What to tell the user, in plain words; null when the maps are exactly what was first shown. */
+  notice: z.string().nullable(),
+  /** The technical account (digests, execution providers), for a tooltip. */
+  detail: z.string(),
+});
+export type MapsCheckDto = z.infer<typeof mapsCheckDto>;
+
 const runDto = z
   .object({
     id: z.number().int(),
@@ -104,6 +117,7 @@ const runDto = z
     leads: z.array(z.string()).min(1),
     /** A = W*x per class (classes order), each leads x mapSamples: classes x leads x mapSamples values. */
     attribution: float32Payload,
+    mapsCheck: mapsCheckDto,
     regions: z.array(regionDto),
     warnings: z.array(z.string()),
     createdAt: z.string(),
