@@ -35,7 +35,7 @@ export default async function importBench(): Promise<BenchResult> {
 
   const pool = await InferencePool.open(modelDir);
   const manifest = loadModelFolder(modelDir).manifest;
-  const model: ImportModel = { manifest, predictBatch: (records) => pool.predictBatch(records) };
+  const model: ImportModel = { manifest, predictBatch: (records, options) => pool.predictBatch(records, options) };
   const work = mkdtempSync(join(tmpdir(), 'ecg-import-bench-'));
   const dbPath = join(work, 'audit.sqlite');
   const db = openStore(dbPath);

@@ -87,7 +87,7 @@ export function importHandlers(ctx: AppContext): Handlers<ImportMethod> {
           study,
           keepIdentifiers,
           fileWorkerFile: ctx.importFileWorkerFile,
-          model: { manifest: pool.model.manifest, predictBatch: (records) => pool.predictBatch(records) },
+          model: { manifest: pool.model.manifest, predictBatch: (records, options) => pool.predictBatch(records, options) },
           onProgress: (p: ImportProgress) => {
             if (p.jobId !== null) announce(p.jobId);
           },

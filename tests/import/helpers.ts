@@ -22,7 +22,7 @@ export const TINY_MODEL_DIR = (() => {
 export async function tinyModel(): Promise<{ model: ImportModel; close: () => Promise<void> }> {
   const pool = await InferencePool.open(TINY_MODEL_DIR);
   return {
-    model: { manifest: loadModelFolder(TINY_MODEL_DIR).manifest, predictBatch: (records) => pool.predictBatch(records) },
+    model: { manifest: loadModelFolder(TINY_MODEL_DIR).manifest, predictBatch: (records, options) => pool.predictBatch(records, options) },
     close: () => pool.close(),
   };
 }

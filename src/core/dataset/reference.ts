@@ -111,12 +111,20 @@ function loadPtbxl(database: string): PtbxlTable {
 /** Finds and caches the reference tables; one per run (evaluate) or per import. */
 export class ReferenceResolver {
   private readonly tables = new Map<string, { version: string; value: unknown }>();
+  /** Where each folder's table was found (or not): a dataset's records share a few folders. */
+  private readonly found = new Map<string, string | undefined>();
 
   /** `ptbxlDatabase`: use this ptbxl_database.csv for every record instead of looking beside or above it. */
   constructor(private readonly options: { ptbxlDatabase?: string } = {}) {
     if (options.ptbxlDatabase !== undefined && !isFile(resolve(options.ptbxlDatabase))) {
       throw new ReferenceError(resolve(options.ptbxlDatabase), 'no such file');
     }
+  }
+
+  private findUp(recordPath: string, fileName: string): string | undefined {
+    const key = `${dirname(recordPath)}\n${fileName}`;
+    if (!this.found.has(key)) this.found.set(key, findUp(dirname(recordPath), fileName));
+    return this.found.get(key);
   }
 
   private cached<T>(path: string, load: (path: string) => T): T {
@@ -134,7 +142,7 @@ export class ReferenceResolver {
    * still be a CinC or LUDB record), a refusal when it has no diagnostic superclass.
    */
   ptbxl(recordPath: string): ReferenceDiagnosis | ReferenceRefusal | undefined {
-    const database = this.options.ptbxlDatabase ? resolve(this.options.ptbxlDatabase) : findUp(dirname(recordPath), 'ptbxl_database.csv');
+    const database = this.options.ptbxlDatabase ? resolve(this.options.ptbxlDatabase) : this.findUp(recordPath, 'ptbxl_database.csv');
     if (!database) return undefined;
     const table = this.cached(database, loadPtbxl);
     // PTB-XL names records by records100/00000/00001_lr: the last three parts of the path, without extension
@@ -163,7 +171,7 @@ export class ReferenceResolver {
   }
 
   ludb(recordPath: string): ReferenceDiagnosis | undefined {
-    const file = findUp(dirname(recordPath), 'ludb.csv');
+    const file = this.findUp(recordPath, 'ludb.csv');
     if (!file) return undefined;
     const table = this.cached(file, csvTable);
     const id = basename(recordPath).replace(/\.(hea|dat)$/, '');

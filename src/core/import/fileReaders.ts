@@ -6,9 +6,13 @@
 import { Worker } from 'node:worker_threads';
 import type { FileRole, ReadOptions } from '../formats/index.ts';
 import type { EcgRecord, FormatId } from '../formats/record.ts';
+import type { ReferenceDiagnosis } from '../dataset/reference.ts';
+import type { EncodedSignal } from '../store/codec.ts';
 import type { FileReply, FileRequest } from './fileWire.ts';
 
-export type ReadResult = { ok: true; record: EcgRecord; hash: string } | { ok: false; message: string; format: FormatId | undefined };
+export type ReadResult =
+  | { ok: true; record: EcgRecord; hash: string; signal: EncodedSignal; reference?: ReferenceDiagnosis }
+  | { ok: false; message: string; format: FormatId | undefined };
 
 /** What an abandoned job settles with: the import was cancelled while the file was still being read. */
 export class ReadAbandoned extends Error {
@@ -49,7 +53,12 @@ export class FileReaders {
 
   async read(path: string, options: ReadOptions | undefined): Promise<ReadResult> {
     const reply = await this.submit({ type: 'read', path, options });
-    if (reply.type === 'read') return { ok: true, record: reply.record, hash: reply.hash };
+    if (reply.type === 'read') {
+      // a Buffer arrives as a plain Uint8Array: wrap it, no copy
+      const { leads, data } = reply.signal;
+      const signal = { leads, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
+      return { ok: true, record: reply.record, hash: reply.hash, signal, reference: reply.reference };
+    }
     if (reply.type === 'failed') return { ok: false, message: reply.message, format: reply.format };
     throw new Error(`${path}: unexpected reply ${reply.type} from a file worker`);
   }

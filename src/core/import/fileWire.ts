@@ -1,13 +1,15 @@
 /** What crosses the boundary between the import and its file workers. */
 import type { FileRole, ReadOptions } from '../formats/index.ts';
 import type { EcgRecord, FormatId } from '../formats/record.ts';
+import type { ReferenceDiagnosis } from '../dataset/reference.ts';
+import type { EncodedSignal } from '../store/codec.ts';
 
 export type FileRequest =
   { id: number; type: 'classify'; path: string } | { id: number; type: 'read'; path: string; options: ReadOptions | undefined };
 
 export type FileReply =
   | { id: number; type: 'classified'; role: FileRole }
-  | { id: number; type: 'read'; record: EcgRecord; hash: string }
+  | { id: number; type: 'read'; record: EcgRecord; hash: string; signal: EncodedSignal; reference?: ReferenceDiagnosis }
   | { id: number; type: 'failed'; message: string; format: FormatId | undefined };
 
 /** The sample buffers of a record, moved rather than copied to the importing thread. */

@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type { FileRole, ReadOptions } from '../formats/index.ts';
 import type { EcgRecord } from '../formats/record.ts';
 import type { ModelManifest } from '../inference/manifest.ts';
-import type { BatchOutcome } from '../inference/pool.ts';
+import type { BatchOutcome, PredictOptions } from '../inference/pool.ts';
 import type { RecordSignal } from '../signal/preprocess.ts';
 import {
   createImportJob,
@@ -35,13 +35,16 @@ import {
   registerModel,
   setJobStatus,
 } from '../store/index.ts';
-import { type EncodedSignal, encodeSignalAsync } from '../store/codec.ts';
-import { isRefusal, type ReferenceDiagnosis, ReferenceError, ReferenceResolver } from '../dataset/reference.ts';
+import type { EncodedSignal } from '../store/codec.ts';
+import type { ReferenceDiagnosis } from '../dataset/reference.ts';
 import { FileReaders, ReadAbandoned } from './fileReaders.ts';
 import { describeNonEcg, listInputFiles, mapLimit } from './files.ts';
 
-/** The predict step: the inference engine's batch lane (InferencePool.predictBatch has this shape). */
-export type PredictBatch = (records: readonly RecordSignal[]) => Promise<BatchOutcome[]>;
+/**
+ * The predict step: the inference engine's batch lane (InferencePool.predictBatch has this shape). The import
+ * asks for no maps: it stores their digest and the regions, and the maps are recomputed when shown.
+ */
+export type PredictBatch = (records: readonly RecordSignal[], options: PredictOptions) => Promise<BatchOutcome[]>;
 
 export interface ImportModel {
   manifest: ModelManifest;
@@ -109,17 +112,20 @@ export interface NothingImported {
   problems: FileOutcomeRow[];
 }
 
-/** The model's outcome for one record, and its signal encoded off the calling thread before the write. */
+/** The model's outcome for one record. */
 interface Predicted {
   outcome: BatchOutcome;
   ms: number;
-  signal?: EncodedSignal;
 }
 
 interface Prepared {
   path: string;
   record?: EcgRecord;
   hash?: string;
+  /** The stored form of the signal, encoded by the file worker. */
+  signal?: EncodedSignal;
+  /** The record's reference diagnosis, when its dataset has one (found by the file worker). */
+  reference?: ReferenceDiagnosis;
   /** Outcome decided without the model (read failure, duplicate). */
   early?: { outcome: 'duplicate' | 'skipped' | 'failed'; reason: string };
   /** The import was cancelled while the file was being read: no outcome, so a resumed import reads it again. */
@@ -165,8 +171,6 @@ export class ImportTask {
   /** Reading and hashing happen in worker threads, so a slow or stuck file never stalls the caller's thread. */
   private readonly readers: FileReaders;
   private filesAtStart = 0;
-  /** The record's reference diagnosis, when its dataset has one, is stored with it. */
-  private readonly references = new ReferenceResolver();
 
   constructor(
     private readonly db: Db,
@@ -266,26 +270,38 @@ export class ImportTask {
     const candidates = pending.filter((f) => roles.get(f) === 'record');
 
     this.emit({ phase: 'importing' });
-    const chunk = req.chunkRecords ?? DEFAULT_CHUNK;
+    const size = req.chunkRecords ?? DEFAULT_CHUNK;
+    const chunks: string[][] = [];
+    for (let i = 0; i < candidates.length; i += size) chunks.push(candidates.slice(i, i + size));
     const seen = new Map<string, string>();
-    let next: Promise<Prepared[]> | null = candidates.length ? this.prepare(candidates.slice(0, chunk), job, seen) : null;
-    for (let from = 0; next && !this.cancelled; from += chunk) {
-      const prepared = await next;
-      const predicting = this.predict(prepared);
-      const following = from + chunk < candidates.length ? candidates.slice(from + chunk, from + 2 * chunk) : [];
-      next = following.length ? this.prepare(following, job, seen) : null;
-      const predictions = await predicting;
-      await this.encode(predictions);
-      this.writeChunk(job, prepared, predictions, roles, decided);
-      if (this.pausedGate) {
-        this.emit({ phase: 'paused' });
-        await this.pausedGate.promise;
-        if (!this.cancelled) this.emit({ phase: 'importing' });
+    // Three stages overlap: chunk k+1 is read while chunk k is in the model and chunk k-1 is written. Chunk k is
+    // handed to the pool before chunk k-1 is written, so the model never waits for the store (it did, idle a
+    // quarter of the time, when each chunk was written before the next was sent).
+    let reading: Promise<Prepared[]> | null = chunks.length ? this.prepare(chunks[0]!, job, seen) : null;
+    type InModel = { prepared: Prepared[]; predicting: Promise<Map<Prepared, Predicted>> };
+    let inModel: InModel | null = null;
+    for (let k = 1; (reading || inModel) && !this.cancelled; k++) {
+      let sent: InModel | null = null;
+      if (reading) {
+        const prepared = await reading;
+        sent = { prepared, predicting: this.predict(prepared) };
+        reading = k < chunks.length ? this.prepare(chunks[k]!, job, seen) : null;
       }
+      if (inModel) {
+        this.writeChunk(job, inModel.prepared, await inModel.predicting, roles, decided);
+        if (this.pausedGate) {
+          this.emit({ phase: 'paused' });
+          await this.pausedGate.promise;
+          if (!this.cancelled) this.emit({ phase: 'importing' });
+        }
+      }
+      inModel = sent;
     }
     if (this.cancelled) {
-      // the read-ahead of the next chunk may still be running; let it settle before reporting
-      await next?.catch(() => undefined);
+      // the chunk in the model and the read-ahead may still be running; let them settle before reporting (their
+      // files have no outcome yet, so a resumed import reads them again)
+      await inModel?.predicting.catch(() => undefined);
+      await reading?.catch(() => undefined);
       setJobStatus(db, job.id, 'cancelled');
       this.emit({ phase: 'cancelled', currentFile: null });
       return this.summary(job, resumed, 'cancelled');
@@ -324,7 +340,10 @@ export class ImportTask {
         if (err instanceof ReadAbandoned) return { path, abandoned: true, readMs: performance.now() - t0 };
         read = { ok: false as const, message: message(err), format: undefined };
       }
-      if (read.ok) return { path, record: read.record, hash: read.hash, readMs: performance.now() - t0 };
+      if (read.ok) {
+        const { record, hash, signal, reference } = read;
+        return { path, record, hash, signal, reference, readMs: performance.now() - t0 };
+      }
       // CSV is the loosest format: a table that sniffs as CSV but holds no signal is not an ECG.
       const outcome = read.format === 'csv' ? 'skipped' : 'failed';
       const reason = read.format === 'csv' ? `not an ECG: table without readable signal columns (${read.message})` : read.message;
@@ -350,29 +369,40 @@ export class ImportTask {
     if (todo.length === 0) return out;
     const t0 = performance.now();
     try {
-      const outcomes = await model.predictBatch(todo.map((p) => p.record!));
+      const outcomes = await model.predictBatch(
+        todo.map((p) => p.record!),
+        { maps: false },
+      );
       const ms = (performance.now() - t0) / todo.length;
       todo.forEach((p, i) => out.set(p, { outcome: outcomes[i]!, ms }));
     } catch {
       for (const p of todo) {
         const t1 = performance.now();
-        const [outcome] = await model.predictBatch([p.record!]).catch((err: Error) => [{ ok: false as const, error: err }]);
+        const [outcome] = await model
+          .predictBatch([p.record!], { maps: false })
+          .catch((err: Error) => [{ ok: false as const, error: err }]);
         out.set(p, { outcome: outcome!, ms: performance.now() - t1 });
       }
     }
     return out;
   }
 
-  private async encode(predictions: Map<Prepared, Predicted>): Promise<void> {
-    await Promise.all(
-      [...predictions].map(async ([p, predicted]) => {
-        if (!predicted.outcome.ok) return;
-        predicted.signal = await encodeSignalAsync(p.record!.leads);
-      }),
-    );
+  /**
+   * One transaction per chunk, each record in a savepoint of its own: a commit per record cost more than the
+   * record's rows (profiled); a record still lands whole with its outcome rows, or not at all.
+   */
+  private writeChunk(
+    job: ImportJob,
+    prepared: Prepared[],
+    predictions: Map<Prepared, Predicted>,
+    roles: Map<string, FileRole>,
+    decided: Set<string>,
+  ): void {
+    this.db.transaction(() => this.writeRecords(job, prepared, predictions, roles, decided)).immediate();
+    this.emit({});
   }
 
-  private writeChunk(
+  private writeRecords(
     job: ImportJob,
     prepared: Prepared[],
     predictions: Map<Prepared, Predicted>,
@@ -401,10 +431,9 @@ export class ImportTask {
       try {
         rows = this.db
           .transaction(() => {
-            const { id, pseudonym } = insertRecord(this.db, job.studyId, p.record!, p.hash!, job.keepIdentifiers, predicted.signal);
+            const { id, pseudonym } = insertRecord(this.db, job.studyId, p.record!, p.hash!, job.keepIdentifiers, p.signal);
             insertRun(this.db, id, prediction, { readMs: p.readMs, predictMs: predicted.ms });
-            const reference = this.referenceOf(p.record!);
-            if (reference) insertReference(this.db, id, reference);
+            if (p.reference) insertReference(this.db, id, p.reference);
             const all: FileOutcomeRow[] = [
               { path: p.path, outcome: 'imported', recordId: id, reason: `imported as ${pseudonym}` },
               ...partOf(id),
@@ -423,18 +452,6 @@ export class ImportTask {
       }
       for (const r of rows) decided.add(r.path);
       this.count(rows);
-    }
-    this.emit({});
-  }
-
-  /** A label table that cannot be read costs the record its reference, not its import. */
-  private referenceOf(record: EcgRecord): ReferenceDiagnosis | undefined {
-    try {
-      const ref = this.references.forRecord(record);
-      return ref && !isRefusal(ref) ? ref : undefined;
-    } catch (err) {
-      if (err instanceof ReferenceError) return undefined;
-      throw err;
     }
   }
 

@@ -42,10 +42,11 @@ export class InferenceEngine implements WindowRunner {
   /**
    * Explains already preprocessed records, packing all their windows into as few runs as MAX_RUN_BATCH allows.
    */
-  async predictInputs(inputs: readonly ModelInput[]): Promise<Prediction[]> {
+  async predictInputs(inputs: readonly ModelInput[], { maps = true }: { maps?: boolean } = {}): Promise<Prediction[]> {
     const outputs = await this.runWindows(inputs);
     return inputs.map((input, i) =>
       explain(input, outputs[i]!, {
+        maps,
         manifest: this.model.manifest,
         executionProvider: this.session.executionProvider,
         warnings: [...this.session.runWarnings],
@@ -62,6 +63,28 @@ export class InferenceEngine implements WindowRunner {
     const only = inputs.length === 1 ? inputs[0]! : undefined;
     if (only && only.windowStarts.length <= MAX_RUN_BATCH) return [await this.session.run(only.windows, only.windowStarts.length)];
     const jobs = inputs.flatMap((input, i) => input.windowStarts.map((_, w) => ({ i, w })));
+    if (jobs.length <= MAX_RUN_BATCH) {
+      // one run: each input's outputs are views into it, not copies (the batch import's usual case)
+      const batch = new Float32Array(jobs.length * per);
+      let at = 0;
+      for (const input of inputs) {
+        batch.set(input.windows.subarray(0, input.windowStarts.length * per), at * per);
+        at += input.windowStarts.length;
+      }
+      const out = await this.session.run(batch, jobs.length);
+      let first = 0;
+      return inputs.map((input) => {
+        const n = input.windowStarts.length;
+        const from = first;
+        first += n;
+        return {
+          batch: n,
+          logits: out.logits.subarray(from * K, (from + n) * K),
+          W: out.W.subarray(from * K * per, (from + n) * K * per),
+          bias: out.bias.subarray(from * K, (from + n) * K),
+        };
+      });
+    }
     const logits = inputs.map((inp) => new Float32Array(inp.windowStarts.length * K));
     const bias = inputs.map((inp) => new Float32Array(inp.windowStarts.length * K));
     const W = inputs.map((inp) => new Float32Array(inp.windowStarts.length * K * per));

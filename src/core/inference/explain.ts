@@ -49,7 +49,10 @@ export interface Prediction {
   completenessMaxAbsError: number;
   /** The model input, windows x leads x inputLength (z-scored per window): the x of W*x. */
   windows: Float32Array;
-  /** Per class (manifest order), leads x samples: the decisive window's W*x at its span, 0 elsewhere. */
+  /**
+   * Per class (manifest order), leads x samples: the decisive window's W*x at its span, 0 elsewhere. Empty when
+   * the caller asked for no maps (ExplainContext.maps false: the import keeps only their digest).
+   */
   attribution: Float32Array[];
   /** attributionSha256(attribution): what the store keeps instead of the maps, to check a recomputation. */
   attributionSha256: string;
@@ -71,6 +74,8 @@ export interface ExplainContext {
   warnings?: string[];
   providerNotes?: string[];
   regionRule?: RegionRule;
+  /** false: leave Prediction.attribution empty (regions and the digest are computed all the same). */
+  maps?: boolean;
 }
 
 /**
@@ -125,13 +130,13 @@ export function explain(input: ModelInput, out: ImnOutputs, ctx: ExplainContext)
   });
 
   const rule = ctx.regionRule ?? DEFAULT_REGION_RULE;
-  const attribution = classes.map((cls, c) => windowAttribution(input, out, K, c, cls.window));
+  const products = classes.map((cls, c) => windowProduct(input, out, K, c, cls.window));
+  const starts = classes.map((cls) => input.windowStarts[cls.window]!);
+  const attribution = ctx.maps === false ? [] : products.map((a, c) => onRecordAxis(a, starts[c]!, C, N, L));
   const regions = classes.flatMap((cls, c) => {
     // the rule (its percentile threshold included) sees the decisive window only, not the zeros around it
-    const start = input.windowStarts[cls.window]!;
-    const inWindow = new Float32Array(C * L);
-    for (let l = 0; l < C; l++) inWindow.set(attribution[c]!.subarray(l * N + start, l * N + start + L), l * L);
-    return evidenceRegions(cls.code, inWindow, input.leads, L, input.samplingRateHz, rule).map((r) => ({
+    const start = starts[c]!;
+    return evidenceRegions(cls.code, products[c]!, input.leads, L, input.samplingRateHz, rule).map((r) => ({
       ...r,
       startSample: r.startSample + start,
       endSample: r.endSample + start,
@@ -158,11 +163,30 @@ export function explain(input: ModelInput, out: ImnOutputs, ctx: ExplainContext)
     completenessMaxAbsError: completeness,
     windows: x,
     attribution,
-    attributionSha256: attributionSha256(attribution),
+    attributionSha256: windowedAttributionSha256(products, starts, C, N, L),
     regions,
     warnings,
     providerNotes: [...(ctx.providerNotes ?? [])],
   };
+}
+
+/** Window w's exact W*x for class c, leads x inputLength (lead-major). */
+function windowProduct(input: ModelInput, out: ImnOutputs, classes: number, c: number, w: number): Float32Array {
+  const C = input.leads.length;
+  const L = input.inputLength;
+  if (w < 0 || w >= input.windowStarts.length) throw new RangeError(`window ${w} does not exist (${input.windowStarts.length} windows)`);
+  const a = new Float32Array(C * L);
+  const wBase = (w * classes + c) * C * L;
+  const xBase = w * C * L;
+  for (let i = 0; i < C * L; i++) a[i] = out.W[wBase + i]! * input.windows[xBase + i]!;
+  return a;
+}
+
+/** A window's leads x L values placed at `start` on the record's time axis (leads x N), 0 elsewhere. */
+function onRecordAxis(product: Float32Array, start: number, C: number, N: number, L: number): Float32Array {
+  const a = new Float32Array(C * N);
+  for (let l = 0; l < C; l++) a.set(product.subarray(l * L, (l + 1) * L), l * N + start);
+  return a;
 }
 
 /**
@@ -170,34 +194,45 @@ export function explain(input: ModelInput, out: ImnOutputs, ctx: ExplainContext)
  * W*x, everything else is 0. explain() keeps the decisive window's; any other window can be asked for here.
  */
 export function windowAttribution(input: ModelInput, out: ImnOutputs, classes: number, c: number, w: number): Float32Array {
-  const C = input.leads.length;
-  const L = input.inputLength;
-  const N = input.samples;
-  const start = input.windowStarts[w];
-  if (start === undefined) throw new RangeError(`window ${w} does not exist (${input.windowStarts.length} windows)`);
-  const a = new Float32Array(C * N);
-  const wBase = (w * classes + c) * C * L;
-  for (let l = 0; l < C; l++) {
-    const xBase = (w * C + l) * L;
-    const row = l * N + start;
-    for (let t = 0; t < L; t++) a[row + t] = out.W[wBase + l * L + t]! * input.windows[xBase + t]!;
-  }
-  return a;
+  const product = windowProduct(input, out, classes, c, w);
+  return onRecordAxis(product, input.windowStarts[w]!, input.leads.length, input.samples, input.inputLength);
+}
+
+const littleEndian = endianness() === 'LE';
+
+function leBytes(a: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  return littleEndian ? bytes : Buffer.from(bytes).swap32();
+}
+
+function digestHeader(classes: number) {
+  return createHash('sha256').update(`attribution-f32le/${classes}\n`);
 }
 
 /**
- * sha256 (hex) of the attribution maps exactly as computed: the class count, then each class's float32 values in
- * little-endian byte order. The model is deterministic on one execution provider (bit for bit across batch
- * layouts and thread counts, checked in tests/inference), so a map recomputed from the stored signal has the
- * same digest as the one first shown, and any other digest means the numbers differ.
+ * sha256 (hex) of the attribution maps exactly as computed: the class count, then each class's leads x samples
+ * float32 values (record time axis) in little-endian byte order. The model is deterministic on one execution
+ * provider (bit for bit across batch layouts and thread counts, checked in tests/inference/pool.test.ts), so
+ * maps recomputed from the stored signal have the digest of the ones first shown, and another digest means
+ * the numbers differ.
  */
 export function attributionSha256(attribution: readonly Float32Array[]): string {
-  const h = createHash('sha256');
-  h.update(`attribution-f32le/${attribution.length}\n`);
-  const le = endianness() === 'LE';
-  for (const a of attribution) {
-    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-    h.update(le ? bytes : Buffer.from(bytes).swap32());
-  }
+  const h = digestHeader(attribution.length);
+  for (const a of attribution) h.update(leBytes(a));
+  return h.digest('hex');
+}
+
+/** attributionSha256 of the maps onRecordAxis would build from `products`, without building them. */
+function windowedAttributionSha256(products: readonly Float32Array[], starts: readonly number[], C: number, N: number, L: number): string {
+  const h = digestHeader(products.length);
+  const zeros = new Uint8Array(4 * Math.max(0, N - L));
+  products.forEach((a, c) => {
+    const start = starts[c]!;
+    for (let l = 0; l < C; l++) {
+      h.update(zeros.subarray(0, 4 * start));
+      h.update(leBytes(a.subarray(l * L, (l + 1) * L)));
+      h.update(zeros.subarray(0, 4 * (N - start - L)));
+    }
+  });
   return h.digest('hex');
 }

@@ -45,8 +45,14 @@ export function defaultLayout(cores = availableParallelism()): { batchWorkers: n
 
 export type BatchOutcome = { ok: true; prediction: Prediction } | { ok: false; error: Error };
 
+export interface PredictOptions {
+  /** false: predictions come without attribution maps (regions and the maps' digest are still computed). */
+  maps?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
 type Job = { priority: boolean } & (
-  | { kind: 'predict'; records: RecordSignal[]; resolve: (o: BatchOutcome[]) => void; reject: (e: Error) => void }
+  | { kind: 'predict'; records: RecordSignal[]; maps: boolean; resolve: (o: BatchOutcome[]) => void; reject: (e: Error) => void }
   | { kind: 'whatIf'; prediction: Prediction; occlusions: Occlusion[]; resolve: (r: WhatIfResult) => void; reject: (e: Error) => void }
   | { kind: 'run'; inputs: ModelInput[]; resolve: (o: ImnOutputs[]) => void; reject: (e: Error) => void }
   | { kind: 'logits'; windows: Float32Array; batch: number; resolve: (o: Float32Array) => void; reject: (e: Error) => void }
@@ -132,20 +138,20 @@ export class InferencePool implements WindowRunner {
 
   /** One record; `priority` puts it in the viewer's lane. Rejects with the record's typed error. */
   async predict(record: RecordSignal, { priority = false } = {}): Promise<Prediction> {
-    const [outcome] = await this.enqueue(priority, [record]);
+    const [outcome] = await this.enqueue(priority, [record], true);
     if (!outcome!.ok) throw outcome!.error;
     return outcome!.prediction;
   }
 
   /** Many records through the batch lane; per-record failures come back in place, in input order. */
-  async predictBatch(records: readonly RecordSignal[], onProgress?: (done: number, total: number) => void): Promise<BatchOutcome[]> {
+  async predictBatch(records: readonly RecordSignal[], { maps = true, onProgress }: PredictOptions = {}): Promise<BatchOutcome[]> {
     const chunks: RecordSignal[][] = [];
     for (let i = 0; i < records.length; i += this.options.chunkRecords) chunks.push(records.slice(i, i + this.options.chunkRecords));
     let done = 0;
     // settle every chunk so a pool closed mid-batch leaves no unhandled rejection behind
     const settled = await Promise.allSettled(
       chunks.map(async (chunk) => {
-        const outcomes = await this.enqueue(false, chunk);
+        const outcomes = await this.enqueue(false, chunk, maps);
         done += chunk.length;
         onProgress?.(done, records.length);
         return outcomes;
@@ -167,13 +173,14 @@ export class InferencePool implements WindowRunner {
     });
   }
 
-  private enqueue(priority: boolean, records: RecordSignal[]): Promise<BatchOutcome[]> {
+  private enqueue(priority: boolean, records: RecordSignal[], maps: boolean): Promise<BatchOutcome[]> {
     if (this.closed) return Promise.reject(new Error('inference pool is closed'));
     return new Promise((resolve, reject) => {
       (priority ? this.priorityQueue : this.batchQueue).push({
         priority,
         kind: 'predict',
         records: records.map(signalOnly),
+        maps,
         resolve,
         reject,
       });
@@ -196,7 +203,7 @@ export class InferencePool implements WindowRunner {
       slot.busy = { id, job };
       const req: WorkerRequest =
         job.kind === 'predict'
-          ? { type: 'predict', id, records: job.records }
+          ? { type: 'predict', id, records: job.records, maps: job.maps }
           : job.kind === 'run'
             ? { type: 'run', id, inputs: job.inputs }
             : job.kind === 'logits'

@@ -88,6 +88,12 @@ function smoothAbs(a: Float32Array, offset: number, n: number, half: number, out
 }
 
 /**
+ * Scratch for the smoothed map and the copy the percentile reorders, reused across calls (a batch import
+ * computes five maps per record; allocating them each time was most of the worker's garbage collection).
+ */
+let scratch = new Float64Array(0);
+
+/**
  * Regions for one class. `attribution` is leads x samples (lead-major) of W*x (explain() passes the decisive window).
  */
 export function evidenceRegions(
@@ -101,9 +107,13 @@ export function evidenceRegions(
   const half = Math.round(rule.smoothHalfWidthS * samplingRateHz);
   const minGap = Math.round(rule.minGapS * samplingRateHz);
   const minWidth = Math.round(rule.minWidthS * samplingRateHz);
-  const smooth = new Float64Array(leads.length * samples);
+  const n = leads.length * samples;
+  if (scratch.length < 2 * n) scratch = new Float64Array(2 * n);
+  const smooth = scratch.subarray(0, n);
   leads.forEach((_, l) => smoothAbs(attribution, l * samples, samples, half, smooth, l * samples));
-  const threshold = percentileInPlace(Float64Array.from(smooth), rule.percentile);
+  const sorted = scratch.subarray(n, 2 * n);
+  sorted.set(smooth);
+  const threshold = percentileInPlace(sorted, rule.percentile);
   const found: Omit<EvidenceRegion, 'rank'>[] = [];
   leads.forEach((lead, l) => {
     const base = l * samples;

@@ -18,7 +18,7 @@ export interface WireError {
 
 export type WorkerRequest =
   | { type: 'open'; modelDir: string; options: SessionOptions }
-  | { type: 'predict'; id: number; records: RecordSignal[] }
+  | { type: 'predict'; id: number; records: RecordSignal[]; maps: boolean }
   | { type: 'whatIf'; id: number; prediction: Prediction; occlusions: Occlusion[] }
   | { type: 'run'; id: number; inputs: ModelInput[] }
   | { type: 'logits'; id: number; windows: Float32Array; batch: number }

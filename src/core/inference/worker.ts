@@ -51,7 +51,10 @@ async function handle(req: WorkerRequest): Promise<void> {
           outcomes[i] = { ok: false, error: toWire(err) };
         }
       });
-      const predictions = await eng.predictInputs(inputs.map((x) => x.input));
+      const predictions = await eng.predictInputs(
+        inputs.map((x) => x.input),
+        { maps: req.maps },
+      );
       inputs.forEach(({ i }, k) => (outcomes[i] = { ok: true, prediction: predictions[k]! }));
       reply({ type: 'predicted', id: req.id, outcomes }, predictions.flatMap(predictionBuffers));
     } else if (req.type === 'logits') {

@@ -4,8 +4,7 @@
  * split into planes (all low bytes, then all high bytes) before deflate, which roughly halves smooth data.
  */
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { deflate, deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import type { EcgRecord, Lead } from '../formats/record.ts';
 import { StoreError } from './errors.ts';
 import { fromHalf, toHalfArray } from './float16.ts';
@@ -84,20 +83,14 @@ function signalBody(leads: Lead[]): { leads: StoredLead[]; body: Buffer } {
   return { leads: stored, body: Buffer.concat([shuffle(Buffer.concat(planes16), 2), shuffle(Buffer.concat(planes32), 4)]) };
 }
 
-const SIGNAL_DEFLATE = { level: 6 };
+// level 1: 5% larger than level 6 (13.6 vs 13.0 KiB per PTB-XL record) in a quarter of the time (0.19 vs 0.71 ms)
+const SIGNAL_DEFLATE = { level: 1 };
 // level 1 for maps: the mantissa bytes are noise, higher levels gain ~1% for twice the time
 const MAP_DEFLATE = { level: 1 };
-const deflateAsync = promisify(deflate);
 
 export function encodeSignal(leads: Lead[]): EncodedSignal {
   const { leads: stored, body } = signalBody(leads);
   return { leads: stored, data: deflateSync(body, SIGNAL_DEFLATE) };
-}
-
-/** encodeSignal with the deflate on libuv's thread pool, so a batch import keeps the calling thread free. */
-export async function encodeSignalAsync(leads: Lead[]): Promise<EncodedSignal> {
-  const { leads: stored, body } = signalBody(leads);
-  return { leads: stored, data: await deflateAsync(body, SIGNAL_DEFLATE) };
 }
 
 /**

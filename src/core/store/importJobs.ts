@@ -1,6 +1,6 @@
 /** Import jobs and per-file outcomes: the rows that let an interrupted import resume without repeating work. */
 import type { Db } from './db.ts';
-import { nowIso } from './db.ts';
+import { nowIso, statement } from './db.ts';
 import { StoreError } from './errors.ts';
 
 export type FileOutcome = 'imported' | 'duplicate' | 'part-of-record' | 'skipped' | 'failed';
@@ -99,7 +99,7 @@ export function setJobStatus(db: Db, jobId: number, status: JobStatus, totalFile
  * wins, so two processes working on the same job cannot give a file two outcomes.
  */
 export function insertFileOutcomes(db: Db, jobId: number, rows: FileOutcomeRow[]): void {
-  const stmt = db.prepare('INSERT OR IGNORE INTO import_files (job_id, path, outcome, record_id, reason) VALUES (?, ?, ?, ?, ?)');
+  const stmt = statement(db, 'INSERT OR IGNORE INTO import_files (job_id, path, outcome, record_id, reason) VALUES (?, ?, ?, ?, ?)');
   for (const r of rows) stmt.run(jobId, r.path, r.outcome, r.recordId, r.reason);
 }
 

@@ -10,7 +10,7 @@ import {
 } from '../formats/record.ts';
 import { decodeSignal, type EncodedSignal, encodeSignal, type StoredLead } from './codec.ts';
 import type { Db } from './db.ts';
-import { nowIso } from './db.ts';
+import { nowIso, statement } from './db.ts';
 import { StoreError } from './errors.ts';
 import { CURRENT_JUDGEMENT } from './labels.ts';
 
@@ -80,7 +80,7 @@ function toSummary(r: RecordRow): RecordSummary {
 }
 
 export function findRecordByHash(db: Db, studyId: number, contentSha256: string): RecordSummary | null {
-  const row = db.prepare('SELECT * FROM records WHERE study_id = ? AND content_sha256 = ?').get(studyId, contentSha256) as
+  const row = statement(db, 'SELECT * FROM records WHERE study_id = ? AND content_sha256 = ?').get(studyId, contentSha256) as
     RecordRow | undefined;
   return row ? toSummary(row) : null;
 }
@@ -88,7 +88,7 @@ export function findRecordByHash(db: Db, studyId: number, contentSha256: string)
 /**
  * Writes a record with its signal and annotations; call inside the caller's transaction so the record,
  * its run and the import outcome land together. Identifying fields are dropped unless `keepIdentifiers`.
- * `signal` may come encoded already (encodeSignalAsync), to keep the deflate out of the transaction.
+ * `signal` may come encoded already (the import's file workers encode it), to keep the deflate off the writing thread.
  */
 export function insertRecord(
   db: Db,
@@ -98,10 +98,11 @@ export function insertRecord(
   keepIdentifiers: boolean,
   signal: EncodedSignal = encodeSignal(record.leads),
 ): { id: number; pseudonym: string } {
-  const next = db.prepare(
+  const next = statement(
+    db,
     'UPDATE studies SET records_numbered = records_numbered + 1 WHERE id = ? RETURNING pseudonym_prefix AS p, records_numbered AS n',
   );
-  const taken = db.prepare('SELECT 1 FROM records WHERE study_id = ? AND pseudonym = ?');
+  const taken = statement(db, 'SELECT 1 FROM records WHERE study_id = ? AND pseudonym = ?');
   let pseudonym: string;
   // records copied in by other means (audit packages) may hold numbers the counter has not passed yet
   do {
@@ -110,32 +111,32 @@ export function insertRecord(
     pseudonym = `${study.p}-${String(study.n).padStart(4, '0')}`;
   } while (taken.get(studyId, pseudonym));
   const id = Number(
-    db
-      .prepare(
-        `INSERT INTO records (study_id, pseudonym, content_sha256, source_path, source_files, record_name, format,
+    statement(
+      db,
+      `INSERT INTO records (study_id, pseudonym, content_sha256, source_path, source_files, record_name, format,
            sampling_rate_hz, samples_per_lead, duration_s, lead_names, clinical, identifying, warnings, imported_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        studyId,
-        pseudonym,
-        contentSha256,
-        record.sourcePath,
-        JSON.stringify(record.sourceFiles),
-        record.recordName,
-        record.format,
-        record.samplingRateHz,
-        record.samplesPerLead,
-        record.durationS,
-        JSON.stringify(record.leads.map((l) => l.name)),
-        JSON.stringify(allowedClinical(record.clinical)),
-        keepIdentifiers ? JSON.stringify(record.identifying) : null,
-        JSON.stringify(record.warnings),
-        nowIso(),
-      ).lastInsertRowid,
+    ).run(
+      studyId,
+      pseudonym,
+      contentSha256,
+      record.sourcePath,
+      JSON.stringify(record.sourceFiles),
+      record.recordName,
+      record.format,
+      record.samplingRateHz,
+      record.samplesPerLead,
+      record.durationS,
+      JSON.stringify(record.leads.map((l) => l.name)),
+      JSON.stringify(allowedClinical(record.clinical)),
+      keepIdentifiers ? JSON.stringify(record.identifying) : null,
+      JSON.stringify(record.warnings),
+      nowIso(),
+    ).lastInsertRowid,
   );
-  db.prepare('INSERT INTO signals (record_id, leads, data) VALUES (?, ?, ?)').run(id, JSON.stringify(signal.leads), signal.data);
-  const insertWave = db.prepare(
+  statement(db, 'INSERT INTO signals (record_id, leads, data) VALUES (?, ?, ?)').run(id, JSON.stringify(signal.leads), signal.data);
+  const insertWave = statement(
+    db,
     'INSERT INTO annotations (record_id, lead, kind, onset_sample, peak_sample, offset_sample) VALUES (?, ?, ?, ?, ?, ?)',
   );
   for (const a of record.annotations) insertWave.run(id, a.lead, a.kind, a.onsetSample, a.peakSample, a.offsetSample);

@@ -3,7 +3,7 @@
  * model predicts. Written in the record's import transaction; read by the viewer, the worklist filters and the
  * report's "model on this study" section.
  */
-import type { Db } from './db.ts';
+import { type Db, statement } from './db.ts';
 
 export interface StoredReference {
   source: 'ptb-xl' | 'cinc' | 'ludb';
@@ -13,14 +13,14 @@ export interface StoredReference {
 }
 
 export function insertReference(db: Db, recordId: number, ref: StoredReference): void {
-  db.prepare('INSERT INTO reference_diagnoses (record_id, source, codes, superclasses, undetermined) VALUES (?, ?, ?, ?, ?)').run(
+  statement(db, 'INSERT INTO reference_diagnoses (record_id, source, codes, superclasses, undetermined) VALUES (?, ?, ?, ?, ?)').run(
     recordId,
     ref.source,
     JSON.stringify(ref.codes),
     JSON.stringify(ref.superclasses),
     JSON.stringify(ref.undetermined),
   );
-  const cls = db.prepare('INSERT INTO reference_classes (record_id, class) VALUES (?, ?)');
+  const cls = statement(db, 'INSERT INTO reference_classes (record_id, class) VALUES (?, ?)');
   for (const c of ref.superclasses) cls.run(recordId, c);
 }
 

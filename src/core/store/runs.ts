@@ -3,7 +3,7 @@ import type { ClassPrediction, Prediction } from '../inference/explain.ts';
 import type { ModelManifest } from '../inference/manifest.ts';
 import { decodeMap, MAP_ENCODING } from './codec.ts';
 import type { Db } from './db.ts';
-import { nowIso } from './db.ts';
+import { nowIso, statement } from './db.ts';
 import { StoreError } from './errors.ts';
 
 export interface StoredRegion {
@@ -111,29 +111,29 @@ export function insertRun(db: Db, recordId: number, p: Prediction, timings: Reco
   for (const c of p.classes) if (c.probability > top.probability) top = c;
   const windows: RunWindows = { samples: p.samples, inputLength: p.inputLength, windowStarts: p.windowStarts };
   const runId = Number(
-    db
-      .prepare(
-        `INSERT INTO runs (record_id, model_id, classes, top_class, top_probability, completeness_error, provider, timings,
+    statement(
+      db,
+      `INSERT INTO runs (record_id, model_id, classes, top_class, top_probability, completeness_error, provider, timings,
            map_rate_hz, windows, warnings, created_at, attribution_sha256)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        recordId,
-        p.modelId,
-        JSON.stringify(p.classes),
-        top.code,
-        top.probability,
-        p.completenessMaxAbsError,
-        p.executionProvider,
-        JSON.stringify(timings),
-        p.samplingRateHz,
-        JSON.stringify({ ...windows, leads: p.leads }),
-        JSON.stringify(p.warnings),
-        nowIso(),
-        p.attributionSha256,
-      ).lastInsertRowid,
+    ).run(
+      recordId,
+      p.modelId,
+      JSON.stringify(p.classes),
+      top.code,
+      top.probability,
+      p.completenessMaxAbsError,
+      p.executionProvider,
+      JSON.stringify(timings),
+      p.samplingRateHz,
+      JSON.stringify({ ...windows, leads: p.leads }),
+      JSON.stringify(p.warnings),
+      nowIso(),
+      p.attributionSha256,
+    ).lastInsertRowid,
   );
-  const insertRegion = db.prepare(
+  const insertRegion = statement(
+    db,
     `INSERT INTO evidence_regions (run_id, class_name, lead, start_sample, end_sample, contribution, rank)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
