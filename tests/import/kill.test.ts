@@ -89,8 +89,9 @@ async function killAt(db: string, target: number, startupMs: number): Promise<{ 
       snapshots++;
       if (target > 0 && seen >= target) break;
     } catch (err) {
-      // the database or its tables do not exist yet while the child starts; anything else is a real failure
-      if (!/no such table|unable to open|does not exist|SQLITE_CANTOPEN/.test(String(err))) throw err;
+      // the database, its tables or its latest columns do not exist yet while the child starts (migrations run one
+      // transaction each); anything else is a real failure
+      if (!/no such table|no such column|unable to open|does not exist|SQLITE_CANTOPEN/.test(String(err))) throw err;
       reader?.close();
       reader = null;
     }

@@ -15,6 +15,7 @@ interface ImportOptions {
   json?: boolean;
   keepIdentifiers?: boolean;
   errors?: string;
+  ptbxlDatabase?: string;
 }
 
 export function registerImport(program: Command): void {
@@ -30,6 +31,10 @@ export function registerImport(program: Command): void {
     )
     .option('--keep-identifiers', 'keep patient names, ids and birth dates (dropped by default)')
     .option('--errors <file>', 'write the files that were skipped or failed, with the problem, as CSV')
+    .option(
+      '--ptbxl-database <file>',
+      'PTB-XL ptbxl_database.csv for the reference diagnoses (scp_statements.csv beside it); default: found beside or above the records',
+    )
     .option('--json', 'print one JSON object with the outcome')
     .action(async (paths: string[], opts: ImportOptions) => {
       const study = opts.study ?? basename(resolve(paths[0]!));
@@ -54,6 +59,7 @@ export function registerImport(program: Command): void {
           inputs: paths,
           study,
           keepIdentifiers: opts.keepIdentifiers ?? false,
+          ptbxlDatabase: opts.ptbxlDatabase,
           model,
           onProgress: (p) => {
             if (p.phase === 'importing' || p.phase === 'completed')

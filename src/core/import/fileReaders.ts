@@ -8,7 +8,7 @@ import type { FileRole, ReadOptions } from '../formats/index.ts';
 import type { EcgRecord, FormatId } from '../formats/record.ts';
 import type { ReferenceDiagnosis } from '../dataset/reference.ts';
 import type { EncodedSignal } from '../store/codec.ts';
-import type { FileReply, FileRequest } from './fileWire.ts';
+import type { FileReply, FileRequest, FileWorkerSettings } from './fileWire.ts';
 
 export type ReadResult =
   | { ok: true; record: EcgRecord; hash: string; signal: EncodedSignal; reference?: ReferenceDiagnosis }
@@ -44,6 +44,7 @@ export class FileReaders {
   constructor(
     private readonly size: number,
     private readonly workerFile: URL = new URL('./fileWorkerBootstrap.mjs', import.meta.url),
+    private readonly settings: FileWorkerSettings = {},
   ) {}
 
   async classify(path: string): Promise<FileRole> {
@@ -95,7 +96,7 @@ export class FileReaders {
   }
 
   private startWorker(): Slot {
-    const slot: Slot = { worker: new Worker(this.workerFile) };
+    const slot: Slot = { worker: new Worker(this.workerFile, { workerData: this.settings }) };
     slot.worker.on('message', (reply: FileReply) => {
       const busy = slot.busy;
       if (!busy || reply.id !== busy.id) return;

@@ -4,6 +4,12 @@ import type { EcgRecord, FormatId } from '../formats/record.ts';
 import type { ReferenceDiagnosis } from '../dataset/reference.ts';
 import type { EncodedSignal } from '../store/codec.ts';
 
+/** Fixed for a worker's life (one import): its workerData. */
+export interface FileWorkerSettings {
+  /** The PTB-XL table for every record's reference diagnosis, instead of one found beside or above the record. */
+  ptbxlDatabase?: string;
+}
+
 export type FileRequest =
   { id: number; type: 'classify'; path: string } | { id: number; type: 'read'; path: string; options: ReadOptions | undefined };
 

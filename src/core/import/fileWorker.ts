@@ -4,17 +4,17 @@
  * file (a network share, a huge record) never stalls the app's API, and the main thread only writes. Driven by fileReaders.ts; loaded
  * through fileWorkerBootstrap.mjs for source runs (as the inference worker is).
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { classifyFile, detectFormat, readEcgFile } from '../formats/index.ts';
 import type { EcgRecord } from '../formats/record.ts';
 import { isRefusal, type ReferenceDiagnosis, ReferenceError, ReferenceResolver } from '../dataset/reference.ts';
 import { encodeSignal, signalHash } from '../store/codec.ts';
-import { recordBuffers, type FileReply, type FileRequest } from './fileWire.ts';
+import { recordBuffers, type FileReply, type FileRequest, type FileWorkerSettings } from './fileWire.ts';
 
 if (!parentPort) throw new Error('fileWorker.ts must run in a worker thread');
 const port = parentPort;
 // one per worker, and a worker lives for one import: its tables and lookups are cached for that import
-const references = new ReferenceResolver();
+const references = new ReferenceResolver({ ptbxlDatabase: (workerData as FileWorkerSettings | null)?.ptbxlDatabase });
 
 /** A label table that cannot be read costs the record its reference, not its import. */
 function referenceOf(record: EcgRecord): ReferenceDiagnosis | undefined {

@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FileRole, ReadOptions } from '../formats/index.ts';
 import type { EcgRecord } from '../formats/record.ts';
+import { isFile } from '../formats/io.ts';
 import type { ModelManifest } from '../inference/manifest.ts';
 import type { BatchOutcome, PredictOptions } from '../inference/pool.ts';
 import type { RecordSignal } from '../signal/preprocess.ts';
@@ -38,7 +39,7 @@ import {
 import type { EncodedSignal } from '../store/codec.ts';
 import type { ReferenceDiagnosis } from '../dataset/reference.ts';
 import { FileReaders, ReadAbandoned } from './fileReaders.ts';
-import { describeNonEcg, listInputFiles, mapLimit } from './files.ts';
+import { describeNonEcg, ImportInputError, listInputFiles, mapLimit } from './files.ts';
 
 /**
  * The predict step: the inference engine's batch lane (InferencePool.predictBatch has this shape). The import
@@ -61,6 +62,8 @@ export interface ImportRequest {
   /** Records per pipeline step: read the next chunk while the model runs this one. */
   chunkRecords?: number;
   readOptions?: ReadOptions;
+  /** PTB-XL ptbxl_database.csv for the reference diagnoses of every record; default: found beside or above each record. */
+  ptbxlDatabase?: string;
   /** The file worker script; bundled builds name their own, source runs use the default beside fileReaders.ts. */
   fileWorkerFile?: URL;
   onProgress?: (progress: ImportProgress) => void;
@@ -176,7 +179,7 @@ export class ImportTask {
     private readonly db: Db,
     private readonly req: ImportRequest,
   ) {
-    this.readers = new FileReaders(FILE_WORKERS, req.fileWorkerFile);
+    this.readers = new FileReaders(FILE_WORKERS, req.fileWorkerFile, { ptbxlDatabase: req.ptbxlDatabase });
     this.done = this.run().finally(() => this.readers.close());
   }
 
@@ -230,6 +233,9 @@ export class ImportTask {
     const model = req.model;
     const keep = req.keepIdentifiers ?? false;
     this.emit({ phase: 'listing' });
+    if (req.ptbxlDatabase !== undefined && !isFile(resolve(req.ptbxlDatabase))) {
+      throw new ImportInputError(resolve(req.ptbxlDatabase), 'no such PTB-XL database file');
+    }
     const { files, unreadable } = await listInputFiles(req.inputs);
     const inputs = req.inputs.map((p) => resolve(p));
     const key = jobKey(inputs, req.study.trim(), model.manifest.id, keep);
