@@ -23,6 +23,17 @@ export interface BenchResult {
   notes?: string[];
 }
 
+/**
+ * Thrown by a benchmark that cannot run here (its data set is not on this machine): the runner says why and
+ * keeps that benchmark's last stored result.
+ */
+export class BenchSkipped extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'BenchSkipped';
+  }
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BenchResult, repoRoot, updateReadmeTable, writeResult } from './harness.ts';
+import { type BenchResult, BenchSkipped, repoRoot, updateReadmeTable, writeResult } from './harness.ts';
 
 /** Runs every bench/<name>.bench.ts (or those named on the command line), then refreshes the README table. */
 async function main(): Promise<void> {
@@ -15,7 +15,14 @@ async function main(): Promise<void> {
   for (const file of files) {
     process.stderr.write(`bench: ${file}\n`);
     const mod = (await import(pathToFileURL(join(dir, file)).href)) as { default: () => Promise<BenchResult> };
-    const result = await mod.default();
+    let result: BenchResult;
+    try {
+      result = await mod.default();
+    } catch (err) {
+      if (!(err instanceof BenchSkipped)) throw err;
+      process.stderr.write(`bench: ${file} skipped: ${err.message}\n`);
+      continue;
+    }
     process.stderr.write(`bench: wrote ${writeResult(result)}\n`);
   }
   const resultsDir = join(dir, 'results');
