@@ -15,7 +15,7 @@ import {
   StoreError,
   type StoredRun,
 } from '../core/store/index.ts';
-import { getReference, studyReferences } from '../core/store/references.ts';
+import { getReference, studyReferenceClasses } from '../core/store/references.ts';
 import { getBlinding, getViewerSettings, setViewerSettings } from '../core/store/viewerQueries.ts';
 import { type WorklistQuery, worklistPage, worklistStep, worklistSummary } from '../core/store/worklistQuery.ts';
 import { seedFromText } from '../shared/seededRandom.ts';
@@ -286,8 +286,8 @@ export function recordsHandlers(ctx: AppContext): Handlers<RecordsMethod> {
         const { query, hidePredictions, hideReference } = worklistQueryOf(db, studyId, raterId, filter, shuffled);
         const page = worklistPage(db, query, offset, limit);
         const summary = worklistSummary(db, studyId, raterId);
-        const references = hideReference ? new Map() : studyReferences(db, studyId);
-        // hidden predictions never leave the server, so no screen can show them
+        // hidden predictions never leave the server, so no screen can show them; references are read for the
+        // page's records only (a study's can be tens of thousands of rows)
         return {
           total: page.total,
           offset,
@@ -302,12 +302,12 @@ export function recordsHandlers(ctx: AppContext): Handlers<RecordsMethod> {
             labelsByMe: it.labelsByRater,
             reviewedByMe: it.reviewedByRater,
             disagreement: it.disagreement,
-            reference: references.get(it.recordId)?.superclasses ?? null,
+            reference: hideReference ? null : (getReference(db, it.recordId)?.superclasses ?? null),
           })),
           studyRecords: summary.records,
           reviewed: summary.reviewed,
           classCodes: hidePredictions ? [] : summary.classCodes,
-          referenceClasses: [...new Set([...references.values()].flatMap((r) => r.superclasses))].sort(),
+          referenceClasses: hideReference ? [] : studyReferenceClasses(db, studyId),
           importing: importingInto(ctx, studyId),
         };
       }),

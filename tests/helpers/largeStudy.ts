@@ -32,9 +32,9 @@ export function cloneStudy(db: Db, studyId: number, records: number, complete = 
       SELECT c.n, c.src, r.id AS dst FROM clone_n c JOIN records r ON r.content_sha256 = 'clone-' || c.n || '-' ||
         (SELECT content_sha256 FROM records WHERE id = c.src) AND r.study_id = ${Number(studyId)}`);
     db.exec(`INSERT INTO runs (record_id, model_id, classes, top_class, top_probability, completeness_error, provider, timings,
-        map_rate_hz, windows, warnings, created_at, attribution_sha256)
+        map_rate_hz, windows, warnings, created_at, attribution_sha256, predicted)
       SELECT m.dst, run.model_id, run.classes, run.top_class, run.top_probability, run.completeness_error, run.provider, run.timings,
-        run.map_rate_hz, run.windows, run.warnings, run.created_at, run.attribution_sha256
+        run.map_rate_hz, run.windows, run.warnings, run.created_at, run.attribution_sha256, run.predicted
       FROM clone_map m JOIN runs run ON run.record_id = m.src ORDER BY m.n`);
     // the first `complete` clones: everything a record needs to open
     db.prepare(`CREATE TEMP TABLE clone_full AS SELECT * FROM clone_map WHERE n < ?`).run(complete);

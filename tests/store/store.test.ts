@@ -24,6 +24,7 @@ import {
   type Db,
 } from '../../src/core/store/index.ts';
 import { encodeMap, encodeSignal } from '../../src/core/store/codec.ts';
+import { predictedClasses } from '../../src/core/store/viewerQueries.ts';
 import type { Prediction } from '../../src/core/inference/explain.ts';
 import { backupStore } from '../../src/core/store/db.ts';
 import { repoPath, sharedDataDir } from '../helpers/sharedData.ts';
@@ -243,6 +244,9 @@ describe('openStore', () => {
     const run = getRun(db, recordId)!;
     expect(run.attributionSha256).toBeNull();
     expect(storedMaps(db, run.id)).toHaveLength(prediction.classes.length);
+    // and the migration filled in its predicted classes, as insertRun writes them
+    const { predicted } = db.prepare('SELECT predicted FROM runs WHERE id = ?').get(run.id) as { predicted: string };
+    expect(JSON.parse(predicted)).toEqual(predictedClasses(prediction.classes));
     // the migrated chain goes on, now with a withdrawal
     const withdrawal = appendLabel(db, { raterId: rater.id, target: region, value: 'withdrawn' });
     expect(withdrawal.supersedes).toBe(before.find((l) => l.targetKind === 'region' && l.current)!.id);

@@ -53,7 +53,10 @@ export function registerImport(program: Command): void {
           throw new CliError(`cannot start the model: ${(err as Error).message}`);
         }
         const running = pool;
-        const model: ImportModel = { manifest: folder.manifest, predictBatch: (records, options) => running.predictBatch(records, options) };
+        const model: ImportModel = {
+          manifest: folder.manifest,
+          predictBatch: (records, options) => running.predictBatch(records, options),
+        };
         const bar = new ProgressBar('import');
         const task = startImport(db, {
           inputs: paths,

@@ -252,8 +252,18 @@ export const MIGRATIONS: readonly string[] = [
   // 10: attribution maps become a cache. A run stores the sha256 of its maps (attributionSha256 in
   // src/core/inference/explain.ts) instead of the maps; runAttribution recomputes them from the stored signal and
   // checks the digest. Runs stored before keep their maps (and a NULL digest), which stay what the viewer shows.
+  // runs.predicted: the predicted classes (probability >= 0.5, else the top class; predictedClasses in
+  // viewerQueries.ts) as a JSON array, so the worklist's class and reference filters need not parse every run's
+  // classes (they took over a second at the full PTB-XL's size).
   `
   ALTER TABLE runs ADD COLUMN attribution_sha256 TEXT;
+  ALTER TABLE runs ADD COLUMN predicted TEXT NOT NULL DEFAULT '[]';
+  UPDATE runs SET predicted = CASE
+    WHEN EXISTS (SELECT 1 FROM json_each(runs.classes) c WHERE json_extract(c.value, '$.probability') >= 0.5)
+    THEN (SELECT json_group_array(code) FROM (
+      SELECT json_extract(c.value, '$.code') AS code FROM json_each(runs.classes) c
+      WHERE json_extract(c.value, '$.probability') >= 0.5 ORDER BY json_extract(c.value, '$.probability') DESC, c.key))
+    ELSE json_array(top_class) END;
   `,
 ];
 

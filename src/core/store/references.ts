@@ -40,8 +40,20 @@ const fromRow = (r: Row): StoredReference => ({
 });
 
 export function getReference(db: Db, recordId: number): StoredReference | null {
-  const row = db.prepare('SELECT * FROM reference_diagnoses WHERE record_id = ?').get(recordId) as Row | undefined;
+  const row = statement(db, 'SELECT * FROM reference_diagnoses WHERE record_id = ?').get(recordId) as Row | undefined;
   return row ? fromRow(row) : null;
+}
+
+/** The superclasses that some record of the study has in its reference, sorted (by the class index, not every row). */
+export function studyReferenceClasses(db: Db, studyId: number): string[] {
+  const rows = db
+    .prepare(
+      `SELECT c.class FROM (SELECT DISTINCT class FROM reference_classes) c WHERE EXISTS (
+         SELECT 1 FROM reference_classes rc JOIN records r ON r.id = rc.record_id WHERE rc.class = c.class AND r.study_id = ?)
+       ORDER BY c.class`,
+    )
+    .all(studyId) as { class: string }[];
+  return rows.map((r) => r.class);
 }
 
 /** Every reference of a study's records, by record id. */
@@ -50,39 +62,4 @@ export function studyReferences(db: Db, studyId: number): Map<number, StoredRefe
     .prepare('SELECT d.* FROM reference_diagnoses d JOIN records r ON r.id = d.record_id WHERE r.study_id = ?')
     .all(studyId) as Row[];
   return new Map(rows.map((r) => [r.record_id, fromRow(r)]));
-}
-
-/** Worklist filters on the reference, as SQL over the latest run of each record. */
-export interface ReferenceFilter {
-  /** The model's predicted classes (probability >= threshold, else the top class) differ from the reference's on a class the reference decides. */
-  disagreesWithReference?: boolean;
-  /** The reference has this superclass. */
-  referenceClass?: string;
-}
-
-/** Ids of the study's records that pass the filter (records without a reference never do). */
-export function recordsMatching(db: Db, studyId: number, filter: ReferenceFilter, threshold: number): Set<number> {
-  const where = ['r.study_id = @studyId'];
-  if (filter.referenceClass !== undefined) {
-    where.push('EXISTS (SELECT 1 FROM reference_classes rc WHERE rc.record_id = r.id AND rc.class = @referenceClass)');
-  }
-  if (filter.disagreesWithReference) {
-    const code = "json_extract(c.value, '$.code')";
-    const predicted = `(json_extract(c.value, '$.probability') >= @threshold
-      OR (${code} = run.top_class AND NOT EXISTS (
-        SELECT 1 FROM json_each(run.classes) c2 WHERE json_extract(c2.value, '$.probability') >= @threshold)))`;
-    where.push(`EXISTS (
-      SELECT 1 FROM json_each(run.classes) c
-      WHERE NOT EXISTS (SELECT 1 FROM json_each(d.undetermined) u WHERE u.value = ${code})
-        AND ${predicted} <> EXISTS (SELECT 1 FROM reference_classes rc WHERE rc.record_id = r.id AND rc.class = ${code}))`);
-  }
-  const rows = db
-    .prepare(
-      `SELECT r.id FROM records r
-       JOIN reference_diagnoses d ON d.record_id = r.id
-       JOIN runs run ON run.id = (SELECT id FROM runs WHERE record_id = r.id ORDER BY id DESC LIMIT 1)
-       WHERE ${where.join(' AND ')}`,
-    )
-    .all({ studyId, referenceClass: filter.referenceClass ?? null, threshold }) as { id: number }[];
-  return new Set(rows.map((r) => r.id));
 }

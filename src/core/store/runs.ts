@@ -5,6 +5,7 @@ import { decodeMap, MAP_ENCODING } from './codec.ts';
 import type { Db } from './db.ts';
 import { nowIso, statement } from './db.ts';
 import { StoreError } from './errors.ts';
+import { predictedClasses } from './viewerQueries.ts';
 
 export interface StoredRegion {
   id: number;
@@ -114,8 +115,8 @@ export function insertRun(db: Db, recordId: number, p: Prediction, timings: Reco
     statement(
       db,
       `INSERT INTO runs (record_id, model_id, classes, top_class, top_probability, completeness_error, provider, timings,
-           map_rate_hz, windows, warnings, created_at, attribution_sha256)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           map_rate_hz, windows, warnings, created_at, attribution_sha256, predicted)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       recordId,
       p.modelId,
@@ -130,6 +131,7 @@ export function insertRun(db: Db, recordId: number, p: Prediction, timings: Reco
       JSON.stringify(p.warnings),
       nowIso(),
       p.attributionSha256,
+      JSON.stringify(predictedClasses(p.classes)),
     ).lastInsertRowid,
   );
   const insertRegion = statement(

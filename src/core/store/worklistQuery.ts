@@ -7,7 +7,6 @@
  */
 import type { Db } from './db.ts';
 import { CURRENT_JUDGEMENT } from './labels.ts';
-import { PREDICTED_THRESHOLD } from './viewerQueries.ts';
 
 export interface WorklistFilter {
   /** Records whose predicted classes include this one. */
@@ -103,8 +102,7 @@ function sqlOf(q: WorklistQuery): QuerySql {
   if (f.classCode !== null) {
     needsRun = true;
     params.class = f.classCode;
-    where.push(`(run.top_class = @class OR EXISTS (SELECT 1 FROM json_each(run.classes) c
-       WHERE json_extract(c.value, '$.code') = @class AND json_extract(c.value, '$.probability') >= ${PREDICTED_THRESHOLD}))`);
+    where.push('EXISTS (SELECT 1 FROM json_each(run.predicted) p WHERE p.value = @class)');
   }
   if (f.minProbability > 0 || f.maxProbability < 1) {
     needsRun = true;
@@ -117,16 +115,17 @@ function sqlOf(q: WorklistQuery): QuerySql {
     where.push('EXISTS (SELECT 1 FROM reference_classes rc WHERE rc.record_id = r.id AND rc.class = @referenceClass)');
   }
   if (f.disagreesWithReference) {
-    // the rule of references.ts (recordsMatching): a class the reference decides, predicted on one side only
+    // a class of the model's that the reference decides, predicted on one side only: predicted and not in the
+    // reference, or in the reference and not predicted (run.predicted, not the classes JSON: parsing that for
+    // every record was the cost at scale; instr finds the class among the model's in the JSON we wrote)
     needsRun = true;
-    const code = "json_extract(c.value, '$.code')";
-    const predictedSql = `(json_extract(c.value, '$.probability') >= ${PREDICTED_THRESHOLD}
-      OR (${code} = run.top_class AND NOT EXISTS (
-        SELECT 1 FROM json_each(run.classes) c2 WHERE json_extract(c2.value, '$.probability') >= ${PREDICTED_THRESHOLD})))`;
-    where.push(`EXISTS (SELECT 1 FROM reference_diagnoses d WHERE d.record_id = r.id AND EXISTS (
-      SELECT 1 FROM json_each(run.classes) c
-      WHERE NOT EXISTS (SELECT 1 FROM json_each(d.undetermined) u WHERE u.value = ${code})
-        AND ${predictedSql} <> EXISTS (SELECT 1 FROM reference_classes rc WHERE rc.record_id = r.id AND rc.class = ${code})))`);
+    const decided = (cls: string) => `NOT EXISTS (SELECT 1 FROM json_each(d.undetermined) u WHERE u.value = ${cls})`;
+    where.push(`EXISTS (SELECT 1 FROM reference_diagnoses d WHERE d.record_id = r.id AND (
+      EXISTS (SELECT 1 FROM json_each(run.predicted) p WHERE ${decided('p.value')}
+        AND NOT EXISTS (SELECT 1 FROM reference_classes rc WHERE rc.record_id = r.id AND rc.class = p.value))
+      OR EXISTS (SELECT 1 FROM reference_classes rc WHERE rc.record_id = r.id AND ${decided('rc.class')}
+        AND NOT EXISTS (SELECT 1 FROM json_each(run.predicted) p WHERE p.value = rc.class)
+        AND instr(run.classes, '"code":' || json_quote(rc.class) || ',') > 0)))`);
   }
   if (f.unlabeledByMe) where.push(`NOT EXISTS (SELECT 1 FROM labels l WHERE ${MINE})`);
   if (f.disagreementOnly) where.push(DISAGREEMENT);
@@ -146,19 +145,11 @@ interface Row {
   duration_s: number;
   top_class: string | null;
   top_probability: number | null;
-  classes: string | null;
+  /** runs.predicted: JSON array of the predicted classes, most probable first. */
+  predicted: string | null;
   labels_by_rater: number;
   reviewed: number;
   disagreement: number;
-}
-
-function predicted(classesJson: string | null): string[] {
-  if (!classesJson) return [];
-  const classes = JSON.parse(classesJson) as { code: string; probability: number }[];
-  const over = classes.filter((c) => c.probability >= PREDICTED_THRESHOLD).sort((a, b) => b.probability - a.probability);
-  if (over.length) return over.map((c) => c.code);
-  const top = [...classes].sort((a, b) => b.probability - a.probability)[0];
-  return top ? [top.code] : [];
 }
 
 /** One page of the filtered, ordered worklist, and how many records pass the filter. */
@@ -168,7 +159,7 @@ export function worklistPage(db: Db, q: WorklistQuery, offset: number, limit: nu
   const rows = db
     .prepare(
       `WITH page AS (SELECT r.id FROM ${s.from} WHERE ${s.where} ORDER BY ${s.key('r.id')} LIMIT @limit OFFSET @offset)
-       SELECT r.id, r.pseudonym, r.record_name, r.duration_s, run.top_class, run.top_probability, run.classes,
+       SELECT r.id, r.pseudonym, r.record_name, r.duration_s, run.top_class, run.top_probability, run.predicted,
          (SELECT COUNT(*) FROM labels l WHERE ${MINE}) AS labels_by_rater,
          ${REVIEWED} AS reviewed,
          ${DISAGREEMENT} AS disagreement
@@ -185,7 +176,7 @@ export function worklistPage(db: Db, q: WorklistQuery, offset: number, limit: nu
       durationS: r.duration_s,
       topClass: r.top_class,
       topProbability: r.top_probability,
-      predicted: predicted(r.classes),
+      predicted: r.predicted === null ? [] : (JSON.parse(r.predicted) as string[]),
       labelsByRater: r.labels_by_rater,
       reviewedByRater: r.reviewed === 1,
       disagreement: r.disagreement === 1,
