@@ -51,8 +51,8 @@ async function shownMaps(call: Call, recordId: number) {
 }
 
 /**
- * What a database imported before migration 10 looks like: every run's maps stored (float16) and no digest
- * column, at user_version 9. Made from a current database, so the records are real imports.
+ * What a database imported before migration 10 looks like: every run's maps stored (float16), no digest and no
+ * predicted-classes column, at user_version 9. Made from a current database, so the records are real imports.
  */
 async function makeLegacy(from: string, to: string): Promise<void> {
   copyFileSync(from, to);
@@ -76,7 +76,7 @@ async function makeLegacy(from: string, to: string): Promise<void> {
       const { samples, leads } = JSON.parse(windows) as { samples: number; leads: string[] };
       blobs.forEach((b, k) => insert.run(runId, k, leads.length, samples, 'float16-shuffle-deflate', b));
     }
-    raw.exec('ALTER TABLE runs DROP COLUMN attribution_sha256');
+    raw.exec('ALTER TABLE runs DROP COLUMN attribution_sha256; ALTER TABLE runs DROP COLUMN predicted');
     raw.pragma('user_version = 9');
   })();
   raw.close();
