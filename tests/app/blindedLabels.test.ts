@@ -13,7 +13,7 @@ import { createHandlers, dispatch } from '../../src/app/index.ts';
 import { startBrowserServer, type BrowserServer } from '../../src/server/browserServer.ts';
 import { apiContract, type ApiEnvelope, type ApiMethod, type ApiRequest, type ApiResponse } from '../../src/shared/api/index.ts';
 import type { RaterDto } from '../../src/shared/api/labels.ts';
-import type { ReportTaskDto } from '../../src/shared/api/reports.ts';
+import type { ComparisonTaskDto, ReportTaskDto } from '../../src/shared/api/reports.ts';
 import { buildViewerDb, ludbRecordFiles, viewerContext } from '../renderer/viewerDb.ts';
 
 let dir: string;
@@ -26,6 +26,7 @@ let recordIds: number[];
 /** Label ids and notes the rater must never receive. */
 const ownerSecrets: string[] = [];
 let ownerReport: ReportTaskDto;
+let ownerComparison: ComparisonTaskDto;
 
 async function send(method: ApiMethod, request: unknown): Promise<ApiEnvelope<unknown>> {
   const res = await fetch(`http://127.0.0.1:${server.port}/api/${method}`, {
@@ -261,6 +262,47 @@ const cases: Record<ApiMethod, () => Promise<void>> = {
     const csv = readFileSync(done.result!.files.find((f) => f.name === 'labels.csv')!.path, 'utf8');
     expect(csv).toContain(rater.id);
     expect(readFileSync(done.result!.files.find((f) => f.name === 'report.html')!.path, 'utf8')).toContain('the study is blinded');
+  },
+  'reports.compareChoices': async () => void (await asRater('reports.compareChoices', {})),
+  'reports.compareStart': async () => {
+    // a comparison holds every rater's labels of both studies: refused to a rater who does not own the study
+    for (const caller of [{}, { raterId: rater.id }]) {
+      const reply = await asRater('reports.compareStart', { ...caller, a: { study: studyName }, b: { study: studyName }, pdf: false });
+      expect(reply).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    }
+    // the owner's comparison (every rater's labels), for the rater to try to pick up
+    const started = await call('reports.compareStart', {
+      raterId: owner.id,
+      a: { study: studyName },
+      b: { study: studyName },
+      faithfulness: false,
+      pdf: false,
+      bootstrapResamples: 20,
+    });
+    ownerComparison = await vi.waitFor(
+      async () => {
+        const t = await call('reports.compareStatus', { jobId: started.jobId, raterId: owner.id });
+        if (t.running) throw new Error('comparison still running');
+        return t;
+      },
+      { timeout: 120_000, interval: 50 },
+    );
+    expect(ownerComparison.result).not.toBeNull();
+  },
+  'reports.compareStatus': async () => {
+    for (const request of [{ jobId: ownerComparison.jobId }, { jobId: ownerComparison.jobId, raterId: rater.id }]) {
+      expect(await asRater('reports.compareStatus', request)).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    }
+  },
+  'reports.compareCancel': async () => {
+    for (const request of [{ jobId: ownerComparison.jobId }, { jobId: ownerComparison.jobId, raterId: rater.id }]) {
+      expect(await asRater('reports.compareCancel', request)).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    }
+  },
+  'reports.compareLatest': async () => {
+    for (const request of [{}, { raterId: rater.id }]) {
+      expect(await asRater('reports.compareLatest', request)).toMatchObject({ ok: true, value: null });
+    }
   },
   'packages.current': async () => void (await asRater('packages.current', {})),
   'packages.exportLabels': async () => {

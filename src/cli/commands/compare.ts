@@ -2,9 +2,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_COMPARE_SETTINGS } from '../../core/report/compare.ts';
 import { ReportError } from '../../core/report/errors.ts';
-import { generateComparison } from '../../core/report/generateCompare.ts';
+import { startComparison } from '../../core/report/job.ts';
 import { chromiumPdfRenderer } from '../../core/report/pdf.ts';
-import { RunCancelled } from '../../core/inference/perturbation.ts';
 import { StoreError } from '../../core/store/index.ts';
 import { CliError, printJson, ProgressBar } from '../output.ts';
 import { DB_OPTION_HELP, openCliStore } from '../store.ts';
@@ -70,32 +69,46 @@ export function registerCompare(program: Command): void {
       const a = openCliStore(opts.db, { readonly: true });
       const sameDb = opts.withDb === undefined || resolve(opts.withDb) === a.dbPath;
       const b = sameDb ? a : openCliStore(opts.withDb, { readonly: true });
-      const controller = new AbortController();
+      let bar: ProgressBar | undefined;
+      let lastPhase = '';
+      const task = startComparison(
+        { db: a.db, label: 'A', study: opts.study, modelId: opts.model, modelDir: opts.modelDir && resolve(opts.modelDir) },
+        {
+          db: b.db,
+          label: 'B',
+          study: opts.withStudy ?? opts.study,
+          modelId: opts.withModel,
+          modelDir: opts.withModelDir && resolve(opts.withModelDir),
+        },
+        {
+          outDir: opts.out,
+          faithfulness: opts.faithfulness,
+          settings,
+          pdf: opts.pdf ? chromiumPdfRenderer() : null,
+          onProgress: (p) => {
+            if (p.phase === 'faithfulness') {
+              bar ??= new ProgressBar('faithfulness (shared records)');
+              bar.update(p.recordsDone, p.recordsTotal);
+            } else if (p.phase !== lastPhase && (p.phase === 'agreement' || p.phase === 'writing')) {
+              process.stderr.write(p.phase === 'agreement' ? 'agreement statistics...\n' : 'writing the comparison files...\n');
+            }
+            lastPhase = p.phase;
+          },
+        },
+      );
+      // Ctrl-C stops the comparison before its files are written, so a cancelled one leaves none behind
       const onSigint = (): void => {
-        process.stderr.write('\ncancelling after the model runs in flight; no comparison files will be written\n');
-        controller.abort();
+        process.stderr.write(
+          task.cancel()
+            ? '\ncancelling after the model runs in flight; no comparison files will be written\n'
+            : '\ntoo late to cancel: the comparison files are being written\n',
+        );
       };
       process.on('SIGINT', onSigint);
-      const bar = new ProgressBar('faithfulness (shared records)');
       try {
-        const { files, comparison } = await generateComparison(
-          { db: a.db, label: 'A', study: opts.study, modelId: opts.model, modelDir: opts.modelDir && resolve(opts.modelDir) },
-          {
-            db: b.db,
-            label: 'B',
-            study: opts.withStudy ?? opts.study,
-            modelId: opts.withModel,
-            modelDir: opts.withModelDir && resolve(opts.withModelDir),
-          },
-          {
-            outDir: opts.out,
-            faithfulness: opts.faithfulness,
-            settings,
-            pdf: opts.pdf ? chromiumPdfRenderer() : null,
-            signal: controller.signal,
-            onProgress: (done, total) => bar.update(done, total),
-          },
-        );
+        const generated = await task.done;
+        if (!generated) throw new CliError(`comparison cancelled; nothing was written to ${resolve(opts.out)}`, 130);
+        const { files, comparison } = generated;
         if (opts.json) printJson({ files, sharedRecords: comparison.sharedRecords, differences: comparison.differences });
         else
           process.stdout.write(
@@ -103,7 +116,6 @@ export function registerCompare(program: Command): void {
               files.map((f) => `  ${f}\n`).join(''),
           );
       } catch (err) {
-        if (err instanceof RunCancelled) throw new CliError(`comparison cancelled; nothing was written to ${resolve(opts.out)}`, 130);
         if (err instanceof ReportError || err instanceof StoreError) throw new CliError(err.message);
         throw err;
       } finally {

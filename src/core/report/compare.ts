@@ -171,6 +171,8 @@ export async function compareStudies(
     plan?: PerturbationPlan;
     signal?: AbortSignal;
     onProgress?: (done: number, total: number) => void;
+    /** Called when the faithfulness re-runs are done and each side's agreement figures start. */
+    onAgreement?: () => void;
     now?: () => Date;
   } = {},
 ): Promise<Comparison> {
@@ -214,6 +216,8 @@ export async function compareStudies(
       }),
     );
   };
+  if (options.signal?.aborted) throw new RunCancelled();
+  options.onAgreement?.();
   const valuesA = perRecord(a, 0);
   const valuesB = perRecord(b, 1);
 

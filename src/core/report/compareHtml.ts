@@ -7,7 +7,8 @@ import type { BootstrapEstimate, Share } from '../audit/stats.ts';
 import type { Comparison, PairedMetric, SideSummary } from './compare.ts';
 import { ci, escapeHtml, fmt, pct, STYLE, table } from './html.ts';
 
-const METRIC_WORDS: Record<PairedMetric, string> = {
+/** Each paired figure in words (compare.json keeps the keys). */
+export const METRIC_WORDS: Record<PairedMetric, string> = {
   validShare: 'share of the record’s judged regions rated valid',
   plausibleYes: 'share of raters finding the explanation plausible (yes)',
   deletionAuc: 'deletion AUC (lower = more faithful)',

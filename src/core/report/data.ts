@@ -6,7 +6,7 @@
 import type { ModelManifest } from '../inference/manifest.ts';
 import type { Db } from '../store/db.ts';
 import { type LabelHistoryRow, labelHistory, listRaters, type Rater } from '../store/labels.ts';
-import { listModels, type RegionRow, regionFromRow, type StoredRegion } from '../store/runs.ts';
+import { listModels, type RegionRow, regionFromRow, type StoredRegion, studyModels } from '../store/runs.ts';
 import { findStudy, listStudies, type Study } from '../store/studies.ts';
 import { ReportError } from './errors.ts';
 
@@ -72,26 +72,13 @@ export function chooseStudy(db: Db, name: string | undefined): Study {
 
 /** The model named, else the one with the most runs in the study (ties: the model added first). */
 function chooseModel(db: Db, studyId: number, modelId: string | undefined): StudyData['model'] {
-  const models = listModels(db);
-  const counts = db
-    .prepare(
-      'SELECT run.model_id AS id, COUNT(*) AS n FROM runs run JOIN records r ON r.id = run.record_id WHERE r.study_id = ? GROUP BY run.model_id',
-    )
-    .all(studyId) as { id: string; n: number }[];
   if (modelId !== undefined) {
-    const m = models.find((x) => x.id === modelId);
+    const m = listModels(db).find((x) => x.id === modelId);
     if (!m) throw new ReportError('not-found', `model ${JSON.stringify(modelId)} has no runs in this database`);
     return { id: m.id, manifest: m.manifest, manifestSha256: m.manifestSha256 };
   }
-  let best: (typeof models)[number] | undefined;
-  let bestN = 0;
-  for (const m of models) {
-    const n = counts.find((c) => c.id === m.id)?.n ?? 0;
-    if (n > bestN) {
-      best = m;
-      bestN = n;
-    }
-  }
+  let best: ReturnType<typeof studyModels>[number] | undefined;
+  for (const m of studyModels(db, studyId)) if (!best || m.runs > best.runs) best = m;
   return best ? { id: best.id, manifest: best.manifest, manifestSha256: best.manifestSha256 } : null;
 }
 

@@ -2,8 +2,6 @@
  * Writes a study's report files into a folder: report.json, labels.csv, metrics.csv, report.html and, when a
  * PDF renderer is given, report.pdf. Used by the CLI and by the app's report screen.
  */
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { resolveModelDir } from '../inference/modelFolder.ts';
 import { type PerturbationPlan, RunCancelled } from '../inference/perturbation.ts';
@@ -14,8 +12,9 @@ import { buildReport, DEFAULT_SETTINGS, type Report, type ReportSettings } from 
 import { labelsCsv, metricsCsv } from './csv.ts';
 import { loadStudyData } from './data.ts';
 import { ReportError } from './errors.ts';
+import { writeAllOrNothing } from './files.ts';
 import { reportHtml } from './html.ts';
-import { type PdfRenderer, writePdf } from './pdf.ts';
+import type { PdfRenderer } from './pdf.ts';
 
 export interface GenerateOptions {
   outDir: string;
@@ -123,65 +122,14 @@ export async function generateReport(db: Db, options: GenerateOptions): Promise<
   if (options.signal?.aborted) throw new RunCancelled();
   options.onProgress?.({ phase: 'writing', done: 0, total: 0 });
 
-  const outDir = resolve(options.outDir);
-  // All or nothing: the files go into a temporary folder beside the output folder and are renamed into place
-  // only when every one is complete, so a full disk or a failed PDF never leaves half a report.
-  let staging: string;
-  try {
-    mkdirSync(dirname(outDir), { recursive: true });
-    staging = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.partial-`));
-  } catch (err) {
-    throw new ReportError('io', `${outDir}: cannot create the output folder (${(err as Error).message})`);
-  }
-  try {
-    const files: string[] = [];
-    const write = (name: string, text: string): void => {
-      try {
-        writeFileSync(join(staging, name), text);
-      } catch (err) {
-        throw new ReportError('io', `${join(outDir, name)}: cannot write (${(err as Error).message}); no report was written`);
-      }
-      files.push(join(outDir, name));
-    };
-    write('report.json', JSON.stringify(report, null, 2) + '\n');
-    write('labels.csv', labelsCsv(data, settings.includeIdentifiers));
-    write('metrics.csv', metricsCsv(report));
+  const files = await writeAllOrNothing(options.outDir, 'report', options.pdf, async (out) => {
+    out.text('report.json', JSON.stringify(report, null, 2) + '\n');
+    out.text('labels.csv', labelsCsv(data, settings.includeIdentifiers));
+    out.text('metrics.csv', metricsCsv(report));
     await nextTurn();
     const html = reportHtml(report);
-    write('report.html', html);
-    if (options.pdf) {
-      try {
-        await writePdf(options.pdf, html, join(staging, 'report.pdf'));
-      } catch (err) {
-        // name the file where the user will look for it, not the temporary folder
-        if (err instanceof ReportError)
-          throw new ReportError(err.problem, `${err.message.split(staging).join(outDir)}; no report was written`);
-        throw new ReportError('io', `${join(outDir, 'report.pdf')}: cannot write (${(err as Error).message}); no report was written`);
-      }
-      files.push(join(outDir, 'report.pdf'));
-    }
-    publish(staging, outDir);
-    return { files, report };
-  } catch (err) {
-    rmSync(staging, { recursive: true, force: true });
-    throw err;
-  }
-}
-
-/** Renames the complete report folder into place; an existing output folder must be empty (it is replaced). */
-function publish(staging: string, outDir: string): void {
-  try {
-    if (readdirSync(outDir).length > 0) {
-      throw new ReportError('io', `${outDir}: the folder exists and is not empty; write the report into a new folder`);
-    }
-    rmdirSync(outDir);
-  } catch (err) {
-    if (err instanceof ReportError) throw err;
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ReportError('io', `${outDir}: ${(err as Error).message}`);
-  }
-  try {
-    renameSync(staging, outDir);
-  } catch (err) {
-    throw new ReportError('io', `${outDir}: cannot move the finished report into place (${(err as Error).message})`);
-  }
+    out.text('report.html', html);
+    if (options.pdf) await out.pdf('report.pdf', html);
+  });
+  return { files, report };
 }

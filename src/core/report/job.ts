@@ -1,11 +1,13 @@
 /**
  * A report as a job, like an import: it runs in the background with live progress (phase, records done, rate,
  * time left) and can be cancelled until its files start being written. A cancelled report writes nothing.
- * Used by the app's Reports screen (through reports.start/status/cancel) and by `ecg-audit report`.
+ * Used by the app's Reports screen (reports.start/status/cancel, reports.compareStart/...) and by `ecg-audit report`
+ * and `ecg-audit compare`.
  */
 import { RunCancelled } from '../inference/perturbation.ts';
 import type { Db } from '../store/db.ts';
-import { type GeneratedReport, type GenerateOptions, generateReport, type ReportPhase } from './generate.ts';
+import { type GeneratedReport, type GenerateOptions, generateReport, type ReportPhase, type ReportStep } from './generate.ts';
+import { type ComparedSide, type GeneratedComparison, type GenerateComparisonOptions, generateComparison } from './generateCompare.ts';
 
 export type ReportJobPhase = 'starting' | ReportPhase | 'completed' | 'cancelled' | 'failed';
 
@@ -23,12 +25,12 @@ export interface ReportProgress {
   cancellable: boolean;
 }
 
-export interface ReportTask {
+export interface ReportTask<T> {
   readonly progress: ReportProgress;
   /** Asks the job to stop; false when it is too late (writing, or ended). */
   cancel(): boolean;
-  /** The report, or null when it was cancelled; rejects when it failed. */
-  readonly done: Promise<GeneratedReport | null>;
+  /** The report (or comparison), or null when it was cancelled; rejects when it failed. */
+  readonly done: Promise<T | null>;
 }
 
 export interface ReportJobOptions extends Omit<GenerateOptions, 'signal' | 'onProgress'> {
@@ -36,7 +38,27 @@ export interface ReportJobOptions extends Omit<GenerateOptions, 'signal' | 'onPr
   onProgress?: (progress: ReportProgress) => void;
 }
 
-export function startReport(db: Db, options: ReportJobOptions): ReportTask {
+export function startReport(db: Db, options: ReportJobOptions): ReportTask<GeneratedReport> {
+  return startJob((signal, onStep) => generateReport(db, { ...options, signal, onProgress: onStep }), options.onProgress);
+}
+
+export interface ComparisonJobOptions extends Omit<GenerateComparisonOptions, 'signal' | 'onProgress'> {
+  onProgress?: (progress: ReportProgress) => void;
+}
+
+/** A comparison of two audits as a job, with the same progress, ETA and cancel as a report. */
+export function startComparison(sideA: ComparedSide, sideB: ComparedSide, options: ComparisonJobOptions): ReportTask<GeneratedComparison> {
+  return startJob((signal, onStep) => generateComparison(sideA, sideB, { ...options, signal, onProgress: onStep }), options.onProgress);
+}
+
+/**
+ * Runs `work` in the background with live progress: `work` reports its phases (and records done in the
+ * faithfulness phase) through onStep and stops with RunCancelled when the signal aborts.
+ */
+function startJob<T>(
+  work: (signal: AbortSignal, onStep: (step: ReportStep) => void) => Promise<T>,
+  onProgress?: (progress: ReportProgress) => void,
+): ReportTask<T> {
   const controller = new AbortController();
   const started = performance.now();
   let phase: ReportJobPhase = 'starting';
@@ -48,30 +70,26 @@ export function startReport(db: Db, options: ReportJobOptions): ReportTask {
   // started on the next turn, so the caller holds the task before the first progress call
   const done = Promise.resolve()
     .then(() =>
-      generateReport(db, {
-        ...options,
-        signal: controller.signal,
-        onProgress: (step) => {
-          if (step.phase === 'faithfulness' && phase !== 'faithfulness') faithfulnessStarted = performance.now();
-          if (step.phase === 'faithfulness') {
-            recordsDone = step.done;
-            recordsTotal = step.total;
-            lastRecordAt = performance.now();
-          }
-          phase = step.phase;
-          options.onProgress?.(task.progress);
-        },
+      work(controller.signal, (step) => {
+        if (step.phase === 'faithfulness' && phase !== 'faithfulness') faithfulnessStarted = performance.now();
+        if (step.phase === 'faithfulness') {
+          recordsDone = step.done;
+          recordsTotal = step.total;
+          lastRecordAt = performance.now();
+        }
+        phase = step.phase;
+        onProgress?.(task.progress);
       }),
     )
     .then(
-      (report) => {
+      (result) => {
         phase = 'completed';
-        options.onProgress?.(task.progress);
-        return report;
+        onProgress?.(task.progress);
+        return result;
       },
       (err: unknown) => {
         phase = err instanceof RunCancelled ? 'cancelled' : 'failed';
-        options.onProgress?.(task.progress);
+        onProgress?.(task.progress);
         if (phase === 'cancelled') return null;
         throw err;
       },
@@ -79,7 +97,7 @@ export function startReport(db: Db, options: ReportJobOptions): ReportTask {
 
   const cancellable = (): boolean =>
     !controller.signal.aborted && (phase === 'starting' || phase === 'agreement' || phase === 'faithfulness');
-  const task: ReportTask = {
+  const task: ReportTask<T> = {
     get progress(): ReportProgress {
       const now = performance.now();
       const rate = recordsDone > 0 ? recordsDone / ((lastRecordAt - faithfulnessStarted) / 1000) : 0;

@@ -100,6 +100,19 @@ export function listModels(db: Db): { id: string; manifest: ModelManifest; manif
   }));
 }
 
+/** The models with runs on a study's records and how many, in the order the models were added. */
+export function studyModels(db: Db, studyId: number): { id: string; manifest: ModelManifest; manifestSha256: string; runs: number }[] {
+  const counts = db
+    .prepare(
+      'SELECT run.model_id AS id, COUNT(*) AS n FROM runs run JOIN records r ON r.id = run.record_id WHERE r.study_id = ? GROUP BY run.model_id',
+    )
+    .all(studyId) as { id: string; n: number }[];
+  return listModels(db).flatMap((m) => {
+    const runs = counts.find((c) => c.id === m.id)?.n ?? 0;
+    return runs > 0 ? [{ id: m.id, manifest: m.manifest, manifestSha256: m.manifestSha256, runs }] : [];
+  });
+}
+
 /**
  * Writes a prediction with its regions and the digest of its attribution maps (the maps themselves are
  * recomputed on demand, see attribution.ts); call inside the caller's transaction.

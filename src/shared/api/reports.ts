@@ -102,6 +102,61 @@ export type ReportTaskDto = z.infer<typeof reportTask>;
 const caller = { raterId: z.string().min(1).optional() };
 const jobId = z.object({ jobId: z.number().int(), ...caller }).strict();
 
+/** One side of a comparison: a study, and the model whose runs are compared (default: the study's model with the most runs). */
+const comparedSide = z.object({ study: z.string().min(1), modelId: z.string().min(1).optional() }).strict();
+
+const comparisonSide = z.object({
+  label: z.string(),
+  study: z.string(),
+  modelId: z.string().nullable(),
+  records: z.number().int(),
+  raters: z.number().int(),
+});
+
+/** What the Reports screen shows of a finished comparison; compare.json and compare.html hold everything. */
+export const comparisonSummary = z.object({
+  a: comparisonSide,
+  b: comparisonSide,
+  sharedRecords: z.number().int(),
+  faithfulnessRecords: z.number().int(),
+  differences: z.array(
+    z.object({
+      metric: z.string(),
+      /** The figure in words. */
+      figure: z.string(),
+      records: z.number().int(),
+      meanA: z.number().nullable(),
+      meanB: z.number().nullable(),
+      difference: estimate,
+    }),
+  ),
+});
+export type ComparisonSummaryDto = z.infer<typeof comparisonSummary>;
+
+/** A comparison this app session started, with the same progress and cancel as a report (shown only to who started it). */
+const comparisonTask = z.object({
+  jobId: z.number().int(),
+  /** "study A (model) vs study B (model)". */
+  title: z.string(),
+  running: z.boolean(),
+  progress: reportProgress,
+  result: z.object({ outDir: z.string(), files: reportResult.shape.files, summary: comparisonSummary }).nullable(),
+  error: z.string().nullable(),
+});
+export type ComparisonTaskDto = z.infer<typeof comparisonTask>;
+
+/** Studies of the open database with the models that have runs on them, for choosing what to compare. */
+const compareChoices = z.object({
+  studies: z.array(
+    z.object({
+      name: z.string(),
+      records: z.number().int(),
+      models: z.array(z.object({ id: z.string(), name: z.string(), runs: z.number().int() })),
+    }),
+  ),
+});
+export type CompareChoicesDto = z.infer<typeof compareChoices>;
+
 export const reportsApi = {
   /**
    * Starts writing the study's report files (JSON, CSV, HTML, PDF) into a new folder beside the database, in
@@ -127,4 +182,29 @@ export const reportsApi = {
   'reports.cancel': endpoint(jobId, reportTask),
   /** The caller's latest report in this app session (running or not), so the screen can pick it up again. */
   'reports.latest': endpoint(z.object(caller).strict(), reportTask.nullable()),
+  'reports.compareChoices': endpoint(z.object({}).strict(), compareChoices),
+  /**
+   * Starts comparing two audits (two studies, or one study under two models) in the background: compare.json,
+   * compare.html and compare.pdf in a new folder beside the database. One report or comparison runs at a time.
+   * A comparison holds every rater's labels of both studies, so in a blinded study only its owner may start one.
+   */
+  'reports.compareStart': endpoint(
+    z
+      .object({
+        ...caller,
+        a: comparedSide,
+        b: comparedSide,
+        faithfulness: z.boolean().default(true),
+        pdf: z.boolean().default(true),
+        bootstrapResamples: z.number().int().min(0).max(100_000).default(1000),
+        faithfulnessMaxRecords: z.number().int().min(0).default(100),
+      })
+      .strict(),
+    comparisonTask,
+  ),
+  'reports.compareStatus': endpoint(jobId, comparisonTask),
+  /** Stops a comparison before its files are written; a cancelled comparison writes nothing. */
+  'reports.compareCancel': endpoint(jobId, comparisonTask),
+  /** The caller's latest comparison in this app session, so the screen can pick it up again. */
+  'reports.compareLatest': endpoint(z.object(caller).strict(), comparisonTask.nullable()),
 };
