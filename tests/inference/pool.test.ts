@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceEngine } from '../../src/core/inference/engine.ts';
 import { ModelError } from '../../src/core/inference/errors.ts';
+import { readdirSync, readFileSync } from 'node:fs';
 import { attributionSha256 } from '../../src/core/inference/explain.ts';
-import { InferencePool } from '../../src/core/inference/pool.ts';
+import { BATCH_NICE, InferencePool } from '../../src/core/inference/pool.ts';
 import { PreprocessError } from '../../src/core/signal/preprocess.ts';
 import { caseRecord, fixtureIndex, tinyModelDir } from '../signal/preprocessingFixtures.ts';
 
@@ -61,6 +62,18 @@ describe('inference worker pool', () => {
     const outcomes = await batch;
     expect(outcomes).toHaveLength(60);
     expect(outcomes.every((o) => o.ok)).toBe(true);
+  });
+
+  it.runIf(process.platform === 'linux')('runs the batch workers below the priority of the main thread', () => {
+    // a thread's niceness is field 19 of /proc/self/task/<tid>/stat (after the command name in brackets)
+    const niceness = readdirSync('/proc/self/task').map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+    expect(BATCH_NICE).toBeGreaterThan(0);
+    // the batch worker's thread (and the threads it started after lowering its priority)
+    expect(niceness.filter((n) => n === BATCH_NICE).length).toBeGreaterThan(0);
+    expect(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[16]).toBe('0');
   });
 
   it('returns per-record typed errors in place without failing the batch', async () => {

@@ -31,7 +31,19 @@ export interface PoolOptions extends Omit<SessionOptions, 'intraOpThreads'> {
   chunkRecords?: number;
   /** The worker entry: workerBootstrap.mjs for source runs, the bundled worker for an electron-vite build. */
   workerFile?: URL;
+  /** Niceness of the batch workers' threads; default BATCH_NICE (see there). */
+  batchNice?: number;
 }
+
+/**
+ * Batch workers run at a lower scheduling priority than the app's main thread and the priority worker, so a
+ * report or an import that fills every core still leaves the thread answering the viewer's calls (opening a
+ * record is database reads and decompression on that thread, not model work) the core it needs at once; when
+ * nothing else wants the cores the batch work runs at full speed. Measured by bench/app-responsiveness.bench.ts.
+ * Linux only: there a thread's niceness is its own, while on macOS and Windows setpriority changes the whole
+ * process, so elsewhere the batch workers keep the app's priority.
+ */
+export const BATCH_NICE = process.platform === 'linux' ? 10 : 0;
 
 /**
  * Measured by bench/inference.bench.ts (figures in bench/results/inference.json): one single-threaded session
@@ -78,7 +90,7 @@ export class InferencePool implements WindowRunner {
     /** Loaded (and verified) here too, for preprocessing on the caller's side and for callers' checks. */
     readonly model: ModelFolder,
     private readonly modelDir: string,
-    private readonly options: Required<Pick<PoolOptions, 'batchWorkers' | 'threadsPerWorker' | 'chunkRecords'>> & PoolOptions,
+    private readonly options: Required<Pick<PoolOptions, 'batchWorkers' | 'threadsPerWorker' | 'chunkRecords' | 'batchNice'>> & PoolOptions,
   ) {}
 
   static async open(modelDir: string, options: PoolOptions = {}): Promise<InferencePool> {
@@ -88,6 +100,7 @@ export class InferencePool implements WindowRunner {
       batchWorkers: options.batchWorkers ?? layout.batchWorkers,
       threadsPerWorker: options.threadsPerWorker ?? layout.threadsPerWorker,
       chunkRecords: options.chunkRecords ?? 4,
+      batchNice: options.batchNice ?? BATCH_NICE,
     });
     try {
       const starts = [pool.startWorker(true)];
@@ -247,7 +260,8 @@ export class InferencePool implements WindowRunner {
       worker.on('exit', (code) => {
         if (!this.closed) this.onWorkerLost(slot, new Error(`inference worker exited with code ${code}`));
       });
-      worker.postMessage({ type: 'open', modelDir: this.modelDir, options: sessionOptions } satisfies WorkerRequest);
+      const nice = priorityOnly ? 0 : this.options.batchNice;
+      worker.postMessage({ type: 'open', modelDir: this.modelDir, options: sessionOptions, nice } satisfies WorkerRequest);
     });
   }
 

@@ -17,7 +17,8 @@ export interface WireError {
 }
 
 export type WorkerRequest =
-  | { type: 'open'; modelDir: string; options: SessionOptions }
+  /** `nice`: the thread's scheduling niceness (Linux; batch workers run below the thread answering the app's calls). */
+  | { type: 'open'; modelDir: string; options: SessionOptions; nice: number }
   | { type: 'predict'; id: number; records: RecordSignal[]; maps: boolean }
   | { type: 'whatIf'; id: number; prediction: Prediction; occlusions: Occlusion[] }
   | { type: 'run'; id: number; inputs: ModelInput[] }

@@ -2,6 +2,7 @@
  * The inference worker thread: one InferenceEngine (one ONNX session) per worker, driven by pool.ts.
  * Loaded through workerBootstrap.mjs so the TypeScript sources run under tsx (see that file).
  */
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { ModelInput } from '../signal/preprocess.ts';
 import { InferenceEngine } from './engine.ts';
@@ -26,6 +27,8 @@ function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
 async function handle(req: WorkerRequest): Promise<void> {
   if (req.type === 'open') {
     try {
+      // before the session opens, so onnxruntime's own threads (more than one intra-op thread) inherit it
+      if (req.nice !== 0) setPriority(0, req.nice);
       engine = await InferenceEngine.open(req.modelDir, req.options);
       reply({ type: 'ready', executionProvider: engine.executionProvider });
     } catch (err) {
