@@ -3,7 +3,7 @@
  * self-contained page, prints to compare.pdf the same way).
  */
 import { appVersion } from '../../shared/version.ts';
-import type { BootstrapEstimate, Share } from '../audit/stats.ts';
+import { type BootstrapEstimate, MIN_PAIRED_UNITS, type Share } from '../audit/stats.ts';
 import type { Comparison, PairedMetric, SideSummary } from './compare.ts';
 import { ci, escapeHtml, fmt, pct, STYLE, table } from './html.ts';
 
@@ -57,7 +57,7 @@ export function comparisonHtml(c: Comparison): string {
       ci(d.difference.ci, (v) => fmt(v, 4)),
     ]),
     `Paired differences over the ${c.sharedRecords} records both audits hold`,
-    `each row compares the same records in both audits. An interval that excludes 0 means ${a.label} and ${b.label} really differ on that figure; one that includes 0 means no clear difference on these records.`,
+    `each row compares the same records in both audits (records = the shared records with the figure on both sides, the units the difference rests on). An interval that excludes 0 means ${a.label} and ${b.label} really differ on that figure; one that includes 0 means no clear difference on these records. A difference needs at least ${MIN_PAIRED_UNITS} such records; its interval resamples records.`,
   );
   const methods =
     `Two audits compared with ECG-IMN Audit ${appVersion}. Records are matched by the content hash of their signal. ` +

@@ -4,7 +4,14 @@
  */
 import type { AgreementSummary } from '../audit/agreement.ts';
 import type { ShareRow } from '../audit/shares.ts';
-import type { BootstrapEstimate, Interval, Summary } from '../audit/stats.ts';
+import {
+  type BootstrapEstimate,
+  type Interval,
+  MIN_DEFINED_RESAMPLE_SHARE,
+  MIN_PAIRED_UNITS,
+  MIN_UNITS,
+  type Summary,
+} from '../audit/stats.ts';
 import { PEAK_LOCATIONS, SEGMENT_KINDS } from '../audit/localisation.ts';
 import { inWords } from '../../shared/reasonCodes.ts';
 import type { Report } from './build.ts';
@@ -35,19 +42,32 @@ export function table(header: readonly string[], rows: readonly (readonly string
   );
 }
 
+/** When a figure or its interval is withheld, in words (the tables say "too few units (n)" in its place). */
+const MINIMUMS =
+  `A statistic needs at least ${MIN_UNITS} units, and its interval needs at least ${MIN_DEFINED_RESAMPLE_SHARE * 100} % of the bootstrap resamples to give a value; ` +
+  'otherwise the table says why it is missing. Intervals resample whole records, so labels of one record move together.';
+
 const READ = {
   shares:
-    'each row counts the raters\u2019 current verdicts in that group; the shares across a row add up to 100 %, and the 95 % interval is where the true share plausibly lies (wide when there are few labels).',
+    'each row counts the raters\u2019 current verdicts in that group (labels, from how many records); the shares across a row add up to 100 %, and the 95 % interval is where the true share plausibly lies. It is widened for labels of the same record being alike (Wilson interval at the effective sample size), so it is wide when there are few records.',
   agreement:
-    'percent agreement is how often two raters gave the same answer; kappa and alpha correct for agreement by chance: 1 is perfect, 0 is no better than chance, below 0 worse (above 0.8 is usually called strong, 0.4-0.8 moderate). Units are the regions or records a figure rests on.',
-  pairs: 'the same statistics for each pair of raters, on the targets both of them rated.',
+    'percent agreement is how often two raters gave the same answer; kappa and alpha correct for agreement by chance: 1 is perfect, 0 is no better than chance, below 0 worse (above 0.8 is usually called strong, 0.4-0.8 moderate). Units are the regions or records a figure rests on; defined resamples says how many of the bootstrap resamples gave a value. ' +
+    MINIMUMS,
+  pairs: `the same statistics for each pair of raters, on the targets both of them rated. ${MINIMUMS}`,
   confusion: 'rows are what the first rater said, columns what the second said; the diagonal counts the times they agreed.',
   bins: 'compare the rows: if raters find regions more often valid, or agree more, when the model is more confident or the region ranks higher, the figures rise down the table; overlapping intervals mean no clear difference.',
   exactness:
     'how far the explanation is from adding up exactly to the model\u2019s output; values around 1e-5 or smaller mean W*x is the exact decomposition of the logit.',
   auc: 'deletion removes the samples the explanation ranks most relevant for the class first: a low area means the probability falls fast, so the explanation found what the model uses. Insertion puts them back into a blank input: a high area is better. The explanation should beat the random order. Raw areas start and end at class-specific levels (the blank input is unlike any ECG); the normalised areas put every curve on its own scale (0 = at the floor, 1 = at the unperturbed probability) and are the ones to compare across classes.',
-  paired:
-    'differences on the same records (first order minus second): a negative deletion difference and a positive insertion difference mean the first order finds the evidence faster; the interval resamples records.',
+  paired: `differences on the same records (first order minus second): a negative deletion difference and a positive insertion difference mean the first order finds the evidence faster; the interval resamples records. A difference needs at least ${MIN_PAIRED_UNITS} records with both figures; an interval that includes 0 means no clear difference.`,
+  floor:
+    'the probability the model gives a flat, blank ECG (every lead at its mean): deletion curves fall towards it and insertion curves start from it, so it is the bottom of each curve\u2019s scale. It differs per class, which is why the normalised areas exist.',
+  byClass:
+    'the normalised areas split by the class the curves follow (records = how many records were predicted as that class): compare classes here rather than with the raw areas. With few records in a class the p05-p95 range is wide and the median unsteady.',
+  modelConfusion:
+    'records counted at the threshold: predicted and present are correct detections, predicted but absent are false alarms, missed are the class present but not predicted.',
+  raters:
+    'labels counts every label a rater gave, revisions included; current labels are those in force after revisions, the ones every statistic uses.',
   degeneracy:
     'how concentrated the explanation is: a large share on 1 % of the samples, or on a single lead, means a few points carry the decision.',
   localisation:
@@ -201,6 +221,7 @@ function modelOnStudyHtml(report: Report): string {
     ['class', 'predicted and present', 'predicted, absent', 'missed', 'neither'],
     m.classes.map((c) => [c.name, String(c.confusion.tp), String(c.confusion.fp), String(c.confusion.fn), String(c.confusion.tn)]),
     `Confusion at probability \u2265 ${m.threshold}`,
+    READ.modelConfusion,
   );
   const wrong = table(
     ['class', 'wrongly predicted', 'missed', 'labelled regions on them', 'valid', 'not valid', 'unsure'],
@@ -230,6 +251,7 @@ function faithfulnessHtml(report: Report): string {
       ['class', ...summaryHeader],
       f.baselineProbability.map((b) => [b.classCode, ...summaryCells(b.probability)]),
       'Floor: the model\u2019s probability on the all-baseline input (every lead flat at its mean), per record',
+      READ.floor,
     ),
     `<div class="plots">${curvePlot(
       'Deletion (predicted class)',
@@ -273,6 +295,7 @@ function faithfulnessHtml(report: Report): string {
         fmt(c.normalisedInsertionAuc.p95, 4),
       ]),
       'Normalised deletion and insertion AUC by predicted class (comparable across classes)',
+      READ.byClass,
     ),
     pairedTable('Signed relevance order against the seeded random order, paired per record', f.relevanceVsRandom),
     regionLevelHtml(f.regionLevel),
@@ -419,6 +442,8 @@ export function reportHtml(report: Report): string {
       String(r.currentLabels),
       ...(report.deidentified ? [] : [r.id ?? '', r.displayName ?? '']),
     ]),
+    undefined,
+    READ.raters,
   );
   const binsTable = (title: string, bins: typeof a.interRater.regionsByConfidence, shares: readonly ShareRow[]): string =>
     table(
