@@ -54,24 +54,27 @@ const LINE_TYPES = ['solid', 'dashed', 'dotted'] as const;
 /** Contrasting colours, so a dotted line drawn over an identical solid one still shows both. */
 const LINE_COLOURS = [SERIES_COLOURS[0], SERIES_COLOURS[2], SERIES_COLOURS[1], ...SERIES_COLOURS.slice(3)];
 
-/** One line per series over x in [0, 1]; each series has its own dash so overlapping curves stay visible. */
+/**
+ * One line per series over x from 0 to the last x (1 for fractions, the largest count for steps such as regions
+ * removed); each series has its own dash so overlapping curves stay visible.
+ */
 export function curvePlot(
   title: string,
   xName: string,
-  fractions: readonly number[],
+  xs: readonly number[],
   series: readonly { name: string; values: readonly number[] }[],
 ): string {
   return render({
     ...frame(title, 60),
     color: LINE_COLOURS,
-    xAxis: { type: 'value', min: 0, max: 1, name: xName, nameLocation: 'middle', nameGap: 25 },
+    xAxis: { type: 'value', min: 0, max: Math.max(1, xs[xs.length - 1] ?? 1), name: xName, nameLocation: 'middle', nameGap: 25 },
     yAxis: { type: 'value', min: 0, max: 1, name: 'class probability', nameLocation: 'middle', nameGap: 40 },
     series: series.map((s, i) => ({
       name: s.name,
       type: 'line',
       showSymbol: false,
       lineStyle: { type: LINE_TYPES[i % LINE_TYPES.length], width: 2 },
-      data: fractions.map((x, k) => [x, s.values[k]]),
+      data: xs.map((x, k) => [x, s.values[k]]),
     })),
   });
 }

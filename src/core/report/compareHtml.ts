@@ -37,7 +37,7 @@ export function comparisonHtml(c: Comparison): string {
       ]),
     ],
     'Side by side (each over its own study; 95 % intervals in brackets)',
-    'each column is one audit on its own; compare the figures across a row. Wide or overlapping intervals mean the two audits may not really differ: the paired table below is the sharper test, because it compares the same records.',
+    'each column is one audit on its own; compare the figures across a row. n is the labels a share rests on and units the regions an agreement figure rests on; share intervals are widened for labels of one record being alike, agreement intervals resample records. Wide or overlapping intervals mean the two audits may not really differ: the paired table below is the sharper test, because it compares the same records.',
   );
   const paired = table(
     [

@@ -142,7 +142,7 @@ const summaryCells = (s: Summary, f: (v: number | null) => string = (v) => fmt(v
   f(s.max),
 ];
 const sci = (v: number | null): string => (v === null || !Number.isFinite(v) ? '–' : v.toExponential(2));
-const summaryHeader = ['n', 'mean', 'median', 'p05', 'p95', 'max'];
+const summaryHeader = ['records', 'mean', 'median', 'p05', 'p95', 'max'];
 
 /** An order's code and its words, as the tables and plots name it. */
 const orderWords = (order: keyof typeof ORDER_LABELS): string => `${order}: ${ORDER_LABELS[order]}`;
