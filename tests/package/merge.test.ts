@@ -149,7 +149,7 @@ describe('merging three raters', () => {
     expect(new Set(merged.map((l) => l.raterId)).size).toBe(3);
   });
 
-  it('gives the same agreement figures as one database where all three labelled', () => {
+  it('gives the same agreement figures as one database where all three labelled', async () => {
     const target = freshTarget('merged-for-agreement.sqlite');
     withDb(target, (db) => mergeLabelPackages(db, target, [...labelPackages].reverse()));
     const otherOrder = freshTarget('merged-other-order.sqlite');
@@ -158,15 +158,19 @@ describe('merging three raters', () => {
     withDb(shared, (db) => RATERS.forEach((r) => labelAsRater(db, r)));
 
     const settings = { resamples: 200, seed: 5 };
-    const figures = (path: string) => withDb(path, (db) => agreementSection(loadStudyData(db, { study: STUDY }), settings));
-    const merged = figures(target);
+    const figures = (path: string) =>
+      agreementSection(
+        withDb(path, (db) => loadStudyData(db, { study: STUDY })),
+        settings,
+      );
+    const merged = await figures(target);
     expect(merged.interRater.regions.units).toBeGreaterThan(20);
     expect(merged.interRater.regions.fleissKappa.estimate).not.toBeNull();
     // Merged databases are identical row for row, so even the bootstrap intervals agree.
-    expect(figures(otherOrder)).toEqual(merged);
+    expect(await figures(otherOrder)).toEqual(merged);
     // The shared database has other ids and times, but reports name units by what they are: the figures,
     // bootstrap intervals included, are the same (to 12 digits: sums may run in another order).
-    expect(roundedFigures(figures(shared))).toEqual(roundedFigures(merged));
+    expect(roundedFigures(await figures(shared))).toEqual(roundedFigures(merged));
 
     // The label tables agree too, up to the ids and times that differ between the two sessions.
     const canonical = (path: string) =>

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { agreementSection } from '../../src/core/report/agreement.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type AgreementSection, agreementSection } from '../../src/core/report/agreement.ts';
 import { region, type SimpleLabel, studyData } from '../helpers/studyData.ts';
 
 // 12 records, 3 regions of MI each (ranks 1-3; rank 2 pushes MI down), rated by A and B; C gives only record
@@ -22,7 +22,10 @@ function study() {
 }
 
 describe('region statistics', () => {
-  const section = agreementSection(study(), { resamples: 200, seed: 3 });
+  let section: AgreementSection;
+  beforeAll(async () => {
+    section = await agreementSection(study(), { resamples: 200, seed: 3 });
+  });
 
   it("count only the reported model's regions, not labels on regions of other runs", () => {
     expect(section.regionJudgements).toBe(72);

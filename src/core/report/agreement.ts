@@ -19,6 +19,7 @@ import { type BootstrapEstimate, type BootstrapSettings, bootstrapAll } from '..
 import { inForce, type LabelHistoryRow, REASON_CODES } from '../store/labels.ts';
 import type { StoredRegion } from '../store/runs.ts';
 import type { StudyData } from './data.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 export const REGION_VALUES = ['valid', 'not_valid', 'unsure'] as const;
 export const PLAUSIBLE_VALUES = ['yes', 'partly', 'no'] as const;
@@ -167,7 +168,7 @@ const confidenceOf = (j: RegionJudgement): string[] => (j.classProbability === n
 const rankOf = (j: RegionJudgement): string[] => [rankBin(j.region.rank)];
 const clusterOfJudgement = (j: RegionJudgement): string => j.pseudonym;
 
-function regionBlock(judgements: readonly RegionJudgement[], ctx: RegionContext): RegionBlock {
+async function regionBlock(judgements: readonly RegionJudgement[], ctx: RegionContext): Promise<RegionBlock> {
   const values = REGION_VALUES;
   const valueOf = (j: RegionJudgement): string => j.value;
   const shares = (keysOf: (j: RegionJudgement) => readonly string[], order?: readonly string[]): ShareRow[] =>
@@ -180,23 +181,31 @@ function regionBlock(judgements: readonly RegionJudgement[], ctx: RegionContext)
   const clusters = recordClusters(table.units, (u) => byUnit.get(u)!.pseudonym);
   const unitConfidence = (u: number): string => confidenceOf(byUnit.get(table.units[u]!)!)[0] ?? 'unknown';
   const unitRank = (u: number): string => rankOf(byUnit.get(table.units[u]!)!)[0]!;
-  return {
-    judgements: judgements.length,
-    shares: {
-      overall: shares(() => ['all regions']),
-      byClass: shares((j) => [j.classCode], ctx.classOrder),
-      byLead: shares((j) => [j.lead], ctx.leadOrder),
-      byReason: shares((j) => (j.reasons.length ? j.reasons : ['(none)']), [...REASON_CODES, '(none)']),
-      byConfidence: shares(confidenceOf, confidenceBins()),
-      byRank: shares(rankOf, RANK_BINS),
-    },
-    interRater: summarizeAgreement(table, ctx.settings, clusters),
-    byConfidence: binAgreement(table, clusters, unitConfidence, confidenceBins(), ctx.settings),
-    byRank: binAgreement(table, clusters, unitRank, RANK_BINS, ctx.settings),
+  const shareRows = {
+    overall: shares(() => ['all regions']),
+    byClass: shares((j) => [j.classCode], ctx.classOrder),
+    byLead: shares((j) => [j.lead], ctx.leadOrder),
+    byReason: shares((j) => (j.reasons.length ? j.reasons : ['(none)']), [...REASON_CODES, '(none)']),
+    byConfidence: shares(confidenceOf, confidenceBins()),
+    byRank: shares(rankOf, RANK_BINS),
   };
+  await breathe();
+  const interRater = summarizeAgreement(table, ctx.settings, clusters);
+  await breathe();
+  const byConfidence = binAgreement(table, clusters, unitConfidence, confidenceBins(), ctx.settings);
+  await breathe();
+  const byRank = binAgreement(table, clusters, unitRank, RANK_BINS, ctx.settings);
+  await breathe();
+  return { judgements: judgements.length, shares: shareRows, interRater, byConfidence, byRank };
 }
 
-export function agreementSection(data: StudyData, settings: BootstrapSettings): AgreementSection {
+/**
+ * Lets queued work in between the bootstrap statistics, each a long synchronous computation: in the app the
+ * report runs on the thread that answers API calls, and a record opened meanwhile should not wait for them all.
+ */
+const breathe = (): Promise<void> => nextTurn();
+
+export async function agreementSection(data: StudyData, settings: BootstrapSettings): Promise<AgreementSection> {
   const alias = raterAliases(data);
   const aliases = [...alias.values()];
   const current = currentLabels(data.labels);
@@ -234,14 +243,16 @@ export function agreementSection(data: StudyData, settings: BootstrapSettings): 
     leadOrder: data.model?.manifest.leadOrder,
     settings,
   };
-  const all = regionBlock(judgements, ctx);
-  const regionsBySign = REGION_SIGNS.map((sign) => ({
-    sign,
-    ...regionBlock(
-      judgements.filter((j) => j.sign === sign),
-      ctx,
-    ),
-  }));
+  const all = await regionBlock(judgements, ctx);
+  const regionsBySign: AgreementSection['regionsBySign'] = [];
+  for (const sign of REGION_SIGNS)
+    regionsBySign.push({
+      sign,
+      ...(await regionBlock(
+        judgements.filter((j) => j.sign === sign),
+        ctx,
+      )),
+    });
 
   const plausible = current.filter((l) => l.targetKind === 'plausible');
   const agree = current.filter((l) => l.targetKind === 'agree-class');
@@ -252,6 +263,14 @@ export function agreementSection(data: StudyData, settings: BootstrapSettings): 
     { raters: aliases, categories: [...AGREE_VALUES] },
   );
 
+  const plausibleAgreement = summarizeAgreement(
+    ratingTable(canonicalOrder(plausible.map((l) => ({ unit: pseudonymOf(l.recordId), rater: alias.get(l.raterId)!, value: l.value }))), {
+      raters: aliases,
+      categories: [...PLAUSIBLE_VALUES],
+    }),
+    settings,
+  );
+  await breathe();
   return {
     regionJudgements: judgements.length,
     regionJudgementsExcluded: regionLabels.length - judgements.length,
@@ -296,13 +315,7 @@ export function agreementSection(data: StudyData, settings: BootstrapSettings): 
     interRater: {
       regions: all.interRater,
       // one unit per record: the units are the clusters
-      plausible: summarizeAgreement(
-        ratingTable(
-          canonicalOrder(plausible.map((l) => ({ unit: pseudonymOf(l.recordId), rater: alias.get(l.raterId)!, value: l.value }))),
-          { raters: aliases, categories: [...PLAUSIBLE_VALUES] },
-        ),
-        settings,
-      ),
+      plausible: plausibleAgreement,
       agreeClass: summarizeAgreement(
         agreeTable,
         settings,

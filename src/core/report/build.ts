@@ -128,7 +128,7 @@ export async function buildReport(db: Db, data: StudyData, options: BuildOptions
   const { settings } = options;
   const ids = settings.includeIdentifiers;
   const alias = raterAliases(data);
-  const agreement = agreementSection(data, { resamples: settings.bootstrapResamples, seed: settings.seed });
+  const agreement = await agreementSection(data, { resamples: settings.bootstrapResamples, seed: settings.seed });
 
   let faithfulness: FaithfulnessSection | null = null;
   let faithfulnessNote: string | null = null;
