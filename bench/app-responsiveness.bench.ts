@@ -88,7 +88,12 @@ export default async function run(): Promise<BenchResult> {
     // opening records one after another (a rater paging through) for as long as the report runs
     const during: number[] = [];
     let reportDone = false;
-    const report = reportJob(handlers).finally(() => (reportDone = true));
+    const reportStarted = performance.now();
+    let reportS = 0;
+    const report = reportJob(handlers).finally(() => {
+      reportDone = true;
+      reportS = (performance.now() - reportStarted) / 1000;
+    });
     for (let i = 0; !reportDone; i++) {
       during.push(await openRecord(handlers, ids[i % ids.length]!.id, raterId));
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -97,17 +102,22 @@ export default async function run(): Promise<BenchResult> {
 
     // the same report on a pool whose batch workers keep the app's priority, opening records the same way
     const samePriority: number[] = [];
+    let samePriorityS = 0;
     {
       const db = openStore(dbPath, { readonly: true });
       const pool = await InferencePool.open(join(MODELS_DIR, MODEL), { batchNice: 0 });
       let done = false;
+      const started = performance.now();
       const running = generateReport(db, {
         outDir: join(dir, 'same-priority'),
         study: VIEWER_STUDY,
         runner: async () => pool,
         settings: SETTINGS,
         pdf: null,
-      }).finally(() => (done = true));
+      }).finally(() => {
+        done = true;
+        samePriorityS = (performance.now() - started) / 1000;
+      });
       try {
         for (let i = 0; !done; i++) {
           samePriority.push(await openRecord(handlers, ids[i % ids.length]!.id, raterId));
@@ -176,6 +186,7 @@ export default async function run(): Promise<BenchResult> {
       notes: [
         `slowest open during the report: ${Math.max(...during).toFixed(1)} ms (batch workers at the app's priority: ${Math.max(...samePriority).toFixed(1)} ms)`,
         `median open with batch workers at the app's priority: ${median(samePriority).toFixed(1)} ms`,
+        `the report took ${reportS.toFixed(1)} s with the batch workers at lower priority, ${samePriorityS.toFixed(1)} s at the app's priority (other processes on the machine take more from lower-priority workers)`,
         `load average when the bench ended: ${loadavg()
           .map((l) => l.toFixed(1))
           .join(', ')} (${availableParallelism()} cores)`,

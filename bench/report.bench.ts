@@ -8,9 +8,11 @@
  * the real one: batched on a worker pool (the default), one model run per window in process (the reference
  * path the batched one must equal), and the previous path (in process, 2 intra-op threads, runs of 64 windows,
  * nothing reused). The three give identical figures (tests/inference/perturbation.test.ts); checked here too.
+ * Also the batched pass's CPU time against the model's own cost: the distinct windows it runs times one
+ * window's run on one thread, the floor no batching or reuse of equal windows can go under.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startImport } from '../src/core/import/index.ts';
 import { InferenceEngine } from '../src/core/inference/engine.ts';
@@ -25,7 +27,7 @@ import { generateReport } from '../src/core/report/generate.ts';
 import { type Db, openStore } from '../src/core/store/index.ts';
 import { sharedDataDir } from '../tests/helpers/sharedData.ts';
 import { synthesizeLabels } from '../tests/helpers/syntheticLabels.ts';
-import { type BenchFigure, type BenchResult, repoRoot, withRatio } from './harness.ts';
+import { type BenchFigure, type BenchResult, median, repoRoot, withRatio } from './harness.ts';
 
 const RATERS = ['Rater A', 'Rater B', 'Rater C'];
 const FAITHFULNESS_RECORDS = 20;
@@ -63,7 +65,7 @@ async function faithfulnessPass(
   study: string,
   runner: WindowRunner,
   plan: PerturbationPlan,
-): Promise<{ msPerRecord: number; cpuMsPerRecord: number; section: string }> {
+): Promise<{ msPerRecord: number; cpuMsPerRecord: number; windowsPerRecord: number; section: string }> {
   const data = loadStudyData(db, { study });
   const settings = {
     steps: DEFAULT_SETTINGS.deletionSteps,
@@ -71,28 +73,61 @@ async function faithfulnessPass(
     maxRecords: FAITHFULNESS_RECORDS,
     topFraction: 0.01,
   };
+  // counts the perturbed windows the model actually runs (after reuse)
+  let windows = 0;
+  const counted: WindowRunner = {
+    model: runner.model,
+    parallelism: runner.parallelism,
+    preprocess: (record) => runner.preprocess(record),
+    runWindows: (inputs) => runner.runWindows(inputs),
+    runLogits: (batch, n) => {
+      windows += n;
+      return runner.runLogits(batch, n);
+    },
+  };
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const section = await faithfulnessSection(runner, db, data, settings, { plan });
+  const section = await faithfulnessSection(counted, db, data, settings, { plan });
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const n = section.recordsEvaluated;
   return {
     msPerRecord: wall / n,
     cpuMsPerRecord: (cpu.user + cpu.system) / 1000 / n,
+    windowsPerRecord: windows / n,
     section: JSON.stringify({ ...section, deletionInsertionMsPerRecord: null }),
   };
+}
+
+/**
+ * CPU time of one window's logits on one thread (median of 41 runs after a warm-up): the model's own cost, the
+ * floor under the faithfulness pass's CPU time per window.
+ */
+async function oneWindowMs(engine: InferenceEngine): Promise<number> {
+  const m = engine.model.manifest;
+  const x = new Float32Array(m.leadOrder.length * m.inputLength).map((_, i) => Math.sin(i * 0.37));
+  const times: number[] = [];
+  for (let i = 0; i < 45; i++) {
+    const c0 = process.cpuUsage();
+    await engine.runLogits(x, 1);
+    const c = process.cpuUsage(c0);
+    if (i >= 4) times.push((c.user + c.system) / 1000);
+  }
+  return median(times);
 }
 
 /** Runs of 64 windows with no reuse: the path before the batched perturbation runner. */
 const PREVIOUS_PLAN: PerturbationPlan = { windowsPerRun: 64, reuseIdentical: false };
 
 async function faithfulnessFigures(db: Db, study: string, modelDir: string, label: string): Promise<BenchFigure[]> {
-  const pool = await InferencePool.open(modelDir, { providers: ['cpu'] });
+  // every path at the same scheduling priority, so the machine's other load weighs on all of them alike (the
+  // app's pool lowers its batch workers' priority for responsiveness: bench/app-responsiveness.bench.ts)
+  const pool = await InferencePool.open(modelDir, { providers: ['cpu'], batchNice: 0 });
   const single = await InferenceEngine.open(modelDir, { providers: ['cpu'], intraOpThreads: 1 });
   const twoThreads = await InferenceEngine.open(modelDir, { providers: ['cpu'] });
   try {
     const batched = await faithfulnessPass(db, study, pool, BATCHED_PLAN);
+    const perWindow = await oneWindowMs(single);
     const reference = await faithfulnessPass(db, study, single, ONE_RUN_PER_WINDOW);
     const previous = await faithfulnessPass(db, study, twoThreads, PREVIOUS_PLAN);
     for (const other of [reference, previous]) {
@@ -119,6 +154,15 @@ async function faithfulnessFigures(db: Db, study: string, modelDir: string, labe
         value: batched.cpuMsPerRecord,
         unit: 'ms',
         baseline: { name: 'one model run per window', value: reference.cpuMsPerRecord },
+      }),
+      withRatio({
+        metric: `${what}: CPU time (all threads), batched, against onnxruntime alone`,
+        value: batched.cpuMsPerRecord,
+        unit: 'ms',
+        baseline: {
+          name: `${batched.windowsPerRecord.toFixed(1)} distinct windows per record x one window's run (${perWindow.toFixed(2)} ms, 1 thread)`,
+          value: batched.windowsPerRecord * perWindow,
+        },
       }),
     ];
   } finally {
@@ -175,6 +219,11 @@ export default async function (): Promise<BenchResult> {
     } else {
       notes.push(`${DEFAULT_MODEL_ID} not installed: deletion/insertion measured on tiny-imn only`);
     }
+    notes.push(
+      `load average when the bench ended: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(', ')} (${availableParallelism()} cores)`,
+    );
     return {
       name: 'report',
       description: 'Agreement/faithfulness report over an imported study (onnxruntime cpu provider for the re-runs)',
