@@ -51,8 +51,8 @@ async function shownMaps(call: Call, recordId: number) {
 }
 
 /**
- * What a database imported before migration 10 looks like: every run's maps stored (float16), no digest and no
- * predicted-classes column, at user_version 9. Made from a current database, so the records are real imports.
+ * What a database imported before migration 10 looks like: every run's maps stored (float16), no digest, no
+ * predicted-classes column and no reference_disagreements, at user_version 9. Made from a current database, so the records are real imports.
  */
 async function makeLegacy(from: string, to: string): Promise<void> {
   copyFileSync(from, to);
@@ -76,7 +76,8 @@ async function makeLegacy(from: string, to: string): Promise<void> {
       const { samples, leads } = JSON.parse(windows) as { samples: number; leads: string[] };
       blobs.forEach((b, k) => insert.run(runId, k, leads.length, samples, 'float16-shuffle-deflate', b));
     }
-    raw.exec('ALTER TABLE runs DROP COLUMN attribution_sha256; ALTER TABLE runs DROP COLUMN predicted');
+    raw.exec(`ALTER TABLE runs DROP COLUMN attribution_sha256; ALTER TABLE runs DROP COLUMN predicted;
+      DROP TABLE reference_disagreements`);
     raw.pragma('user_version = 9');
   })();
   raw.close();
@@ -144,9 +145,22 @@ describe('attribution maps recomputed on demand', () => {
   it('a database from before migration 10 opens, migrates, and shows the maps it stored', async () => {
     const legacy = join(dir, 'legacy.sqlite');
     await makeLegacy(dbPath, legacy);
+    const derived = (path: string) => {
+      const d = openStore(path, { readonly: true });
+      try {
+        return {
+          predicted: d.prepare('SELECT record_id, predicted FROM runs ORDER BY record_id').all(),
+          disagreements: d.prepare('SELECT run_id FROM reference_disagreements ORDER BY run_id').all(),
+        };
+      } finally {
+        d.close();
+      }
+    };
     const db = openStore(legacy);
     try {
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      // the migration derives what the import now writes, the same way
+      expect(derived(legacy)).toEqual(derived(dbPath));
       for (const id of recordIds(legacy)) {
         const run = getRun(db, id)!;
         expect(run.attributionSha256).toBeNull();

@@ -33,6 +33,7 @@ export function studyData(records: { id: number; regions: StoredRegion[]; topCla
       topClass: r.topClass ?? manifest.classes[0]!.code,
       topProbability: 0.7,
       completenessError: 0,
+      attributionSha256: null,
       regionCount: r.regions.length,
       labelledRegions: r.regions,
       topClassRegions: r.regions.filter((g) => g.classCode === (r.topClass ?? manifest.classes[0]!.code)),

@@ -162,6 +162,8 @@ describe('report on an imported LUDB subset with seeded labels', () => {
     const f = report.faithfulness!;
     expect(f.recordsEvaluated).toBe(16);
     expect(f.exactness.recomputed.max!).toBeLessThan(1e-3);
+    // the pass evaluates exactly the maps the raters saw (the digests stored at import)
+    expect(f.exactness.mapsAsShown).toEqual({ checked: 16, equal: 16 });
     expect(f.curves.map((c) => [c.order, c.records])).toEqual([
       ['relevance', 16],
       ['random', 16],

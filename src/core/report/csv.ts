@@ -202,6 +202,8 @@ export function metricsCsv(report: Report): string {
   if (f) {
     rows.push(...summaryRows('exactness', 'completeness error (recomputed)', 'all records', f.exactness.recomputed));
     rows.push(...summaryRows('exactness', 'completeness error (stored runs)', 'all records', f.exactness.storedRuns));
+    const { checked, equal } = f.exactness.mapsAsShown;
+    rows.push(['exactness', 'maps equal to those shown at import (sha256)', 'records checked', 'count', equal, null, null, checked]);
     for (const b of f.baselineProbability)
       rows.push(...summaryRows('baseline', 'probability on the all-baseline input', b.classCode, b.probability));
     const aucRows = (prefix: string, group: string, c: AucSummaries): Row[] => [

@@ -17,6 +17,8 @@ export interface RunInfo {
   topClass: string;
   topProbability: number;
   completenessError: number;
+  /** sha256 of the maps the raters were shown (store/attribution.ts); null for runs whose maps are stored instead. */
+  attributionSha256: string | null;
   /** Evidence regions of the run (all classes). */
   regionCount: number;
   /** The run's regions that carry at least one label: the only ones the agreement statistics look at. */
@@ -91,7 +93,7 @@ export function loadStudyData(db: Db, options: StudyDataOptions = {}): StudyData
   const runRows = model
     ? (db
         .prepare(
-          `SELECT run.id, run.record_id, run.classes, run.top_class, run.top_probability, run.completeness_error
+          `SELECT run.id, run.record_id, run.classes, run.top_class, run.top_probability, run.completeness_error, run.attribution_sha256
            FROM runs run JOIN records r ON r.id = run.record_id WHERE r.study_id = ? AND run.model_id = ?`,
         )
         .all(study.id, model.id) as {
@@ -101,6 +103,7 @@ export function loadStudyData(db: Db, options: StudyDataOptions = {}): StudyData
         top_class: string;
         top_probability: number;
         completeness_error: number;
+        attribution_sha256: string | null;
       }[])
     : [];
   const regionRows = model
@@ -150,6 +153,7 @@ export function loadStudyData(db: Db, options: StudyDataOptions = {}): StudyData
       topClass: r.top_class,
       topProbability: r.top_probability,
       completenessError: r.completeness_error,
+      attributionSha256: r.attribution_sha256,
       regionCount: regionCounts.get(r.id) ?? 0,
       labelledRegions: regionsByRun.get(r.id) ?? [],
       topClassRegions: topRegionsByRun.get(r.id) ?? [],

@@ -11,6 +11,7 @@
  *   start p(x) and floor p(baseline).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { attributionSha256, windowAttribution } from '../inference/explain.ts';
 import {
   completenessError,
   type Curves,
@@ -171,7 +172,12 @@ export interface FaithfulnessSection {
   recordsEvaluated: number;
   recordsSkipped: { pseudonym: string; reason: string }[];
   settings: FaithfulnessSettings & { baseline: string; fractions: number[] };
-  exactness: { storedRuns: Summary; recomputed: Summary };
+  exactness: {
+    storedRuns: Summary;
+    recomputed: Summary;
+    /** Records whose recomputed maps were checked against the digest stored at import, and how many matched it. */
+    mapsAsShown: { checked: number; equal: number };
+  };
   /** The model's probability on the all-baseline input, per class: the floor every curve starts or ends at. */
   baselineProbability: { classCode: string; probability: Summary }[];
   curves: OrderCurves[];
@@ -215,6 +221,11 @@ interface RegionOutcome {
 interface RecordOutcome {
   pseudonym: string;
   completeness: number;
+  /**
+   * Whether the maps this pass evaluates are, bit for bit, those the raters were shown: the digest stored at
+   * import (store/attribution.ts); null where the run stores its maps instead of a digest.
+   */
+  mapsAsShown: boolean | null;
   /** The predicted class the curves follow. */
   classCode: string;
   /** p(baseline) per class code. */
@@ -300,6 +311,9 @@ async function evaluateRecord(
     attribution.push(a);
   }
   const probability = m.classes.map((_, c) => sigmoid(out!.logits[decisive[c]! * K + c]!));
+  const shown = record.run?.attributionSha256 ?? null;
+  const mapsAsShown =
+    shown === null ? null : attributionSha256(m.classes.map((_, c) => windowAttribution(input, out!, K, c, decisive[c]!))) === shown;
   let top = 0;
   for (let c = 1; c < K; c++) if (probability[c]! > probability[top]!) top = c;
 
@@ -412,6 +426,7 @@ async function evaluateRecord(
   return {
     pseudonym: record.pseudonym,
     completeness,
+    mapsAsShown,
     classCode: m.classes[top]!.code,
     floor,
     curves,
@@ -639,6 +654,10 @@ export async function faithfulnessSection(
     exactness: {
       storedRuns: summarize(data.records.flatMap((r) => (r.run ? [r.run.completenessError] : []))),
       recomputed: summarize(outcomes.map((o) => o.completeness)),
+      mapsAsShown: {
+        checked: outcomes.filter((o) => o.mapsAsShown !== null).length,
+        equal: outcomes.filter((o) => o.mapsAsShown === true).length,
+      },
     },
     baselineProbability: m.classes.map((cls) => ({ classCode: cls.code, probability: summarize(outcomes.map((o) => o.floor[cls.code]!)) })),
     curves,

@@ -232,6 +232,17 @@ function modelOnStudyHtml(report: Report): string {
   return `<h2>Model on this study</h2>${figures}${confusion}${wrong}`;
 }
 
+/** Whether the figures are about the very maps the raters saw. */
+function mapsAsShownHtml(m: { checked: number; equal: number }, evaluated: number): string {
+  const stored = evaluated - m.checked;
+  const storedNote = stored ? ` ${stored} record${stored === 1 ? '' : 's'} keep the maps stored at import, evaluated as recomputed.` : '';
+  const differ = m.checked - m.equal;
+  const differNote = differ
+    ? ` For the other ${differ} the recomputed maps differ slightly (another execution provider or ONNX Runtime build): the figures describe the recomputed maps.`
+    : '';
+  return `<p title="each record's recomputed attribution maps are hashed (sha256) and compared with the digest stored at import">The attribution maps evaluated here are exactly those the raters were shown for ${m.equal} of ${m.checked} records.${differNote}${storedNote}</p>`;
+}
+
 function faithfulnessHtml(report: Report): string {
   const f = report.faithfulness;
   if (!f) return `<p>Faithfulness ${escapeHtml(report.faithfulnessNote ?? 'not computed')}.</p>`;
@@ -247,6 +258,7 @@ function faithfulnessHtml(report: Report): string {
       'Exactness: |sum(W*x) + b - logit| (max over windows and classes, per record)',
       READ.exactness,
     ),
+    mapsAsShownHtml(f.exactness.mapsAsShown, f.recordsEvaluated),
     table(
       ['class', ...summaryHeader],
       f.baselineProbability.map((b) => [b.classCode, ...summaryCells(b.probability)]),

@@ -4,6 +4,7 @@
  * report's "model on this study" section.
  */
 import { type Db, statement } from './db.ts';
+import { RUN_DISAGREES_WITH_REFERENCE } from './referenceRule.ts';
 
 export interface StoredReference {
   source: 'ptb-xl' | 'cinc' | 'ludb';
@@ -22,6 +23,13 @@ export function insertReference(db: Db, recordId: number, ref: StoredReference):
   );
   const cls = statement(db, 'INSERT INTO reference_classes (record_id, class) VALUES (?, ?)');
   for (const c of ref.superclasses) cls.run(recordId, c);
+  // the record's runs are stored before its reference (the import's order)
+  statement(
+    db,
+    `INSERT INTO reference_disagreements (run_id)
+     SELECT run.id FROM runs run JOIN reference_diagnoses d ON d.record_id = run.record_id
+     WHERE run.record_id = ? AND ${RUN_DISAGREES_WITH_REFERENCE}`,
+  ).run(recordId);
 }
 
 interface Row {

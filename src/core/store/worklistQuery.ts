@@ -115,17 +115,9 @@ function sqlOf(q: WorklistQuery): QuerySql {
     where.push('EXISTS (SELECT 1 FROM reference_classes rc WHERE rc.record_id = r.id AND rc.class = @referenceClass)');
   }
   if (f.disagreesWithReference) {
-    // a class of the model's that the reference decides, predicted on one side only: predicted and not in the
-    // reference, or in the reference and not predicted (run.predicted, not the classes JSON: parsing that for
-    // every record was the cost at scale; instr finds the class among the model's in the JSON we wrote)
+    // decided when the reference was stored (referenceRule.ts)
     needsRun = true;
-    const decided = (cls: string) => `NOT EXISTS (SELECT 1 FROM json_each(d.undetermined) u WHERE u.value = ${cls})`;
-    where.push(`EXISTS (SELECT 1 FROM reference_diagnoses d WHERE d.record_id = r.id AND (
-      EXISTS (SELECT 1 FROM json_each(run.predicted) p WHERE ${decided('p.value')}
-        AND NOT EXISTS (SELECT 1 FROM reference_classes rc WHERE rc.record_id = r.id AND rc.class = p.value))
-      OR EXISTS (SELECT 1 FROM reference_classes rc WHERE rc.record_id = r.id AND ${decided('rc.class')}
-        AND NOT EXISTS (SELECT 1 FROM json_each(run.predicted) p WHERE p.value = rc.class)
-        AND instr(run.classes, '"code":' || json_quote(rc.class) || ',') > 0)))`);
+    where.push('EXISTS (SELECT 1 FROM reference_disagreements x WHERE x.run_id = run.id)');
   }
   if (f.unlabeledByMe) where.push(`NOT EXISTS (SELECT 1 FROM labels l WHERE ${MINE})`);
   if (f.disagreementOnly) where.push(DISAGREEMENT);
