@@ -8,7 +8,7 @@
  * records100/ (as for tests/dataset/modelCard.test.ts); the reference diagnoses come from the PTB-XL tables in
  * ../shared/data/ptbxl-full when that folder has none. Skipped with a message otherwise.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +36,17 @@ interface CliImport {
   seconds: number;
   /** The process's peak resident set (VmHWM, worker threads included), read from /proc while it runs; null elsewhere. */
   peakRssBytes: number | null;
+  /** CPU seconds (user + system, all threads) from /proc, last read before exit (within 200 ms); null elsewhere. */
+  cpuSeconds: number | null;
 }
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 
 /** `ecg-audit import` in a process of its own, as a user runs it, timed from start to exit. */
 async function cliImport(args: string[]): Promise<CliImport> {
@@ -47,10 +57,14 @@ async function cliImport(args: string[]): Promise<CliImport> {
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   let peak: number | null = null;
+  let cpu: number | null = null;
   const poll = setInterval(() => {
     try {
       const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       if (hwm) peak = Math.max(peak ?? 0, Number(hwm[1]) * 1024);
+      // utime and stime are fields 14 and 15; the command name (field 2) is in parentheses and may hold spaces
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      cpu = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
     } catch {
       // not Linux, or the process has just exited
     }
@@ -58,7 +72,12 @@ async function cliImport(args: string[]): Promise<CliImport> {
   const code = await new Promise<number | null>((done) => child.on('exit', done));
   clearInterval(poll);
   if (code !== 0) throw new Error(`ecg-audit import exited with ${code}`);
-  return { summary: JSON.parse(stdout) as CliImport['summary'], seconds: (performance.now() - t0) / 1000, peakRssBytes: peak };
+  return {
+    summary: JSON.parse(stdout) as CliImport['summary'],
+    seconds: (performance.now() - t0) / 1000,
+    peakRssBytes: peak,
+    cpuSeconds: cpu,
+  };
 }
 
 /** The import's pipeline without the store: file workers read, hash and encode; the pool predicts (no maps). */
@@ -117,11 +136,15 @@ export default async function ptbxlFullBench(): Promise<BenchResult> {
     // baseline: the same records read and predicted without a store, after a warm-up (file cache, workers)
     const pool = await InferencePool.open(modelDir);
     let baselineRate: number;
+    let baselineCpuPerRecord: number;
     try {
       await readAndPredict(headers.slice(0, 64), pool);
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const predicted = await readAndPredict(headers, pool);
+      const cpu = process.cpuUsage(cpu0);
       baselineRate = predicted / ((performance.now() - t0) / 1000);
+      baselineCpuPerRecord = (cpu.user + cpu.system) / 1000 / predicted;
     } finally {
       await pool.close();
     }
@@ -194,6 +217,22 @@ export default async function ptbxlFullBench(): Promise<BenchResult> {
           goal: '>= 150 records/s',
         }),
         { metric: 'time to import the full PTB-XL 100 Hz', value: seconds, unit: 's' },
+        ...(cli.cpuSeconds !== null
+          ? [
+              withRatio({
+                metric: 'CPU time per record (all threads of the import process), independent of other load',
+                value: (cli.cpuSeconds * 1000) / summary.imported,
+                unit: 'ms',
+                baseline: { name: 'read + hash + encode + predict, no store', value: baselineCpuPerRecord },
+              }),
+              {
+                metric: 'what that CPU time allows on 2 idle cores (2 / CPU time per record)',
+                value: (2 * summary.imported) / cli.cpuSeconds,
+                unit: 'records/s',
+                goal: '>= 150 records/s',
+              },
+            ]
+          : []),
         { metric: 'database bytes per record (no maps: their sha256)', value: bytesPerRecord / 1000, unit: 'KB', goal: '<= 40 KB' },
         { metric: 'signal per record (int16 + deflate)', value: signalBytes / 1000, unit: 'KB' },
         ...(cli.peakRssBytes !== null
