@@ -43,7 +43,7 @@ export interface PoolOptions extends Omit<SessionOptions, 'intraOpThreads'> {
  * Linux only: there a thread's niceness is its own, while on macOS and Windows setpriority changes the whole
  * process, so elsewhere the batch workers keep the app's priority.
  */
-export const BATCH_NICE = process.platform === 'linux' ? 10 : 0;
+export const BATCH_NICE = process.platform === 'linux' ? 5 : 0;
 
 /**
  * Measured by bench/inference.bench.ts (figures in bench/results/inference.json): one single-threaded session
