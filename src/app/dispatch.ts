@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApiError, type ApiEnvelope, apiContract, isApiMethod } from '../shared/api/index.ts';
-import type { AllHandlers } from './handlers.ts';
+import type { AllHandlers, CallContext } from './handlers.ts';
 
 function describeIssues(error: z.ZodError): string {
   return error.issues
@@ -11,9 +11,15 @@ function describeIssues(error: z.ZodError): string {
 
 /**
  * The one entry point both transports use: checks the method name, validates the request against the
- * contract, runs the handler, and checks the reply too, so a handler cannot drift from the contract unseen.
+ * contract, runs the handler (with the transport's session token, `call`), and checks the reply too, so a
+ * handler cannot drift from the contract unseen.
  */
-export async function dispatch(handlers: AllHandlers, method: unknown, rawRequest: unknown): Promise<ApiEnvelope<unknown>> {
+export async function dispatch(
+  handlers: AllHandlers,
+  method: unknown,
+  rawRequest: unknown,
+  call: CallContext = {},
+): Promise<ApiEnvelope<unknown>> {
   try {
     if (!isApiMethod(method)) {
       throw new ApiError('bad-request', `unknown API method ${JSON.stringify(method)}`);
@@ -23,8 +29,8 @@ export async function dispatch(handlers: AllHandlers, method: unknown, rawReques
     if (!parsed.success) {
       throw new ApiError('bad-request', `invalid request for ${method}: ${describeIssues(parsed.error)}`);
     }
-    const handler = handlers[method] as (request: unknown) => Promise<unknown>;
-    const value = await handler(parsed.data);
+    const handler = handlers[method] as (request: unknown, call: CallContext) => Promise<unknown>;
+    const value = await handler(parsed.data, call);
     const checked = endpoint.response.safeParse(value);
     if (!checked.success) {
       throw new ApiError('internal', `reply of ${method} breaks the contract: ${describeIssues(checked.error)}`);

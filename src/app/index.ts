@@ -1,5 +1,6 @@
 import type { AppContext } from './context.ts';
-import type { AllHandlers } from './handlers.ts';
+import type { ApiMethod } from '../shared/api/index.ts';
+import type { AllHandlers, CallContext } from './handlers.ts';
 import { importHandlers } from './import.ts';
 import { labelsHandlers } from './labels.ts';
 import { measurementsHandlers } from './measurements.ts';
@@ -8,7 +9,8 @@ import { systemHandlers } from './system.ts';
 import { packagesHandlers } from './packages.ts';
 import { reportsHandlers } from './reports.ts';
 import { closeAppPools } from './inference.ts';
-import { closeAppStore } from './records.ts';
+import { asApiErrors, closeAppStore } from './records.ts';
+import { authorizeCaller } from './sessions.ts';
 
 export { createAppContext, type AppContext } from './context.ts';
 export { dispatch } from './dispatch.ts';
@@ -23,9 +25,12 @@ export async function closeApp(ctx: AppContext): Promise<void> {
   await closeAppPools(ctx);
 }
 
-/** Every contract method's implementation, assembled from the domain modules. */
+/**
+ * Every contract method's implementation, assembled from the domain modules, each behind the caller check: a
+ * request naming a protected rater runs only in that rater's session (sessions.ts).
+ */
 export function createHandlers(ctx: AppContext): AllHandlers {
-  return {
+  const handlers: AllHandlers = {
     ...systemHandlers(ctx),
     ...packagesHandlers(ctx),
     ...recordsHandlers(ctx),
@@ -34,4 +39,10 @@ export function createHandlers(ctx: AppContext): AllHandlers {
     ...importHandlers(ctx),
     ...reportsHandlers(ctx),
   };
+  const guarded: Record<string, (request: unknown, call?: CallContext) => Promise<unknown>> = {};
+  for (const [method, handler] of Object.entries(handlers) as [ApiMethod, (request: unknown, call?: CallContext) => Promise<unknown>][]) {
+    guarded[method] = (request, call) =>
+      asApiErrors(() => authorizeCaller(ctx, method, request, call?.session)).then(() => handler(request, call));
+  }
+  return guarded as AllHandlers;
 }

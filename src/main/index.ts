@@ -74,11 +74,11 @@ void app.whenReady().then(() => {
   const handlers = createHandlers(ctx);
   // the database closes synchronously here, before the process ends; the worker threads end with it anyway
   app.on('will-quit', () => void closeApp(ctx));
-  ipcMain.handle(IPC_CHANNEL, (event, method: unknown, request: unknown) => {
+  ipcMain.handle(IPC_CHANNEL, (event, method: unknown, request: unknown, session: unknown) => {
     if (!event.senderFrame?.url.startsWith('file://')) {
       return { ok: false, error: { code: 'unauthorized', message: 'IPC from an unexpected frame' } };
     }
-    return dispatch(handlers, method, request);
+    return dispatch(handlers, method, request, { session: typeof session === 'string' && session ? session : undefined });
   });
 
   createWindow();

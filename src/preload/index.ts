@@ -6,7 +6,8 @@ import { contextBridge, ipcRenderer, webUtils } from 'electron';
  * but electron (sandboxed preloads cannot load other modules).
  */
 contextBridge.exposeInMainWorld('ecgAudit', {
-  call: (method: string, request: unknown) => ipcRenderer.invoke('ecg-audit:call', method, request),
+  // session: the signed-in rater's token (labels.signIn), checked in main for calls that name a protected rater
+  call: (method: string, request: unknown, session?: string) => ipcRenderer.invoke('ecg-audit:call', method, request, session),
   // Dropped files and folders: the sandboxed page sees File objects only; their paths go to main as plain strings.
   pathForFile: (file: File) => webUtils.getPathForFile(file),
 });

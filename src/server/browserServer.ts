@@ -4,9 +4,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { ApiEnvelope } from '../shared/api/index.ts';
-import { contentSecurityPolicy, tokenHeader } from '../shared/security.ts';
+import { contentSecurityPolicy, sessionHeader, tokenHeader } from '../shared/security.ts';
 
-export type Dispatcher = (method: unknown, request: unknown) => Promise<ApiEnvelope<unknown>>;
+/** `session`: the signed-in rater's session token, when the page sent one. */
+export type Dispatcher = (method: unknown, request: unknown, call: { session?: string }) => Promise<ApiEnvelope<unknown>>;
 
 export interface BrowserServerOptions {
   /** The built renderer (index.html and assets). */
@@ -162,7 +163,8 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       sendError(res, 400, 'bad-request', 'malformed %-escape in the method name');
       return;
     }
-    const envelope = await options.dispatch(method, request);
+    const session = req.headers[sessionHeader];
+    const envelope = await options.dispatch(method, request, { session: typeof session === 'string' && session ? session : undefined });
     const status = envelope.ok ? 200 : envelope.error.code === 'internal' ? 500 : envelope.error.code === 'not-found' ? 404 : 400;
     send(res, status, JSON.stringify(envelope));
   };

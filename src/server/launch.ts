@@ -28,7 +28,7 @@ export async function launchBrowserMode(options: LaunchOptions = {}): Promise<Br
     rendererDir,
     port: options.port,
     token: options.token,
-    dispatch: (method, request) => dispatch(handlers, method, request),
+    dispatch: (method, request, call) => dispatch(handlers, method, request, call),
   });
   const demo = options.demo ? await startDemoStudyIfEmpty(ctx, handlers, repoRoot) : null;
   return {

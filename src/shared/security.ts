@@ -17,3 +17,6 @@ export const contentSecurityPolicy = [
 
 /** Name of the header that carries the browser-mode secret token. */
 export const tokenHeader = 'x-ecg-audit-token';
+
+/** Name of the header that carries a signed-in rater's session token (`labels.signIn`) in browser mode. */
+export const sessionHeader = 'x-ecg-audit-session';

@@ -1,8 +1,9 @@
 /**
  * A blinded study over the browser-mode server (real HTTP, real handlers, real database): every API method is
  * tried as a rater who does not own the study, and no reply, no file a call writes and no report holds another
- * rater's labels. The owner still reads every rater's labels in reports and label exports.
- * A new API method fails this file until a case here tries it.
+ * rater's labels. The owner still reads every rater's labels in reports and label exports, signed in with
+ * the passphrase that protects their name; someone who picks the owner's name without it is refused on every
+ * call that names the owner. A new API method fails this file until a case here tries it.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,25 +28,32 @@ let recordIds: number[];
 const ownerSecrets: string[] = [];
 let ownerReport: ReportTaskDto;
 let ownerComparison: ComparisonTaskDto;
+const OWNER_PASSPHRASE = 'owner passphrase 1';
+/** The owner's session (labels.setPassphrase); every call of the owner's carries it. */
+let ownerSession: string;
+/** The rater's, once they protect their name too (the labels.setPassphrase case). */
+let raterSession: string | undefined;
+let blindingUnprotected: ApiEnvelope<unknown>;
 
-async function send(method: ApiMethod, request: unknown): Promise<ApiEnvelope<unknown>> {
+async function send(method: ApiMethod, request: unknown, session?: string): Promise<ApiEnvelope<unknown>> {
   const res = await fetch(`http://127.0.0.1:${server.port}/api/${method}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-ecg-audit-token': server.token },
+    headers: { 'content-type': 'application/json', 'x-ecg-audit-token': server.token, 'x-ecg-audit-session': session ?? '' },
     body: JSON.stringify(request),
   });
   return (await res.json()) as ApiEnvelope<unknown>;
 }
 
+/** A call of the owner's (signed in). */
 async function call<M extends ApiMethod>(method: M, request: ApiRequest<M>): Promise<ApiResponse<M>> {
-  const reply = await send(method, request);
+  const reply = await send(method, request, ownerSession);
   if (!reply.ok) throw new Error(`${method}: ${reply.error.code}: ${reply.error.message}`);
   return reply.value as ApiResponse<M>;
 }
 
 /** What the rater gets back from a call, checked for the owner's labels; the reply itself for further checks. */
 async function asRater(method: ApiMethod, request: unknown): Promise<ApiEnvelope<unknown>> {
-  const reply = await send(method, request);
+  const reply = await send(method, request, raterSession);
   expectNoSecret(JSON.stringify(reply), `${method} reply`);
   return reply;
 }
@@ -64,10 +72,13 @@ function packageRaters(path: string): string[] {
   }
 }
 
-function waitForReport(jobId: number, raterId: string): Promise<ReportTaskDto> {
+/** Waits for the report `raterId` started, asking in their session. */
+function waitForReport(jobId: number, raterId: string, session: string | undefined): Promise<ReportTaskDto> {
   return vi.waitFor(
     async () => {
-      const t = await call('reports.status', { jobId, raterId });
+      const reply = await send('reports.status', { jobId, raterId }, session);
+      if (!reply.ok) throw new Error(`reports.status: ${reply.error.message}`);
+      const t = reply.value as ReportTaskDto;
       if (t.running) throw new Error(`report ${jobId} still ${t.progress.phase}`);
       return t;
     },
@@ -81,14 +92,17 @@ beforeAll(async () => {
   await buildViewerDb(dbPath, [1, 2, 3]);
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
   const handlers = createHandlers(viewerContext(dbPath));
-  server = await startBrowserServer({ rendererDir: dir, dispatch: (m, r) => dispatch(handlers, m, r) });
+  server = await startBrowserServer({ rendererDir: dir, dispatch: (m, r, c) => dispatch(handlers, m, r, c) });
 
   const [study] = await call('records.studies', {});
   studyId = study!.id;
   studyName = study!.name;
   owner = await call('labels.createRater', { displayName: 'Dr Owner' });
   rater = await call('labels.createRater', { displayName: 'Dr Rater' });
-  await call('labels.setBlinding', { studyId, raterId: owner.id, blinded: true, hideProbability: false, hideReference: false });
+  const blind = { studyId, raterId: owner.id, blinded: true, hideProbability: false, hideReference: false };
+  blindingUnprotected = await send('labels.setBlinding', blind);
+  ownerSession = (await call('labels.setPassphrase', { raterId: owner.id, passphrase: OWNER_PASSPHRASE })).session;
+  await call('labels.setBlinding', blind);
   recordIds = (await call('records.worklist', { studyId, raterId: owner.id })).items.map((i) => i.recordId);
   for (const recordId of recordIds) {
     const { run } = await call('records.run', { recordId });
@@ -120,7 +134,7 @@ beforeAll(async () => {
     includeIdentifiers: true,
     bootstrapResamples: 50,
   });
-  ownerReport = await waitForReport(started.jobId, owner.id);
+  ownerReport = await waitForReport(started.jobId, owner.id, ownerSession);
 }, 300_000);
 
 afterAll(async () => {
@@ -129,6 +143,10 @@ afterAll(async () => {
 });
 
 describe('the study owner', () => {
+  it('blinds the study only once their name is protected by a passphrase', () => {
+    expect(blindingUnprotected).toMatchObject({ ok: false, error: { code: 'unauthorized', message: expect.stringMatching(/passphrase/) } });
+  });
+
   it('reads every rater’s labels in a report and a labels export', async () => {
     expect(ownerReport.labelsOf).toBeNull();
     expect(ownerReport.result!.summary.counts).toMatchObject({ raters: 2, labels: recordIds.length * 3 });
@@ -140,11 +158,105 @@ describe('the study owner', () => {
   });
 });
 
+/**
+ * Every call that names a rater, made with the owner's id by someone without the owner's session (no session,
+ * or the rater's own): each is refused, whatever it asks.
+ */
+const asOwner: Partial<Record<ApiMethod, () => Record<string, unknown>>> = {
+  'labels.current': () => ({ recordId: recordIds[0]! }),
+  'labels.append': () => ({ target: { kind: 'plausible', recordId: recordIds[0]! }, value: 'yes' }),
+  'labels.blinding': () => ({ studyId }),
+  'labels.setBlinding': () => ({ studyId, blinded: false, hideProbability: false, hideReference: false }),
+  'labels.setPassphrase': () => ({ passphrase: 'taken over 1' }),
+  'records.worklist': () => ({ studyId }),
+  'records.worklistStep': () => ({ studyId, recordId: null, move: 'first' }),
+  'reports.start': () => ({ study: studyName, faithfulness: false, pdf: false }),
+  'reports.status': () => ({ jobId: ownerReport.jobId }),
+  'reports.cancel': () => ({ jobId: ownerReport.jobId }),
+  'reports.latest': () => ({}),
+  'reports.compareStart': () => ({ a: { study: studyName }, b: { study: studyName }, pdf: false }),
+  'reports.compareStatus': () => ({ jobId: ownerReport.jobId }),
+  'reports.compareCancel': () => ({ jobId: ownerReport.jobId }),
+  'reports.compareLatest': () => ({}),
+  'packages.exportLabels': () => ({ studyName, out: join(dir, 'impersonated.ecgaudit'), everyone: true }),
+  'packages.open': () => ({ path: join(dir, 'r-study.ecgaudit') }),
+};
+
+describe('someone who picks the owner’s name without the passphrase', () => {
+  it('is tried on every method whose request names a rater (signIn: the labels.signIn case above)', () => {
+    const namingRater = Object.entries(apiContract)
+      .filter(([, e]) => 'raterId' in e.request.shape)
+      .map(([m]) => m);
+    expect([...Object.keys(asOwner), 'labels.signIn'].sort()).toEqual(namingRater.sort());
+  });
+
+  let impostorSession: string;
+  beforeAll(async () => {
+    const impostor = await call('labels.createRater', { displayName: 'Dr Impostor' });
+    impostorSession = (await call('labels.setPassphrase', { raterId: impostor.id, passphrase: 'impostor passphrase' })).session;
+  });
+
+  it.each(Object.keys(asOwner) as ApiMethod[])('%s is refused', async (method) => {
+    for (const session of [undefined, impostorSession, 'made-up']) {
+      const reply = await send(method, { ...asOwner[method]!(), raterId: owner.id }, session);
+      expectNoSecret(JSON.stringify(reply), `${method} reply`);
+      expect(reply, `${method} with session ${session}`).toMatchObject({
+        ok: false,
+        error: { code: 'unauthorized', message: expect.stringMatching(/Dr Owner’s name is protected by a passphrase/) },
+      });
+    }
+    // and nothing changed: the study is still blinded and owned, the owner's passphrase still works
+    expect(await call('labels.blinding', { studyId, raterId: owner.id })).toMatchObject({ blinded: true, owner: { isMe: true } });
+  });
+});
+
 /** One case per API method: what a rater who does not own the blinded study tries, and what must hold. */
 const cases: Record<ApiMethod, () => Promise<void>> = {
   'system.info': async () => void (await asRater('system.info', {})),
   'labels.raters': async () => void (await asRater('labels.raters', {})),
   'labels.createRater': async () => void (await asRater('labels.createRater', { displayName: 'Dr Third' })),
+  'labels.signIn': async () => {
+    // guessing the owner's passphrase: refused, and after a few wrong tries even the right one waits
+    for (let i = 0; i < 5; i++) {
+      expect(await asRater('labels.signIn', { raterId: owner.id, passphrase: `guess ${i}` })).toMatchObject({
+        ok: false,
+        error: { code: 'unauthorized', message: expect.stringMatching(/^Wrong passphrase/) },
+      });
+    }
+    expect(await asRater('labels.signIn', { raterId: owner.id, passphrase: OWNER_PASSPHRASE })).toMatchObject({
+      ok: false,
+      error: { code: 'unauthorized', message: expect.stringMatching(/^Too many wrong passphrases for Dr Owner: try again in \d+ s/) },
+    });
+    // the owner's own session is untouched
+    expect(await call('labels.blinding', { studyId, raterId: owner.id })).toMatchObject({ owner: { isMe: true } });
+  },
+  'labels.signOut': async () => {
+    // a token nobody was given ends nothing; the owner stays signed in
+    expect(await asRater('labels.signOut', { session: 'made-up' })).toMatchObject({ ok: true });
+    expect(await call('labels.blinding', { studyId, raterId: owner.id })).toMatchObject({ owner: { isMe: true } });
+  },
+  'labels.setPassphrase': async () => {
+    // taking over the owner's name by setting a new passphrase: refused
+    expect(await asRater('labels.setPassphrase', { raterId: owner.id, passphrase: 'my new passphrase' })).toMatchObject({
+      ok: false,
+      error: { code: 'unauthorized' },
+    });
+    expect(await call('labels.blinding', { studyId, raterId: owner.id })).toMatchObject({ owner: { isMe: true } });
+    // protecting their own name: the cases after this one call as the signed-in rater
+    const reply = await asRater('labels.setPassphrase', { raterId: rater.id, passphrase: 'rater passphrase 1' });
+    expect(reply).toMatchObject({ ok: true });
+    raterSession = (reply as { value: { session: string } }).value.session;
+    expect(await send('labels.current', { recordId: recordIds[0]!, raterId: rater.id })).toMatchObject({
+      ok: false,
+      error: { code: 'unauthorized' },
+    });
+    expect((await call('labels.raters', {})).map((r) => [r.displayName, r.protected])).toEqual(
+      expect.arrayContaining([
+        ['Dr Owner', true],
+        ['Dr Rater', true],
+      ]),
+    );
+  },
   'labels.current': async () => {
     for (const recordId of recordIds) {
       const reply = await asRater('labels.current', { recordId, raterId: rater.id });
@@ -178,7 +290,7 @@ const cases: Record<ApiMethod, () => Promise<void>> = {
       hideReference: false,
     });
     expect(reply).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
-    expect(await call('labels.blinding', { studyId, raterId: rater.id })).toMatchObject({ blinded: true });
+    expect(await asRater('labels.blinding', { studyId, raterId: rater.id })).toMatchObject({ ok: true, value: { blinded: true } });
   },
   'records.studies': async () => void (await asRater('records.studies', {})),
   'records.worklist': async () => {
@@ -254,7 +366,7 @@ const cases: Record<ApiMethod, () => Promise<void>> = {
       bootstrapResamples: 50,
     });
     expect(started).toMatchObject({ ok: true });
-    const done = await waitForReport((started as { value: ReportTaskDto }).value.jobId, rater.id);
+    const done = await waitForReport((started as { value: ReportTaskDto }).value.jobId, rater.id, raterSession);
     expectNoSecret(JSON.stringify(done), 'the rater’s report summary');
     expect(done.labelsOf).toEqual({ id: rater.id, name: 'Dr Rater' });
     expect(done.result!.summary.counts.raters).toBe(1);

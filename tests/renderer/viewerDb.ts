@@ -56,5 +56,5 @@ export async function startViewerServer(dbPath: string, modelsDir?: string): Pro
   const rendererDir = repoPath('out', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) throw new Error(`${rendererDir}/index.html missing: run npm run build`);
   const handlers = createHandlers(viewerContext(dbPath, modelsDir));
-  return startBrowserServer({ rendererDir, dispatch: (method, request) => dispatch(handlers, method, request) });
+  return startBrowserServer({ rendererDir, dispatch: (method, request, call) => dispatch(handlers, method, request, call) });
 }

@@ -21,7 +21,7 @@ import {
   worklist,
 } from '../../src/core/store/index.ts';
 import { loadStudyData } from '../../src/core/report/data.ts';
-import { readableLabels } from '../../src/core/store/viewerQueries.ts';
+import { readableLabels, settingsRefusal } from '../../src/core/store/viewerQueries.ts';
 import { repoPath, sharedDataDir } from '../helpers/sharedData.ts';
 
 let db: Db;
@@ -129,14 +129,30 @@ describe('append-only labels', () => {
     expect(own.raters.map((r) => r.id)).toEqual([b.id]);
   });
 
-  it('lets only the owner of a blinded study read every rater’s labels', () => {
+  it('lets only the owner of a blinded study, with a protected name, read every rater’s labels', () => {
     const blinding = { blinded: true, hideProbability: false, hideReference: false, ownerId: 'owner' };
-    expect(readableLabels(blinding, 'owner')).toEqual({ kind: 'everyone' });
-    expect(readableLabels(blinding, 'rater')).toEqual({ kind: 'own', raterId: 'rater' });
-    expect(readableLabels(blinding, undefined)).toBeNull();
-    expect(readableLabels({ ...blinding, ownerId: null }, 'rater')).toEqual({ kind: 'own', raterId: 'rater' });
-    expect(readableLabels({ ...blinding, blinded: false }, 'rater')).toEqual({ kind: 'everyone' });
-    expect(readableLabels({ ...blinding, blinded: false }, undefined)).toEqual({ kind: 'everyone' });
+    expect(readableLabels(blinding, 'owner', true)).toEqual({ kind: 'everyone' });
+    // an owner anyone could pick in the rater list (a study blinded before passphrases) reads like any rater
+    expect(readableLabels(blinding, 'owner', false)).toEqual({ kind: 'own', raterId: 'owner' });
+    expect(readableLabels(blinding, 'rater', true)).toEqual({ kind: 'own', raterId: 'rater' });
+    expect(readableLabels(blinding, undefined, true)).toBeNull();
+    expect(readableLabels({ ...blinding, ownerId: null }, 'rater', false)).toEqual({ kind: 'own', raterId: 'rater' });
+    expect(readableLabels({ ...blinding, blinded: false }, 'rater', false)).toEqual({ kind: 'everyone' });
+    expect(readableLabels({ ...blinding, blinded: false }, undefined, false)).toEqual({ kind: 'everyone' });
+  });
+
+  it('lets the owner change study settings, and blind them only with a protected name', () => {
+    const open = { blinded: false, hideProbability: false, hideReference: false, ownerId: null };
+    // not blinded: the first caller becomes the owner, as before passphrases
+    expect(settingsRefusal(open, { blinded: false }, 'a', false)).toBeNull();
+    expect(settingsRefusal(open, { blinded: true }, 'a', false)).toBe('needs-passphrase');
+    expect(settingsRefusal(open, { blinded: true }, 'a', true)).toBeNull();
+    const owned = { ...open, ownerId: 'a' };
+    expect(settingsRefusal(owned, { blinded: false }, 'b', true)).toBe('not-owner');
+    expect(settingsRefusal(owned, { blinded: true }, 'a', true)).toBeNull();
+    // a study blinded before passphrases: its owner protects their name before changing anything
+    expect(settingsRefusal({ ...owned, blinded: true }, { blinded: false }, 'a', false)).toBe('needs-passphrase');
+    expect(settingsRefusal({ ...owned, blinded: true }, { blinded: false }, 'b', true)).toBe('not-owner');
   });
 
   it('stores user-drawn regions and reports them in the worklist progress', () => {

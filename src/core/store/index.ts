@@ -9,6 +9,7 @@ export * from './runs.ts';
 export * from './labels.ts';
 export * from './importJobs.ts';
 export * from './settings.ts';
+export * from './passphrases.ts';
 export { keyFingerprint, labelSignatureValid, raterKeysDir, type RegionKey, regionKeyText, type SignedLabelFields } from './signing.ts';
 export * from './references.ts';
 export { type MapRunner, type MapsCheck, runAttribution, type RunAttribution } from './attribution.ts';

@@ -54,12 +54,31 @@ export type LabelReadScope = { kind: 'everyone' } | { kind: 'own'; raterId: stri
 
 /**
  * Whose labels a caller may read in a study (reports, label exports): every rater's where the study is not
- * blinded or the caller owns it; in a blinded study a rater reads only their own, and a caller who names no
- * rater reads nothing (null). The viewer is stricter: there everyone labels blind (labels.current).
+ * blinded or the caller owns it with a protected name (a passphrase: owning a blinded study needs one, so
+ * nobody else can pick the owner's name and read as them); in a blinded study anyone else reads only their
+ * own, and a caller who names no rater reads nothing (null). The app layer makes sure a caller who names a
+ * protected rater has signed in as them. The viewer is stricter: there everyone labels blind (labels.current).
  */
-export function readableLabels(blinding: Blinding, callerId: string | undefined): LabelReadScope | null {
-  if (!blinding.blinded || (callerId !== undefined && callerId === blinding.ownerId)) return { kind: 'everyone' };
-  return callerId === undefined ? null : { kind: 'own', raterId: callerId };
+export function readableLabels(blinding: Blinding, callerId: string | undefined, ownerProtected: boolean): LabelReadScope | null {
+  if (!blinding.blinded) return { kind: 'everyone' };
+  if (callerId === undefined) return null;
+  return callerId === blinding.ownerId && ownerProtected ? { kind: 'everyone' } : { kind: 'own', raterId: callerId };
+}
+
+/**
+ * Why `callerId` may not change the study's settings to `next`, or null when they may. The owner changes them
+ * (the first caller becomes the owner); a blinded study, or one being blinded, needs an owner with a protected
+ * name, else whoever picks the owner's name could unblind it.
+ */
+export function settingsRefusal(
+  current: Blinding,
+  next: Pick<Blinding, 'blinded'>,
+  callerId: string,
+  callerProtected: boolean,
+): 'not-owner' | 'needs-passphrase' | null {
+  if (current.ownerId !== null && current.ownerId !== callerId) return 'not-owner';
+  if ((current.blinded || next.blinded) && !callerProtected) return 'needs-passphrase';
+  return null;
 }
 
 /** The predicted classes of a run's class list: those at or above the threshold, else the top one. */

@@ -1,12 +1,12 @@
 import type { ApiEnvelope, ApiMethod, ApiRequest, ApiResponse, EcgAuditApi } from '../../shared/api/index.ts';
 import { ApiError } from '../../shared/api/contract.ts';
-import { tokenHeader } from '../../shared/security.ts';
+import { sessionHeader, tokenHeader } from '../../shared/security.ts';
 
 declare global {
   interface Window {
     /** Present in Electron, set by the preload through contextBridge. */
     ecgAudit?: {
-      call(method: string, request: unknown): Promise<ApiEnvelope<unknown>>;
+      call(method: string, request: unknown, session?: string): Promise<ApiEnvelope<unknown>>;
       /** The local path of a dropped file or folder (Electron only). */
       pathForFile(file: File): string;
     };
@@ -29,12 +29,28 @@ function browserModeToken(): string {
   return sessionStorage.getItem('ecg-audit-token') ?? '';
 }
 
+const SESSION_KEY = 'ecg-audit-session';
+
+/**
+ * The signed-in rater's session token (labels.signIn, labels.setPassphrase), sent with every call; kept for the
+ * tab (sessionStorage) so a reload stays signed in, and forgotten when the rater switches.
+ */
+export function useSession(token: string | null): void {
+  if (token) sessionStorage.setItem(SESSION_KEY, token);
+  else sessionStorage.removeItem(SESSION_KEY);
+}
+
+/** The session token of this tab, if a rater signed in. */
+export function currentSession(): string | undefined {
+  return sessionStorage.getItem(SESSION_KEY) ?? undefined;
+}
+
 function createApi(): EcgAuditApi {
   const bridge = window.ecgAudit;
   if (bridge) {
     return {
       call: async <M extends ApiMethod>(method: M, request: ApiRequest<M>) =>
-        unwrap((await bridge.call(method, request)) as ApiEnvelope<ApiResponse<M>>),
+        unwrap((await bridge.call(method, request, currentSession())) as ApiEnvelope<ApiResponse<M>>),
     };
   }
   const token = browserModeToken();
@@ -42,7 +58,7 @@ function createApi(): EcgAuditApi {
     call: async <M extends ApiMethod>(method: M, request: ApiRequest<M>) => {
       const res = await fetch(`/api/${encodeURIComponent(method)}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [tokenHeader]: token },
+        headers: { 'content-type': 'application/json', [tokenHeader]: token, [sessionHeader]: currentSession() ?? '' },
         body: JSON.stringify(request),
       });
       return unwrap((await res.json()) as ApiEnvelope<ApiResponse<M>>);

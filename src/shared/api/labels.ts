@@ -4,7 +4,13 @@ import { endpoint } from './contract.ts';
 
 export { REASON_CODES, REASON_TEXT, type ReasonCode };
 
-const rater = z.object({ id: z.string(), displayName: z.string(), createdAt: z.string() });
+const rater = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  createdAt: z.string(),
+  /** The name is protected by a passphrase: acting as this rater needs a session from `labels.signIn`. */
+  protected: z.boolean(),
+});
 export type RaterDto = z.infer<typeof rater>;
 
 export const labelTarget = z.discriminatedUnion('kind', [
@@ -57,7 +63,10 @@ const studySettings = z.object({
 });
 
 const blinding = studySettings.extend({
-  /** Who may change these settings: null until someone sets them (that rater becomes the owner). */
+  /**
+   * Who may change these settings: null until someone sets them (that rater becomes the owner). Blinding a
+   * study, and changing a blinded one, needs an owner whose name is protected by a passphrase.
+   */
   owner: z.object({ id: z.string(), name: z.string(), isMe: z.boolean() }).nullable(),
 });
 export type BlindingDto = z.infer<typeof blinding>;
@@ -66,6 +75,25 @@ export type StudySettingsDto = z.infer<typeof studySettings>;
 export const labelsApi = {
   'labels.raters': endpoint(z.object({}).strict(), z.array(rater)),
   'labels.createRater': endpoint(z.object({ displayName: z.string().trim().min(1).max(100) }).strict(), rater),
+  /**
+   * Checks a protected rater's passphrase and returns a session token; the adapters send it with every later
+   * call (IPC argument, HTTP header), and calls naming this rater are refused without it. Wrong passphrases
+   * are counted per rater and, past a few, each further try waits.
+   */
+  'labels.signIn': endpoint(
+    z.object({ raterId: z.string().min(1), passphrase: z.string().min(1).max(1000) }).strict(),
+    z.object({ session: z.string() }),
+  ),
+  /** Ends the session (the token stops working). */
+  'labels.signOut': endpoint(z.object({ session: z.string().min(1) }).strict(), z.object({})),
+  /**
+   * Protects the rater's name with a passphrase (only a salted scrypt hash is stored), or changes it from a
+   * session of theirs; returns a session, and ends the rater's other sessions.
+   */
+  'labels.setPassphrase': endpoint(
+    z.object({ raterId: z.string().min(1), passphrase: z.string().min(8).max(1000) }).strict(),
+    z.object({ session: z.string() }),
+  ),
   /** Current labels on a record (withdrawn ones are left out): in a blinded study only the caller's own. */
   'labels.current': endpoint(
     z.object({ recordId: z.number().int(), raterId: z.string().min(1) }).strict(),
@@ -92,7 +120,8 @@ export const labelsApi = {
   'labels.blinding': endpoint(z.object({ studyId: z.number().int(), raterId: z.string().min(1) }).strict(), blinding),
   /**
    * Changes the study's settings: only its owner may (else `unauthorized`); the first rater to set them
-   * becomes the owner. A rater cannot unblind themselves.
+   * becomes the owner. A rater cannot unblind themselves. Blinding needs the caller's name protected by a
+   * passphrase (`labels.setPassphrase`), else `unauthorized`.
    */
   'labels.setBlinding': endpoint(
     z
