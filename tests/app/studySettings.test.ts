@@ -13,6 +13,8 @@ import { buildViewerDb, viewerContext } from '../renderer/viewerDb.ts';
 let dir: string;
 let call: <M extends ApiMethod>(method: M, request: ApiRequest<M>) => Promise<ApiResponse<M>>;
 let refused: (method: ApiMethod, request: unknown) => Promise<{ code: string; message: string } | undefined>;
+/** The owner's session once their name is protected; calls naming other raters ignore it. */
+let session: string | undefined;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ecg-study-settings-'));
@@ -20,12 +22,12 @@ beforeAll(async () => {
   await buildViewerDb(dbPath, [1, 2]);
   const handlers = createHandlers(viewerContext(dbPath));
   call = async (method, request) => {
-    const reply = await dispatch(handlers, method, request);
+    const reply = await dispatch(handlers, method, request, { session });
     if (!reply.ok) throw new Error(`${method}: ${reply.error.code}: ${reply.error.message}`);
     return reply.value as never;
   };
   refused = async (method, request) => {
-    const reply = await dispatch(handlers, method, request);
+    const reply = await dispatch(handlers, method, request, { session });
     return reply.ok ? undefined : reply.error;
   };
 });
@@ -42,6 +44,13 @@ describe('study settings belong to the study owner', () => {
     const rater = await call('labels.createRater', { displayName: 'Dr Rater' });
     expect(await call('labels.blinding', { studyId, raterId: rater.id })).toEqual({ ...OPEN, owner: null });
 
+    // blinding needs a name nobody else can pick: refused until the owner protects theirs with a passphrase
+    expect(await refused('labels.setBlinding', { studyId, raterId: owner.id, ...OPEN, blinded: true })).toMatchObject({
+      code: 'unauthorized',
+      message: expect.stringContaining('passphrase'),
+    });
+    expect(await call('labels.blinding', { studyId, raterId: rater.id })).toEqual({ ...OPEN, owner: null });
+    session = (await call('labels.setPassphrase', { raterId: owner.id, passphrase: 'owner passphrase' })).session;
     const set = await call('labels.setBlinding', { studyId, raterId: owner.id, ...OPEN, blinded: true });
     expect(set).toEqual({ ...OPEN, blinded: true, owner: { id: owner.id, name: 'Dr Owner', isMe: true } });
     expect(await call('labels.blinding', { studyId, raterId: rater.id })).toMatchObject({

@@ -11,17 +11,21 @@ import { buildViewerDb, startViewerServer } from '../renderer/viewerDb.ts';
 /**
  * A blinded study in Chromium: a rater who does not own it finds no other rater's labels on the Reports and
  * Packages pages (their report holds their own labels and says so; exporting everyone's is refused), while the
- * owner's report holds every rater's.
+ * owner's report holds every rater's. The owner's name is protected by a passphrase (blinding needs it): the
+ * rater picker asks for it.
  */
 let dir: string;
 let server: BrowserServer;
 let browser: Browser;
 const ownerLabelIds: string[] = [];
+const OWNER_PASSPHRASE = 'owner passphrase';
+/** The owner's session, sent with every call of this file's setup. */
+let ownerSession = '';
 
 async function call<M extends ApiMethod>(method: M, request: ApiRequest<M>): Promise<ApiResponse<M>> {
   const res = await fetch(`http://127.0.0.1:${server.port}/api/${method}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-ecg-audit-token': server.token },
+    headers: { 'content-type': 'application/json', 'x-ecg-audit-token': server.token, 'x-ecg-audit-session': ownerSession },
     body: JSON.stringify(request),
   });
   const reply = (await res.json()) as { ok: boolean; value: ApiResponse<M>; error?: { message: string } };
@@ -38,6 +42,7 @@ beforeAll(async () => {
   const [study] = await call('records.studies', {});
   const owner = await call('labels.createRater', { displayName: 'Dr Owner' });
   const rater = await call('labels.createRater', { displayName: 'Dr Rater' });
+  ownerSession = (await call('labels.setPassphrase', { raterId: owner.id, passphrase: OWNER_PASSPHRASE })).session;
   await call('labels.setBlinding', { studyId: study!.id, raterId: owner.id, blinded: true, hideProbability: false, hideReference: false });
   for (const { recordId } of (await call('records.worklist', { studyId: study!.id, raterId: owner.id })).items) {
     ownerLabelIds.push((await call('labels.append', { raterId: owner.id, target: { kind: 'plausible', recordId }, value: 'no' })).id);
@@ -55,6 +60,10 @@ async function openAs(name: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(server.url);
   await page.getByTestId(`rater-${name}`).click();
+  if (name === 'Dr Owner') {
+    await page.getByTestId('signin-passphrase').fill(OWNER_PASSPHRASE);
+    await page.getByTestId('signin-submit').click();
+  }
   await expect.poll(() => page.getByTestId('current-rater').textContent()).toContain(name);
   return page;
 }

@@ -78,6 +78,25 @@ describe('every control has a plain-language tooltip', () => {
     await p.close();
   });
 
+  it('protecting a name with a passphrase, and signing in with it', async () => {
+    const p = await page();
+    await p.getByTestId('rater-picker').waitFor();
+    await p.getByTestId('rater-name').fill('Dr Lock');
+    await p.getByTestId('rater-create').click();
+    await p.getByTestId('protect-name').click();
+    await p.getByTestId('new-passphrase').fill('tooltip passphrase');
+    expect(await withoutTooltip(p, 'protect-form')).toEqual([]);
+    await p.getByTestId('protect-submit').click();
+    await p.getByTestId('name-protected').waitFor();
+    expect(await withoutTooltip(p, null).then((all) => all.filter((c) => /protect|switch-rater/.test(c)))).toEqual([]);
+    expect(await p.getByTestId('name-protected').getAttribute('title')).toMatch(/passphrase/);
+    await p.getByTestId('switch-rater').click();
+    await p.getByTestId('rater-Dr Lock').click();
+    await p.getByTestId('signin-passphrase').fill('x');
+    expect(await withoutTooltip(p, 'rater-picker')).toEqual([]);
+    await p.close();
+  });
+
   it('the Import page, with a finished import, its problems and the jobs list', async () => {
     const p = await page();
     await p.getByTestId('nav-import').click();

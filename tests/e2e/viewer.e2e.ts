@@ -37,13 +37,22 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Passphrases of the raters who protected their names in these tests. */
+const passphrases = new Map<string, string>();
+
 async function openAs(name: string, page?: Page): Promise<Page> {
   const p = page ?? (await browser.newPage({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 }));
   if (!page) await p.goto(server.url);
   await p.getByTestId('rater-picker').waitFor();
   const existing = p.getByTestId(`rater-${name}`);
-  if (await existing.count()) await existing.click();
-  else {
+  if (await existing.count()) {
+    await existing.click();
+    const passphrase = passphrases.get(name);
+    if (passphrase !== undefined) {
+      await p.getByTestId('signin-passphrase').fill(passphrase);
+      await p.getByTestId('signin-submit').click();
+    }
+  } else {
     await p.getByTestId('rater-name').fill(name);
     await p.getByTestId('rater-create').click();
   }
@@ -202,8 +211,13 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
   });
 
   it('in blinded mode two raters do not see each other’s labels, and only the study owner can unblind', async () => {
-    // the first rater to set the study's settings owns them
+    // the first rater to set the study's settings owns them; blinding needs their name protected first
     const a = await openAs('Dr Blind A');
+    await a.getByTestId('protect-name').click();
+    await a.getByTestId('new-passphrase').fill('blind A passphrase');
+    await a.getByTestId('protect-submit').click();
+    await a.getByTestId('name-protected').waitFor();
+    passphrases.set('Dr Blind A', 'blind A passphrase');
     await a.getByTestId('blinded').click();
     await expect.poll(() => a.getByTestId('blinded').isChecked()).toBe(true);
     await expect.poll(() => a.getByTestId('study-owner').textContent()).toContain('yours');
@@ -230,6 +244,7 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
         (await fetch(`/api/${method}`, { method: 'POST', headers: { 'x-ecg-audit-token': token }, body: JSON.stringify(body) })).json();
       const raters = await post('labels.raters', {});
       const me = raters.value.find((r: { displayName: string }) => r.displayName === 'Dr Blind B');
+      const owner = raters.value.find((r: { displayName: string }) => r.displayName === 'Dr Blind A');
       const [study] = (await post('records.studies', {})).value;
       const unblind = await post('labels.setBlinding', {
         studyId: study.id,
@@ -239,10 +254,32 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
         hideReference: false,
       });
       const current = await post('labels.current', { recordId: 1, raterId: me.id });
-      return { unblind: unblind.error?.code, names: current.value.labels.map((l: { raterName: string }) => l.raterName) };
+      // sending the owner's id instead of one's own: refused without the owner's passphrase
+      const asOwner = await post('labels.current', { recordId: 1, raterId: owner.id });
+      const unblindAsOwner = await post('labels.setBlinding', {
+        studyId: study.id,
+        raterId: owner.id,
+        blinded: false,
+        hideProbability: false,
+        hideReference: false,
+      });
+      return {
+        unblind: unblind.error?.code,
+        names: current.value.labels.map((l: { raterName: string }) => l.raterName),
+        asOwner: asOwner.error?.code,
+        unblindAsOwner: unblindAsOwner.error?.code,
+      };
     }, server.token);
-    expect(reply.unblind).toBe('unauthorized');
+    expect(reply).toMatchObject({ unblind: 'unauthorized', asOwner: 'unauthorized', unblindAsOwner: 'unauthorized' });
     expect(new Set(reply.names)).toEqual(new Set(['Dr Blind B']));
+    // nor by picking the owner's name: the picker asks for the owner's passphrase, and a wrong one gets nowhere
+    await b.getByTestId('switch-rater').click();
+    await b.getByTestId('rater-Dr Blind A').click();
+    await b.getByTestId('signin-passphrase').fill('a wrong guess');
+    await b.getByTestId('signin-submit').click();
+    await expect.poll(() => b.getByTestId('signin-error').textContent()).toContain('Wrong passphrase for Dr Blind A');
+    expect(await b.getByTestId('current-rater').count()).toBe(0);
+    expect(await b.getByTestId('label-panel').count()).toBe(0);
     await b.close();
 
     // the owner unblinds: then B sees A's verdict next to the region

@@ -18,15 +18,17 @@ let dir: string;
 let dbPath: string;
 let call: <M extends ApiMethod>(method: M, request: ApiRequest<M>) => Promise<ApiResponse<M>>;
 let raw: (method: string, request: unknown) => Promise<{ ok: boolean; error?: { code: string; message: string } }>;
+/** A signed-in rater's session (blinding needs one); calls naming unprotected raters ignore it. */
+let session: string | undefined;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ecg-viewer-api-'));
   dbPath = join(dir, 'audit.sqlite');
   await buildViewerDb(dbPath, [1, 2]);
   const handlers = createHandlers(viewerContext(dbPath));
-  raw = async (method, request) => (await dispatch(handlers, method, request)) as never;
+  raw = async (method, request) => (await dispatch(handlers, method, request, { session })) as never;
   call = async (method, request) => {
-    const reply = await dispatch(handlers, method, request);
+    const reply = await dispatch(handlers, method, request, { session });
     if (!reply.ok) throw new Error(`${method}: ${reply.error.code}: ${reply.error.message}`);
     return reply.value as never;
   };
@@ -141,6 +143,7 @@ describe('viewer API over a real imported database', () => {
     const b = await call('labels.createRater', { displayName: 'Dr B' });
     await call('labels.append', { raterId: a.id, target: { kind: 'region', regionId }, value: 'valid' });
     await call('labels.append', { raterId: b.id, target: { kind: 'region', regionId }, value: 'not_valid', reasons: ['noise_artifact'] });
+    session = (await call('labels.setPassphrase', { raterId: a.id, passphrase: 'passphrase of A' })).session;
     await call('labels.setBlinding', { studyId, raterId: a.id, blinded: true, hideProbability: false, hideReference: false });
     const seenByA = await call('labels.current', { recordId, raterId: a.id });
     expect(seenByA.blinded).toBe(true);

@@ -4,6 +4,7 @@
  * `rater.<id>.passphrase`, never the passphrase; the hash names its own parameters so they can be raised later.
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { MIN_PASSPHRASE_CHARS } from '../../shared/api/labels.ts';
 import type { Db } from './db.ts';
 import { StoreError } from './errors.ts';
 import { getSetting, setSetting } from './settings.ts';
@@ -12,8 +13,6 @@ import { getSetting, setSetting } from './settings.ts';
 const COST = { N: 1 << 15, r: 8, p: 1 } as const;
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
-/** A passphrase shorter than this protects nothing against someone who tries a few at the keyboard. */
-export const MIN_PASSPHRASE_LENGTH = 8;
 
 const passphraseKey = (raterId: string): string => `rater.${raterId}.passphrase`;
 
@@ -28,8 +27,8 @@ function derive(passphrase: string, salt: Buffer, cost: { N: number; r: number; 
 
 /** `scrypt$N$r$p$salt$hash` (salt and hash in base64). */
 export async function hashPassphrase(passphrase: string): Promise<string> {
-  if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
-    throw new StoreError('invalid', `a passphrase needs at least ${MIN_PASSPHRASE_LENGTH} characters`);
+  if (passphrase.length < MIN_PASSPHRASE_CHARS) {
+    throw new StoreError('invalid', `a passphrase needs at least ${MIN_PASSPHRASE_CHARS} characters`);
   }
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(passphrase, salt, COST);

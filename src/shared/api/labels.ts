@@ -72,6 +72,9 @@ const blinding = studySettings.extend({
 export type BlindingDto = z.infer<typeof blinding>;
 export type StudySettingsDto = z.infer<typeof studySettings>;
 
+/** A passphrase shorter than this protects nothing against someone who tries a few at the keyboard. */
+export const MIN_PASSPHRASE_CHARS = 8;
+
 export const labelsApi = {
   'labels.raters': endpoint(z.object({}).strict(), z.array(rater)),
   'labels.createRater': endpoint(z.object({ displayName: z.string().trim().min(1).max(100) }).strict(), rater),
@@ -91,7 +94,7 @@ export const labelsApi = {
    * session of theirs; returns a session, and ends the rater's other sessions.
    */
   'labels.setPassphrase': endpoint(
-    z.object({ raterId: z.string().min(1), passphrase: z.string().min(8).max(1000) }).strict(),
+    z.object({ raterId: z.string().min(1), passphrase: z.string().min(MIN_PASSPHRASE_CHARS).max(1000) }).strict(),
     z.object({ session: z.string() }),
   ),
   /** Current labels on a record (withdrawn ones are left out): in a blinded study only the caller's own. */
