@@ -94,6 +94,7 @@ describe('every control has a plain-language tooltip', () => {
     await p.getByTestId('rater-Dr Lock').click();
     await p.getByTestId('signin-passphrase').fill('x');
     expect(await withoutTooltip(p, 'rater-picker')).toEqual([]);
+    await p.screenshot({ path: join(tmpdir(), 'ecg-audit-signin.png') });
     await p.close();
   });
 
