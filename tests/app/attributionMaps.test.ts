@@ -52,7 +52,7 @@ async function shownMaps(call: Call, recordId: number) {
 
 /**
  * What a database imported before migration 10 looks like: every run's maps stored (float16), no digest, no
- * predicted-classes column and no reference_disagreements, at user_version 9. Made from a current database, so the records are real imports.
+ * predicted-classes column, no reference_disagreements and no runs_record_latest index, at user_version 9. Made from a current database, so the records are real imports.
  */
 async function makeLegacy(from: string, to: string): Promise<void> {
   copyFileSync(from, to);
@@ -77,7 +77,7 @@ async function makeLegacy(from: string, to: string): Promise<void> {
       blobs.forEach((b, k) => insert.run(runId, k, leads.length, samples, 'float16-shuffle-deflate', b));
     }
     raw.exec(`ALTER TABLE runs DROP COLUMN attribution_sha256; ALTER TABLE runs DROP COLUMN predicted;
-      DROP TABLE reference_disagreements`);
+      DROP TABLE reference_disagreements; DROP INDEX runs_record_latest`);
     raw.pragma('user_version = 9');
   })();
   raw.close();

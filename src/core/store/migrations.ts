@@ -258,7 +258,9 @@ export const MIGRATIONS: readonly string[] = [
   // viewerQueries.ts) as a JSON array, so the worklist's class filter need not parse every run's classes JSON.
   // reference_disagreements: the runs that disagree with their record's reference (referenceRule.ts), decided
   // when the reference is stored, so the worklist's filter is a lookup (evaluating the rule for every record of
-  // the full PTB-XL took 170 ms). Not part of packages: raters do not see the reference.
+  // the full PTB-XL took 170 ms). Not part of packages: raters do not see the reference. runs_record_latest: a
+  // record's latest run is an index seek (the worklist joins it for every record a run filter looks at; without
+  // it SQLite sorted each record's runs: 6 us a record).
   `
   ALTER TABLE runs ADD COLUMN attribution_sha256 TEXT;
   ALTER TABLE runs ADD COLUMN predicted TEXT NOT NULL DEFAULT '[]';
@@ -268,6 +270,7 @@ export const MIGRATIONS: readonly string[] = [
       SELECT json_extract(c.value, '$.code') AS code FROM json_each(runs.classes) c
       WHERE json_extract(c.value, '$.probability') >= 0.5 ORDER BY json_extract(c.value, '$.probability') DESC, c.key))
     ELSE json_array(top_class) END;
+  CREATE INDEX runs_record_latest ON runs(record_id, id);
   CREATE TABLE reference_disagreements (run_id INTEGER PRIMARY KEY REFERENCES runs(id)) WITHOUT ROWID;
   INSERT INTO reference_disagreements (run_id)
     SELECT run.id FROM runs run JOIN reference_diagnoses d ON d.record_id = run.record_id WHERE ${RUN_DISAGREES_WITH_REFERENCE};
