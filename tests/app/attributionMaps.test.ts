@@ -150,7 +150,7 @@ describe('attribution maps recomputed on demand', () => {
       try {
         return {
           predicted: d.prepare('SELECT record_id, predicted FROM runs ORDER BY record_id').all(),
-          disagreements: d.prepare('SELECT run_id FROM reference_disagreements ORDER BY run_id').all(),
+          disagreements: d.prepare('SELECT record_id, run_id FROM reference_disagreements ORDER BY record_id, run_id').all(),
         };
       } finally {
         d.close();

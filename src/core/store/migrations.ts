@@ -271,9 +271,13 @@ export const MIGRATIONS: readonly string[] = [
       WHERE json_extract(c.value, '$.probability') >= 0.5 ORDER BY json_extract(c.value, '$.probability') DESC, c.key))
     ELSE json_array(top_class) END;
   CREATE INDEX runs_record_latest ON runs(record_id, id);
-  CREATE TABLE reference_disagreements (run_id INTEGER PRIMARY KEY REFERENCES runs(id)) WITHOUT ROWID;
-  INSERT INTO reference_disagreements (run_id)
-    SELECT run.id FROM runs run JOIN reference_diagnoses d ON d.record_id = run.record_id WHERE ${RUN_DISAGREES_WITH_REFERENCE};
+  CREATE TABLE reference_disagreements (
+    record_id INTEGER NOT NULL REFERENCES records(id),
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    PRIMARY KEY (record_id, run_id)
+  ) WITHOUT ROWID;
+  INSERT INTO reference_disagreements (record_id, run_id)
+    SELECT run.record_id, run.id FROM runs run JOIN reference_diagnoses d ON d.record_id = run.record_id WHERE ${RUN_DISAGREES_WITH_REFERENCE};
   `,
 ];
 

@@ -26,8 +26,8 @@ export function insertReference(db: Db, recordId: number, ref: StoredReference):
   // the record's runs are stored before its reference (the import's order)
   statement(
     db,
-    `INSERT INTO reference_disagreements (run_id)
-     SELECT run.id FROM runs run JOIN reference_diagnoses d ON d.record_id = run.record_id
+    `INSERT INTO reference_disagreements (record_id, run_id)
+     SELECT run.record_id, run.id FROM runs run JOIN reference_diagnoses d ON d.record_id = run.record_id
      WHERE run.record_id = ? AND ${RUN_DISAGREES_WITH_REFERENCE}`,
   ).run(recordId);
 }

@@ -115,9 +115,10 @@ function sqlOf(q: WorklistQuery): QuerySql {
     where.push('EXISTS (SELECT 1 FROM reference_classes rc WHERE rc.record_id = r.id AND rc.class = @referenceClass)');
   }
   if (f.disagreesWithReference) {
-    // decided when the reference was stored (referenceRule.ts)
-    needsRun = true;
-    where.push('EXISTS (SELECT 1 FROM reference_disagreements x WHERE x.run_id = run.id)');
+    // decided when the reference was stored (referenceRule.ts); keyed by record, so a record that does not
+    // disagree costs one index probe and only the others look up their latest run
+    where.push(`EXISTS (SELECT 1 FROM reference_disagreements x WHERE x.record_id = r.id
+      AND x.run_id = (SELECT id FROM runs WHERE record_id = r.id ORDER BY id DESC LIMIT 1))`);
   }
   if (f.unlabeledByMe) where.push(`NOT EXISTS (SELECT 1 FROM labels l WHERE ${MINE})`);
   if (f.disagreementOnly) where.push(DISAGREEMENT);
