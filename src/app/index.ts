@@ -10,6 +10,7 @@ import { packagesHandlers } from './packages.ts';
 import { reportsHandlers } from './reports.ts';
 import { closeAppPools } from './inference.ts';
 import { asApiErrors, closeAppStore } from './records.ts';
+import { authorizeLabelAccess } from './labelAccess.ts';
 import { authorizeCaller } from './sessions.ts';
 
 export { createAppContext, type AppContext } from './context.ts';
@@ -27,7 +28,8 @@ export async function closeApp(ctx: AppContext): Promise<void> {
 
 /**
  * Every contract method's implementation, assembled from the domain modules, each behind the caller check: a
- * request naming a protected rater runs only in that rater's session (sessions.ts).
+ * request naming a protected rater runs only in that rater's session (sessions.ts), and one touching a blinded
+ * study's labels only under a protected name (labelAccess.ts).
  */
 export function createHandlers(ctx: AppContext): AllHandlers {
   const handlers: AllHandlers = {
@@ -42,7 +44,10 @@ export function createHandlers(ctx: AppContext): AllHandlers {
   const guarded: Record<string, (request: unknown, call?: CallContext) => Promise<unknown>> = {};
   for (const [method, handler] of Object.entries(handlers) as [ApiMethod, (request: unknown, call?: CallContext) => Promise<unknown>][]) {
     guarded[method] = (request, call) =>
-      asApiErrors(() => authorizeCaller(ctx, method, request, call?.session)).then(() => handler(request, call));
+      asApiErrors(() => {
+        authorizeCaller(ctx, method, request, call?.session);
+        authorizeLabelAccess(ctx, method, request);
+      }).then(() => handler(request, call));
   }
   return guarded as AllHandlers;
 }

@@ -142,6 +142,16 @@ function visibleTo(ctx: AppContext, j: Job, callerId: string | undefined): boole
   }
 }
 
+/**
+ * The studies of the open database whose labels the caller's jobs of `kind` read (the one job `jobId`, or all
+ * of theirs for `latest`), for the label-access check in front of the handlers (labelAccess.ts).
+ */
+export function jobStudyIds(ctx: AppContext, kind: Job['kind'], callerId: string, jobId?: number): number[] {
+  return [...jobsOf(ctx)]
+    .filter(([id, j]) => j.kind === kind && j.startedBy === callerId && j.dbPath === ctx.dbPath && (jobId === undefined || id === jobId))
+    .flatMap(([, j]) => j.studyIds);
+}
+
 function job<K extends Job['kind']>(ctx: AppContext, jobId: number, kind: K, callerId: string | undefined): Job & { kind: K } {
   const j = jobsOf(ctx).get(jobId);
   // another's job is answered as if it did not exist: its summary would tell their labels

@@ -3,7 +3,9 @@
  * tried as a rater who does not own the study, and no reply, no file a call writes and no report holds another
  * rater's labels. The owner still reads every rater's labels in reports and label exports, signed in with
  * the passphrase that protects their name; someone who picks the owner's name without it is refused on every
- * call that names the owner. A new API method fails this file until a case here tries it.
+ * call that names the owner. A rater whose name is not protected reads and writes no labels in the blinded
+ * study, so whoever picks their name gets none of theirs either. A new API method fails this file until a case
+ * here tries it.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,18 +23,24 @@ let dir: string;
 let server: BrowserServer;
 let owner: RaterDto;
 let rater: RaterDto;
+/** A rater who labelled before the study was blinded and never protected their name. */
+let open: RaterDto;
 let studyId: number;
 let studyName: string;
 let recordIds: number[];
 /** Label ids and notes the rater must never receive. */
 const ownerSecrets: string[] = [];
+/** Notes and label ids of the unprotected rater's, which nobody picking their name may read back. */
+const openSecrets: string[] = [];
+let openReport: ReportTaskDto;
 let ownerReport: ReportTaskDto;
 let ownerComparison: ComparisonTaskDto;
 const OWNER_PASSPHRASE = 'owner passphrase 1';
 /** The owner's session (labels.setPassphrase); every call of the owner's carries it. */
 let ownerSession: string;
-/** The rater's, once they protect their name too (the labels.setPassphrase case). */
-let raterSession: string | undefined;
+/** The rater's: their name is protected, which rating in a blinded study needs. */
+let raterSession: string;
+const RATER_PASSPHRASE = 'rater passphrase 1';
 let blindingUnprotected: ApiEnvelope<unknown>;
 
 async function send(method: ApiMethod, request: unknown, session?: string): Promise<ApiEnvelope<unknown>> {
@@ -99,6 +107,27 @@ beforeAll(async () => {
   studyName = study!.name;
   owner = await call('labels.createRater', { displayName: 'Dr Owner' });
   rater = await call('labels.createRater', { displayName: 'Dr Rater' });
+  open = await call('labels.createRater', { displayName: 'Dr Open' });
+  raterSession = (await call('labels.setPassphrase', { raterId: rater.id, passphrase: RATER_PASSPHRASE })).session;
+  // before the study is blinded, the unprotected rater labels every record and starts a report of their own
+  for (const { recordId } of (await call('records.worklist', { studyId, raterId: open.id })).items) {
+    const label = await call('labels.append', {
+      raterId: open.id,
+      target: { kind: 'plausible', recordId },
+      value: 'partly',
+      note: `open-note-${recordId}`,
+    });
+    openSecrets.push(label.id, label.note);
+  }
+  const openStarted = await call('reports.start', {
+    study: studyName,
+    raterId: open.id,
+    faithfulness: false,
+    pdf: false,
+    includeIdentifiers: true,
+    bootstrapResamples: 50,
+  });
+  openReport = await waitForReport(openStarted.jobId, open.id, undefined);
   const blind = { studyId, raterId: owner.id, blinded: true, hideProbability: false, hideReference: false };
   blindingUnprotected = await send('labels.setBlinding', blind);
   ownerSession = (await call('labels.setPassphrase', { raterId: owner.id, passphrase: OWNER_PASSPHRASE })).session;
@@ -123,7 +152,11 @@ beforeAll(async () => {
       ownerSecrets.push(label.id, label.note);
     }
     // the rater disagrees with the owner on every record: unblinded, each record would be flagged
-    await call('labels.append', { raterId: rater.id, target: { kind: 'plausible', recordId }, value: 'yes' });
+    expect(
+      await send('labels.append', { raterId: rater.id, target: { kind: 'plausible', recordId }, value: 'yes' }, raterSession),
+    ).toMatchObject({
+      ok: true,
+    });
   }
   // the owner's report (every rater's labels), for the rater to try to pick up
   const started = await call('reports.start', {
@@ -149,12 +182,12 @@ describe('the study owner', () => {
 
   it('reads every rater’s labels in a report and a labels export', async () => {
     expect(ownerReport.labelsOf).toBeNull();
-    expect(ownerReport.result!.summary.counts).toMatchObject({ raters: 2, labels: recordIds.length * 3 });
+    expect(ownerReport.result!.summary.counts).toMatchObject({ raters: 3, labels: recordIds.length * 4 });
     const csv = readFileSync(ownerReport.result!.files.find((f) => f.name === 'labels.csv')!.path, 'utf8');
     for (const secret of ownerSecrets) expect(csv).toContain(secret);
     const out = join(dir, 'owner-labels.ecgaudit');
     await call('packages.exportLabels', { studyName, out, raterId: owner.id, everyone: true });
-    expect(packageRaters(out).sort()).toEqual([owner.id, rater.id].sort());
+    expect(packageRaters(out).sort()).toEqual([owner.id, rater.id, open.id].sort());
   });
 });
 
@@ -210,6 +243,66 @@ describe('someone who picks the owner’s name without the passphrase', () => {
   });
 });
 
+/**
+ * Every call that reads or writes labels, or figures drawn from them, made with the unprotected rater's id (what
+ * picking their name in the rater picker does): refused, and none of their labels comes back. The other methods
+ * that name a rater touch no labels (signing in, protecting a name, the study's settings, opening a package).
+ */
+const asOpen: Partial<Record<ApiMethod, () => Record<string, unknown>>> = {
+  'labels.current': () => ({ recordId: recordIds[0]! }),
+  'labels.append': () => ({ target: { kind: 'plausible', recordId: recordIds[0]! }, value: 'no' }),
+  'records.worklist': () => ({ studyId }),
+  'records.worklistStep': () => ({ studyId, recordId: null, move: 'next-unreviewed' }),
+  'reports.start': () => ({ study: studyName, faithfulness: false, pdf: false }),
+  'reports.status': () => ({ jobId: openReport.jobId }),
+  'reports.cancel': () => ({ jobId: openReport.jobId }),
+  'reports.latest': () => ({}),
+  'reports.compareStart': () => ({ a: { study: studyName }, b: { study: studyName }, pdf: false }),
+  'reports.compareStatus': () => ({ jobId: 1 }),
+  'reports.compareCancel': () => ({ jobId: 1 }),
+  'reports.compareLatest': () => ({}),
+  'packages.exportLabels': () => ({ studyName, out: join(dir, 'open.ecgaudit') }),
+};
+
+describe('someone who picks an unprotected rater’s name in a blinded study', () => {
+  it('is tried on every method that names a rater and touches labels', () => {
+    const touchesNoLabels = ['labels.signIn', 'labels.setPassphrase', 'labels.blinding', 'labels.setBlinding', 'packages.open'];
+    const namingRater = Object.entries(apiContract)
+      .filter(([, e]) => 'raterId' in e.request.shape)
+      .map(([m]) => m);
+    expect([...Object.keys(asOpen), ...touchesNoLabels].sort()).toEqual(namingRater.sort());
+  });
+
+  it.each(Object.keys(asOpen) as ApiMethod[])('%s is refused', async (method) => {
+    const reply = await send(method, { ...asOpen[method]!(), raterId: open.id });
+    for (const secret of openSecrets) expect(JSON.stringify(reply).includes(secret), `${method} reply holds ${secret}`).toBe(false);
+    // (a comparison the rater never started has nothing to refuse: there is none to find)
+    const none = method === 'reports.compareLatest' ? { ok: true, value: null } : { ok: false, error: { code: 'not-found' } };
+    if (method.startsWith('reports.compare') && !method.endsWith('Start')) expect(reply).toMatchObject(none);
+    else
+      expect(reply, method).toMatchObject({
+        ok: false,
+        error: { code: 'unauthorized', message: expect.stringMatching(/^This study is blinded: protect your name first/) },
+      });
+  });
+
+  it('can still see that the study is blinded and protect the name; then the rater’s own labels work again', async () => {
+    expect(await send('labels.blinding', { studyId, raterId: open.id })).toMatchObject({ ok: true, value: { blinded: true } });
+    const reply = await send('labels.setPassphrase', { raterId: open.id, passphrase: 'open passphrase 1' });
+    expect(reply).toMatchObject({ ok: true });
+    const session = (reply as { value: { session: string } }).value.session;
+    const current = await send('labels.current', { recordId: recordIds[0]!, raterId: open.id }, session);
+    expect(current).toMatchObject({ ok: true, value: { blinded: true } });
+    const { labels } = (current as { value: ApiResponse<'labels.current'> }).value;
+    expect(labels.map((l) => [l.raterId, l.note])).toEqual([[open.id, `open-note-${recordIds[0]!}`]]);
+    // and their name now needs the passphrase: picking it without is refused as for any protected name
+    expect(await send('labels.current', { recordId: recordIds[0]!, raterId: open.id })).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/Dr Open’s name is protected by a passphrase/) },
+    });
+  });
+});
+
 /** One case per API method: what a rater who does not own the blinded study tries, and what must hold. */
 const cases: Record<ApiMethod, () => Promise<void>> = {
   'system.info': async () => void (await asRater('system.info', {})),
@@ -242,8 +335,8 @@ const cases: Record<ApiMethod, () => Promise<void>> = {
       error: { code: 'unauthorized' },
     });
     expect(await call('labels.blinding', { studyId, raterId: owner.id })).toMatchObject({ owner: { isMe: true } });
-    // protecting their own name: the cases after this one call as the signed-in rater
-    const reply = await asRater('labels.setPassphrase', { raterId: rater.id, passphrase: 'rater passphrase 1' });
+    // changing their own passphrase, in their session: the cases after this one call in the new session
+    const reply = await asRater('labels.setPassphrase', { raterId: rater.id, passphrase: 'rater passphrase 2' });
     expect(reply).toMatchObject({ ok: true });
     raterSession = (reply as { value: { session: string } }).value.session;
     expect(await send('labels.current', { recordId: recordIds[0]!, raterId: rater.id })).toMatchObject({
@@ -459,8 +552,19 @@ const cases: Record<ApiMethod, () => Promise<void>> = {
     const reply = await asRater('packages.open', { path: join(dir, 'r-study.ecgaudit'), raterId: rater.id });
     expect(reply).toMatchObject({ ok: true });
     const [study] = await call('records.studies', {});
-    for (const item of (await call('records.worklist', { studyId: study!.id, raterId: rater.id })).items) {
-      await asRater('labels.current', { recordId: item.recordId, raterId: rater.id });
+    // the package is blinded and the rater's passphrase stayed in the other database: they protect their name here
+    const worklist = { studyId: study!.id, raterId: rater.id };
+    expect(await asRater('records.worklist', worklist)).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/protect your name/) },
+    });
+    const protectedHere = await asRater('labels.setPassphrase', { raterId: rater.id, passphrase: RATER_PASSPHRASE });
+    expect(protectedHere).toMatchObject({ ok: true });
+    raterSession = (protectedHere as { value: { session: string } }).value.session;
+    const listed = await asRater('records.worklist', worklist);
+    expect(listed).toMatchObject({ ok: true });
+    for (const item of (listed as { value: ApiResponse<'records.worklist'> }).value.items) {
+      expect(await asRater('labels.current', { recordId: item.recordId, raterId: rater.id })).toMatchObject({ ok: true });
     }
   },
 };

@@ -69,10 +69,18 @@ describe('study settings belong to the study owner', () => {
     const { run } = await call('records.run', { recordId: item!.recordId });
     await call('labels.append', { raterId: owner.id, target: { kind: 'region', regionId: run!.regions[0]!.id }, value: 'not_valid' });
     await call('labels.append', { raterId: owner.id, target: { kind: 'plausible', recordId: item!.recordId }, value: 'no' });
+    // in a blinded study a rater sees labels only under a protected name
+    expect(await refused('labels.current', { recordId: item!.recordId, raterId: rater.id })).toMatchObject({
+      code: 'unauthorized',
+      message: expect.stringMatching(/protect your name/),
+    });
+    const ownerSession = session;
+    session = (await call('labels.setPassphrase', { raterId: rater.id, passphrase: 'rater passphrase' })).session;
     const seen = await call('labels.current', { recordId: item!.recordId, raterId: rater.id });
     expect(seen.labels).toEqual([]);
     const list = (await call('records.worklist', { studyId, raterId: rater.id })).items;
     expect(list.every((i) => !i.disagreement && i.labelsByMe === 0)).toBe(true);
+    session = ownerSession;
 
     // the owner can change them back
     expect(await call('labels.setBlinding', { studyId, raterId: owner.id, ...OPEN })).toMatchObject({ blinded: false });

@@ -50,6 +50,12 @@ describe('packages API', () => {
         hideReference: false,
       }),
     ).toMatchObject({ code: 'unauthorized' });
+    // the package is blinded: the rater protects their name before they see or give labels in it
+    expect(await rater.error('records.worklist', { studyId: study!.id, raterId: me.id })).toMatchObject({
+      code: 'unauthorized',
+      message: expect.stringMatching(/protect your name/),
+    });
+    rater.useSession((await rater.call('labels.setPassphrase', { raterId: me.id, passphrase: 'api passphrase' })).session);
     const worklist = (await rater.call('records.worklist', { studyId: study!.id, raterId: me.id })).items;
     for (const item of worklist) {
       await rater.call('labels.append', { raterId: me.id, target: { kind: 'plausible', recordId: item.recordId }, value: 'partly' });

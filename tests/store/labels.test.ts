@@ -21,7 +21,7 @@ import {
   worklist,
 } from '../../src/core/store/index.ts';
 import { loadStudyData } from '../../src/core/report/data.ts';
-import { readableLabels, settingsRefusal } from '../../src/core/store/viewerQueries.ts';
+import { labelAccessRefusal, readableLabels, settingsRefusal } from '../../src/core/store/viewerQueries.ts';
 import { repoPath, sharedDataDir } from '../helpers/sharedData.ts';
 
 let db: Db;
@@ -139,6 +139,14 @@ describe('append-only labels', () => {
     expect(readableLabels({ ...blinding, ownerId: null }, 'rater', false)).toEqual({ kind: 'own', raterId: 'rater' });
     expect(readableLabels({ ...blinding, blinded: false }, 'rater', false)).toEqual({ kind: 'everyone' });
     expect(readableLabels({ ...blinding, blinded: false }, undefined, false)).toEqual({ kind: 'everyone' });
+  });
+
+  it('lets a rater read or write labels in a blinded study only under a protected name', () => {
+    expect(labelAccessRefusal({ blinded: true }, false)).toBe('needs-passphrase');
+    expect(labelAccessRefusal({ blinded: true }, true)).toBeNull();
+    // a study that is not blinded keeps the one-click rater switch
+    expect(labelAccessRefusal({ blinded: false }, false)).toBeNull();
+    expect(labelAccessRefusal({ blinded: false }, true)).toBeNull();
   });
 
   it('lets the owner change study settings, and blind them only with a protected name', () => {

@@ -143,6 +143,11 @@ interface ResolvedTarget {
   endSample: number | null;
 }
 
+/** The record a label target is on (an evidence region's, through its run). */
+export function labelTargetRecordId(db: Db, t: LabelTarget): number {
+  return resolveTarget(db, t).recordId;
+}
+
 function resolveTarget(db: Db, t: LabelTarget): ResolvedTarget {
   switch (t.kind) {
     case 'region': {

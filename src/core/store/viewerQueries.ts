@@ -66,6 +66,17 @@ export function readableLabels(blinding: Blinding, callerId: string | undefined,
 }
 
 /**
+ * Whether a rater may read or write their labels in a study, or anything drawn from them (progress and
+ * "reviewed" counts, next unlabelled, reports, label exports): in a blinded study only under a name protected
+ * by a passphrase (the app layer makes sure the caller is signed in as them), else whoever picks an unprotected
+ * name in the rater picker would read and change that rater's labels. Studies that are not blinded keep the
+ * one-click rater switch.
+ */
+export function labelAccessRefusal(blinding: Pick<Blinding, 'blinded'>, callerProtected: boolean): 'needs-passphrase' | null {
+  return blinding.blinded && !callerProtected ? 'needs-passphrase' : null;
+}
+
+/**
  * Why `callerId` may not change the study's settings to `next`, or null when they may. The owner changes them
  * (the first caller becomes the owner); a blinded study, or one being blinded, needs an owner with a protected
  * name, else whoever picks the owner's name could unblind it.
