@@ -84,6 +84,12 @@ describe('audit package round trip in Chromium', () => {
 
     // Label in the viewer: a plausibility verdict, a region verdict changed once (a superseding label), next record.
     await page.getByTestId('nav-viewer').click();
+    // the package's study is blinded: the rater protects their name before any label shows
+    await page.getByTestId('protect-first').waitFor();
+    await page.getByTestId('protect-name').click();
+    await page.getByTestId('new-passphrase').fill('round trip passphrase');
+    await page.getByTestId('protect-submit').click();
+    await page.getByTestId('name-protected').waitFor();
     await expect.poll(async () => (await page.getByTestId('record-title').textContent())?.trim() ?? '').toMatch(/^S\d+-\d{4}$/);
     expect(await page.getByTestId('hide-probability').isChecked()).toBe(true);
     await page.getByTestId('plausible-partly').click();

@@ -40,7 +40,8 @@ afterAll(async () => {
 /** Passphrases of the raters who protected their names in these tests. */
 const passphrases = new Map<string, string>();
 
-async function openAs(name: string, page?: Page): Promise<Page> {
+/** Opens the viewer as `name` (creating the rater if need be); `frame` false: no record is expected to open. */
+async function openAs(name: string, page?: Page, frame = true): Promise<Page> {
   const p = page ?? (await browser.newPage({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 }));
   if (!page) await p.goto(server.url);
   await p.getByTestId('rater-picker').waitFor();
@@ -56,7 +57,7 @@ async function openAs(name: string, page?: Page): Promise<Page> {
     await p.getByTestId('rater-name').fill(name);
     await p.getByTestId('rater-create').click();
   }
-  await waitForFrame(p, 'S1-0001');
+  if (frame) await waitForFrame(p, 'S1-0001');
   return p;
 }
 
@@ -225,7 +226,16 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
     await expect.poll(() => regionLabels(a).then((l) => l[0])).toBe('not_valid');
     await a.close();
 
-    const b = await openAs('Dr Blind B');
+    // B's name is not protected: in a blinded study B is asked to protect it before any label shows
+    const b = await openAs('Dr Blind B', undefined, false);
+    await b.getByTestId('protect-first').waitFor();
+    expect(await b.getByTestId('label-panel').count()).toBe(0);
+    await b.getByTestId('protect-name').click();
+    await b.getByTestId('new-passphrase').fill('blind B passphrase');
+    await b.getByTestId('protect-submit').click();
+    await b.getByTestId('name-protected').waitFor();
+    passphrases.set('Dr Blind B', 'blind B passphrase');
+    await waitForFrame(b, 'S1-0001');
     expect(await b.getByTestId('blinded').isChecked()).toBe(true);
     // B cannot untick it: the control is read-only, naming the owner
     expect(await b.getByTestId('blinded').isDisabled()).toBe(true);
@@ -240,8 +250,16 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
     await expect.poll(() => regionLabels(b).then((l) => l[0])).toBe('valid');
     // nor through the API: the server refuses to unblind B and to hand out A's label
     const reply = await b.evaluate(async (token) => {
+      // with B's session (the tab keeps it), as the screen sends it
+      const session = sessionStorage.getItem('ecg-audit-session') ?? '';
       const post = async (method: string, body: object) =>
-        (await fetch(`/api/${method}`, { method: 'POST', headers: { 'x-ecg-audit-token': token }, body: JSON.stringify(body) })).json();
+        (
+          await fetch(`/api/${method}`, {
+            method: 'POST',
+            headers: { 'x-ecg-audit-token': token, 'x-ecg-audit-session': session },
+            body: JSON.stringify(body),
+          })
+        ).json();
       const raters = await post('labels.raters', {});
       const me = raters.value.find((r: { displayName: string }) => r.displayName === 'Dr Blind B');
       const owner = raters.value.find((r: { displayName: string }) => r.displayName === 'Dr Blind A');
@@ -303,6 +321,9 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
     await owner2.getByTestId('hide-probability').click();
     await expect.poll(() => owner2.getByTestId('hide-probability').isChecked()).toBe(false);
     await expect.poll(() => owner2.getByTestId('class-selector').locator('ul').textContent()).toMatch(/0\.\d{2}/);
+    // unblinded again: the later tests' raters (names not protected) rate with one click
+    await owner2.getByTestId('blinded').click();
+    await expect.poll(() => owner2.getByTestId('blinded').isChecked()).toBe(false);
     await owner2.close();
   });
 

@@ -70,6 +70,12 @@ export function useWorklist(api: EcgAuditApi, rater: RaterDto, shuffled: () => b
   let generation = 0;
   let poll: ReturnType<typeof setTimeout> | null = null;
 
+  /**
+   * A blinded study shows labels only to raters whose name is protected (the server refuses the rest): until
+   * this rater protects theirs, the screen asks them to and loads no list or record.
+   */
+  const protectFirst = computed(() => blinding.value.blinded && !rater.protected);
+
   const query = () => ({ studyId: studyId.value!, raterId: rater.id, filter: filter.value, shuffled: shuffled() });
 
   function rowAt(index: number): WorklistItemDto | undefined {
@@ -135,6 +141,12 @@ export function useWorklist(api: EcgAuditApi, rater: RaterDto, shuffled: () => b
   async function loadStudy(): Promise<void> {
     if (studyId.value === null) return;
     blinding.value = await api.call('labels.blinding', { studyId: studyId.value, raterId: rater.id });
+    if (protectFirst.value) {
+      generation++;
+      pages.value = new Map();
+      loaded.value = true;
+      return;
+    }
     await restart();
   }
 
@@ -154,7 +166,7 @@ export function useWorklist(api: EcgAuditApi, rater: RaterDto, shuffled: () => b
 
   /** The record `move` leads to from `recordId` in the filtered order, or null (the end, or nothing left). */
   async function step(recordId: number | null, move: 'first' | 'this' | 'next' | 'previous' | 'next-unreviewed'): Promise<number | null> {
-    if (studyId.value === null) return null;
+    if (studyId.value === null || protectFirst.value) return null;
     try {
       const { found } = await api.call('records.worklistStep', { ...query(), recordId, move });
       if (found) currentIndex.value = found.index;
@@ -187,6 +199,7 @@ export function useWorklist(api: EcgAuditApi, rater: RaterDto, shuffled: () => b
     studies,
     studyId,
     blinding,
+    protectFirst,
     settingsError,
     listError,
     filter,
