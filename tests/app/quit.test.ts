@@ -40,10 +40,10 @@ function startServer(dbPath: string): Promise<{ child: ChildProcess; port: numbe
   });
 }
 
-async function call(server: { port: number; token: string }, method: string, body: unknown): Promise<unknown> {
+async function call(server: { port: number; token: string }, method: string, body: unknown, session = ''): Promise<unknown> {
   const res = await fetch(`http://127.0.0.1:${server.port}/api/${method}`, {
     method: 'POST',
-    headers: { 'x-ecg-audit-token': server.token, 'content-type': 'application/json' },
+    headers: { 'x-ecg-audit-token': server.token, 'content-type': 'application/json', 'x-ecg-audit-session': session },
     body: JSON.stringify(body),
   });
   const envelope = (await res.json()) as { ok: boolean; value?: unknown; error?: unknown };
@@ -86,12 +86,23 @@ describe('quitting browser mode', () => {
     copyFileSync(studyPackage, pkg);
     const server = await startServer(pkg);
     const rater = (await call(server, 'labels.createRater', { displayName: 'Dr. Single' })) as { id: string };
+    // the package's study is blinded: labelling in it needs the rater's name protected
+    const { session } = (await call(server, 'labels.setPassphrase', { raterId: rater.id, passphrase: 'single passphrase' })) as {
+      session: string;
+    };
     const studies = (await call(server, 'records.studies', {})) as { id: number }[];
     const worklist = (
-      (await call(server, 'records.worklist', { studyId: studies[0]!.id, raterId: rater.id })) as { items: { recordId: number }[] }
+      (await call(server, 'records.worklist', { studyId: studies[0]!.id, raterId: rater.id }, session)) as {
+        items: { recordId: number }[];
+      }
     ).items;
     for (const w of worklist) {
-      await call(server, 'labels.append', { raterId: rater.id, target: { kind: 'plausible', recordId: w.recordId }, value: 'yes' });
+      await call(
+        server,
+        'labels.append',
+        { raterId: rater.id, target: { kind: 'plausible', recordId: w.recordId }, value: 'yes' },
+        session,
+      );
     }
     // committed labels are in the file itself while the app still runs: nothing to lose in a crash
     expect(existsSync(`${pkg}-wal`)).toBe(false);
