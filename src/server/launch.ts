@@ -14,6 +14,8 @@ export interface LaunchOptions {
   rendererDir?: string;
   /** Import the demo study when the database is empty (the app's first start). */
   demo?: boolean;
+  /** Folder of installed models (default: resources/models). */
+  modelsDir?: string;
 }
 
 /** Browser mode: the app's own API and UI on 127.0.0.1, for machines without the Electron binary. */
@@ -22,7 +24,7 @@ export async function launchBrowserMode(options: LaunchOptions = {}): Promise<Br
   if (!existsSync(join(rendererDir, 'index.html'))) {
     throw new Error(`the renderer is not built (${rendererDir}/index.html missing): run npm run build`);
   }
-  const ctx = createAppContext({ mode: 'browser', dbPath: options.dbPath }, repoRoot);
+  const ctx = createAppContext({ mode: 'browser', dbPath: options.dbPath, modelsDir: options.modelsDir }, repoRoot);
   const handlers = createHandlers(ctx);
   const server = await startBrowserServer({
     rendererDir,

@@ -1,6 +1,6 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { labelHistory, listRaters, openStore } from '../../src/core/store/index.
 import type { BrowserServer } from '../../src/server/browserServer.ts';
 import { launchBrowserMode } from '../../src/server/launch.ts';
 import { launchChromium } from '../helpers/chromium.ts';
+import { TINY_MODEL_DIR } from '../import/helpers.ts';
 import { buildResearcherDb, STUDY } from '../package/fixture.ts';
 
 /**
@@ -24,8 +25,10 @@ describe('audit package round trip in Chromium', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ecg-audit-e2e-package-'));
     await buildResearcherDb(join(dir, 'researcher.sqlite'), 4);
-    researcher = await launchBrowserMode({ dbPath: join(dir, 'researcher.sqlite') });
-    rater = await launchBrowserMode({ dbPath: join(dir, 'rater-home.sqlite') });
+    // Both installations have the study's model installed, as the rater's app must to recompute the maps.
+    const modelsDir = dirname(TINY_MODEL_DIR);
+    researcher = await launchBrowserMode({ dbPath: join(dir, 'researcher.sqlite'), modelsDir });
+    rater = await launchBrowserMode({ dbPath: join(dir, 'rater-home.sqlite'), modelsDir });
     browser = await launchChromium();
   });
 
