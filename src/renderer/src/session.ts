@@ -31,3 +31,16 @@ export function protectedCurrentRater(session: string): void {
   useSession(session);
   if (currentRater.value) currentRater.value = { ...currentRater.value, protected: true };
 }
+
+/**
+ * The database changed under the screen (a package was opened): a session belongs to the database that issued
+ * it, and whether the current name is protected is that database's fact, so both are read again from it.
+ */
+export async function reloadCurrentRater(): Promise<void> {
+  const id = currentRater.value?.id;
+  if (!id) return;
+  const rater = (await api.call('labels.raters', {})).find((r) => r.id === id) ?? null;
+  useSession(null);
+  currentRater.value = rater;
+  if (!rater) localStorage.removeItem(KEY);
+}
