@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { listModels } from '../core/store/index.ts';
 import type { AppContext } from './context.ts';
 import type { ApiMethod } from '../shared/api/index.ts';
 import type { AllHandlers, CallContext } from './handlers.ts';
@@ -8,8 +11,8 @@ import { recordsHandlers } from './records.ts';
 import { systemHandlers } from './system.ts';
 import { packagesHandlers } from './packages.ts';
 import { reportsHandlers } from './reports.ts';
-import { closeAppPools } from './inference.ts';
-import { asApiErrors, closeAppStore } from './records.ts';
+import { appPool, closeAppPools } from './inference.ts';
+import { appStore, asApiErrors, closeAppStore } from './records.ts';
 import { authorizeLabelAccess } from './labelAccess.ts';
 import { authorizeCaller } from './sessions.ts';
 
@@ -21,6 +24,17 @@ export { closeAppPools } from './inference.ts';
  * What every adapter does when the app quits: the database is closed, so a WAL database leaves no `-wal`
  * beside it and a package opened as the database is the single file the rater sends; then the model pools.
  */
+/**
+ * Starts the worker pools of the installed models the database's runs use, in the background: a record's maps
+ * are recomputed on the pool, and starting its workers takes about 0.6 s, which would otherwise fall on the
+ * first record a rater opens. A model that cannot be opened says so when it is first used.
+ */
+export function warmModelPools(ctx: AppContext): void {
+  for (const { id } of listModels(appStore(ctx))) {
+    if (existsSync(join(ctx.modelsDir, id, 'model.json'))) void appPool(ctx, id).catch(() => undefined);
+  }
+}
+
 export async function closeApp(ctx: AppContext): Promise<void> {
   closeAppStore(ctx);
   await closeAppPools(ctx);

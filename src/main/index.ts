@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { startDemoStudyIfEmpty } from '../app/demoStudy.ts';
-import { closeApp, createAppContext, createHandlers, dispatch } from '../app/index.ts';
+import { closeApp, createAppContext, createHandlers, dispatch, warmModelPools } from '../app/index.ts';
 import { contentSecurityPolicy } from '../shared/security.ts';
 
 const IPC_CHANNEL = 'ecg-audit:call';
@@ -83,6 +83,7 @@ void app.whenReady().then(() => {
 
   createWindow();
   void startDemoStudyIfEmpty(ctx, handlers, app.getAppPath()).catch((err: unknown) => console.error('demo import failed:', err));
+  warmModelPools(ctx);
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });

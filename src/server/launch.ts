@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closeApp, createAppContext, createHandlers, dispatch } from '../app/index.ts';
+import { closeApp, createAppContext, createHandlers, dispatch, warmModelPools } from '../app/index.ts';
 import { type DemoStart, startDemoStudyIfEmpty } from '../app/demoStudy.ts';
 import { type BrowserServer, startBrowserServer } from './browserServer.ts';
 
@@ -33,6 +33,7 @@ export async function launchBrowserMode(options: LaunchOptions = {}): Promise<Br
     dispatch: (method, request, call) => dispatch(handlers, method, request, call),
   });
   const demo = options.demo ? await startDemoStudyIfEmpty(ctx, handlers, repoRoot) : null;
+  warmModelPools(ctx);
   return {
     ...server,
     demo,

@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createAppContext, createHandlers, dispatch, type AppContext } from '../../src/app/index.ts';
+import { createAppContext, createHandlers, dispatch, type AppContext, warmModelPools } from '../../src/app/index.ts';
 import { startImport } from '../../src/core/import/index.ts';
 import { loadModelFolder } from '../../src/core/inference/modelFolder.ts';
 import { InferencePool } from '../../src/core/inference/pool.ts';
@@ -55,6 +55,8 @@ export function viewerContext(dbPath: string, modelsDir = dirname(TINY_MODEL_DIR
 export async function startViewerServer(dbPath: string, modelsDir?: string): Promise<BrowserServer> {
   const rendererDir = repoPath('out', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) throw new Error(`${rendererDir}/index.html missing: run npm run build`);
-  const handlers = createHandlers(viewerContext(dbPath, modelsDir));
+  const ctx = viewerContext(dbPath, modelsDir);
+  const handlers = createHandlers(ctx);
+  warmModelPools(ctx);
   return startBrowserServer({ rendererDir, dispatch: (method, request, call) => dispatch(handlers, method, request, call) });
 }
