@@ -98,8 +98,15 @@ describe('audit viewer in Chromium (browser mode, real server and database)', ()
     page.on('console', (msg) => {
       if (msg.type() === 'error') consoleErrors.push(msg.text());
     });
+    const apiCalls: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') apiCalls.push(r.url().split('/').pop() ?? '');
+    });
     await page.goto(server.url);
     await openAs('Dr Keys', page);
+    await page.waitForLoadState('networkidle');
+    // the first record opens once: its run (maps recomputed on the pool) is asked for once, not by two watchers
+    expect(apiCalls.filter((m) => m === 'records.run')).toHaveLength(1);
     await expect.poll(() => page.getByTestId('viewer-status').textContent()).toMatch(/on\s+cpu/);
     expect(await page.getByTestId('completeness').textContent()).toMatch(/e-/);
     const classes = await page.getByTestId('class-selector').locator('li').allTextContents();
